@@ -1,0 +1,40 @@
+//! # valurna-engine
+//!
+//! The cryptographic core of Valurna, an end-to-end verifiable election
+//! platform: exponential ElGamal over ristretto255, the zero-knowledge proofs
+//! a ballot and a tally need, and batch verification. It does no I/O beyond
+//! `std::io` readers and writers, has no network, async or database, and
+//! builds for `wasm32-unknown-unknown` so the voter's browser can encrypt.
+//!
+//! Every algorithm here is specified in `spec/protocol.md`; doc comments cite
+//! its sections as `spec: protocol.md §N`.
+//!
+//! | module | what | spec |
+//! |---|---|---|
+//! | [`encoding`] | strict 32-byte points and scalars | §2 |
+//! | [`transcript`] | merlin transcripts, every label | §3 |
+//! | [`elgamal`] | keys, encryption, re-encryption, decryption, discrete log | §4 |
+//! | [`proofs::schnorr`] | proof of knowledge | §5 |
+//! | [`proofs::chaum_pedersen`] | equality of discrete logs | §6 |
+//! | [`proofs::disjunctive`] | ciphertext encrypts 0 or 1 | §7 |
+//! | [`proofs::range`] | ciphertext sum encrypts a value in `[a, b]` | §8 |
+//! | [`contest`] | a contest's selections and their proofs | §9 |
+//! | [`proofs::batch`] | random-linear-combination batch verification | §10 |
+//!
+//! Secrets ([`elgamal::SecretKey`], [`elgamal::Nonce`] and the provers'
+//! internal nonces) are zeroized on drop and never `Debug`-printed.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod contest;
+pub mod elgamal;
+pub mod encoding;
+pub mod errors;
+pub mod proofs;
+pub mod rng;
+pub mod transcript;
+
+pub use curve25519_dalek::{ristretto::RistrettoPoint, scalar::Scalar};
+pub use errors::{DecodeError, Error, ProofKind, Result};
+pub use merlin::Transcript;
