@@ -14,7 +14,7 @@
 //! every point of the contest — ciphertexts and commitments — with a single
 //! `double_and_compress_batch`, before any transcript is hashed.
 //!
-//! **Verifying** (§10.3) adds every equation to a batch; the terms on each
+//! **Verifying** (§10.1) adds every equation to a batch; the terms on each
 //! selection ciphertext from its zero-one proof and from the range proof
 //! are merged, so each ciphertext component is one multiscalar term.
 
@@ -23,7 +23,7 @@ use merlin::Transcript;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
-use crate::elgamal::{CIPHERTEXT_LEN, EncodedCiphertext, Nonce, PublicKey, half, mul_g};
+use crate::elgamal::{CIPHERTEXT_LEN, EncodedCiphertext, Nonce, PublicKey, half, half_g, mul_g};
 use crate::encoding::{Element, IdentityRule};
 use crate::errors::{DecodeError, Error, ProofKind, Result};
 use crate::proofs::disjunctive::{self, Branches, ZERO_ONE_PROOF_LEN, range_width};
@@ -93,7 +93,7 @@ impl EncryptedContest {
         }
         let chosen = choices.iter().filter(|c| **c).count() as u64;
         let h = half();
-        let half_g = mul_g(h);
+        let half_g = *half_g();
         let nonces: Vec<Nonce> = choices.iter().map(|_| Nonce::generate(rng)).collect();
         let nonce_sum = Zeroizing::new(nonces.iter().map(Nonce::as_scalar).sum::<Scalar>());
 
@@ -164,7 +164,7 @@ impl EncryptedContest {
     }
 
     /// Adds every proof's equations to `batch`, merging the terms on each
-    /// ciphertext (spec §10.3).
+    /// ciphertext (spec §10.1).
     pub fn add_to_batch(
         &self,
         contest: &Transcript,

@@ -43,6 +43,12 @@ pub(crate) fn half() -> &'static Scalar {
     HALF.get_or_init(|| Scalar::from(2u64).invert())
 }
 
+/// `G/2`, added to a halved `B` when the plaintext is one.
+pub(crate) fn half_g() -> &'static RistrettoPoint {
+    static HALF_G: OnceLock<RistrettoPoint> = OnceLock::new();
+    HALF_G.get_or_init(|| mul_g(half()))
+}
+
 /// `x·G` through the precomputed basepoint table.
 pub(crate) fn mul_g(x: &Scalar) -> RistrettoPoint {
     RISTRETTO_BASEPOINT_TABLE * x

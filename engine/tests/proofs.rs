@@ -2,6 +2,8 @@
 //! changes — a different ciphertext, key, context or base hash, or any
 //! flipped byte of the proof (spec: protocol.md §5–§9).
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
 use proptest::prelude::*;
 use valurna_engine::contest::{ContestShape, EncryptedContest};
 use valurna_engine::elgamal::{EncodedCiphertext, Nonce, PublicKey, SecretKey};

@@ -47,7 +47,7 @@ use crate::encoding::{
 use crate::errors::{DecodeError, Error, ProofKind, Result};
 use crate::transcript::{TranscriptProtocol, labels};
 
-/// The widest range a disjunctive proof may cover (spec §8.1): a cap on
+/// The widest range a disjunctive proof may cover (spec §8): a cap on
 /// proof size and verification work for untrusted input.
 pub const MAX_RANGE_WIDTH: u64 = 256;
 
@@ -456,7 +456,7 @@ impl ZeroOneProof {
 }
 
 /// Decodes a ciphertext and a zero-one proof from their bytes and adds them
-/// to a batch: the work a verifier does per selection (spec §10.3).
+/// to a batch: the work a verifier does per selection (spec §10.1).
 pub fn add_encoded_zero_one_to_batch(
     transcript: &mut Transcript,
     key: &PublicKey,

@@ -96,7 +96,7 @@ impl RangeProof {
         self.0.verify(transcript, &statement.inner())
     }
 
-    /// The encoding: commitments, challenges, responses (spec §8.2).
+    /// The encoding: commitments, challenges, responses (spec §7.4).
     pub fn to_bytes(&self) -> Vec<u8> {
         self.0.to_bytes()
     }

@@ -1,0 +1,83 @@
+//! Every `§N` or `§N.M` the engine's code cites exists in
+//! `spec/protocol.md`, as a heading or as a numbered paragraph.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `§` followed by digits and dots, except citations of RFCs
+/// (`RFC 9496 §4.3.1`).
+fn citations(text: &str) -> Vec<String> {
+    let mut out = vec![];
+    for (i, _) in text.match_indices('§') {
+        let mut words = text[..i].split_whitespace().rev();
+        let number = words.next().unwrap_or("");
+        let rfc = words.next().unwrap_or("");
+        if rfc.ends_with("RFC") && !number.is_empty() && number.chars().all(|c| c.is_ascii_digit())
+        {
+            continue;
+        }
+        let rest = &text[i + '§'.len_utf8()..];
+        let num: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        let num = num.trim_end_matches('.');
+        if !num.is_empty() {
+            out.push(num.to_string());
+        }
+    }
+    out
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn every_cited_section_exists() {
+    let spec = std::fs::read_to_string(root().join("../spec/protocol.md")).unwrap();
+    // Sections are defined by headings (`## §4 …`) and by paragraphs that
+    // start with their number (`§5.1 Prove: …`).
+    let defined: BTreeSet<String> = spec
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim_start_matches('#').trim_start();
+            l.strip_prefix('§').map(|r| {
+                r.split(|c: char| c == ' ' || c == ':')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
+        })
+        .collect();
+    assert!(defined.contains("10.3"), "parsed sections: {defined:?}");
+    let mut files = vec![];
+    rust_files(&root().join("src"), &mut files);
+    rust_files(&root().join("tests"), &mut files);
+    let mut missing = vec![];
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for c in citations(&text) {
+            if !defined.contains(&c) {
+                missing.push(format!("{}: §{c}", f.display()));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "cited but not in the spec: {missing:#?}"
+    );
+}
