@@ -4,11 +4,14 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use valurna_benches::{contest_transcript, encoded_zero_one_proofs, keypair, selection_transcript};
 use valurna_engine::Scalar;
 use valurna_engine::contest::{ContestShape, EncryptedContest};
 use valurna_engine::elgamal::Nonce;
-use valurna_engine::encoding::Element;
+use valurna_engine::encoding::{Element, IdentityRule};
 use valurna_engine::proofs::{
     BatchVerifier, ChaumPedersenProof, DleqStatement, RangeProof, RangeStatement, SchnorrProof,
     ZeroOneProof, add_encoded_zero_one_to_batch,
@@ -105,6 +108,24 @@ fn ballot(c: &mut Criterion) {
     g.bench_function("prove (encrypt + 10 zero-one + range)", |b| {
         b.iter(|| EncryptedContest::encrypt(&contest_transcript(), &pk, &BALLOT, &choices, &mut r))
     });
+    // The group work that proving needs (spec: protocol.md §9.2): 58
+    // fixed-base multiplications by G, 34 by K, one batch compression of 68
+    // points. Nothing else.
+    let scalars: Vec<Scalar> = (0..92).map(|_| Scalar::random(&mut r)).collect();
+    g.bench_function(
+        "group work only (58 G + 34 K fixed-base, compress 68)",
+        |b| {
+            b.iter(|| {
+                let mut points: Vec<RistrettoPoint> = scalars[..58]
+                    .iter()
+                    .map(|s| RISTRETTO_BASEPOINT_TABLE * s)
+                    .collect();
+                points.extend(scalars[58..].iter().map(|s| pk.mul(s)));
+                points.truncate(68);
+                RistrettoPoint::double_and_compress_batch(black_box(&points))
+            })
+        },
+    );
     let (contest, _) =
         EncryptedContest::encrypt(&contest_transcript(), &pk, &BALLOT, &choices, &mut r)
             .unwrap_or_else(|_| unreachable!());
@@ -139,6 +160,32 @@ fn batch_zero_one(c: &mut Criterion) {
                 batch.verify()
             })
         });
+        // The work no verifier can avoid: decode the six points of every
+        // item and evaluate a multiscalar multiplication with six terms per
+        // item, in the same chunks of 2^16 points.
+        g.bench_with_input(
+            BenchmarkId::new("group work only", n),
+            &items,
+            |b, items| {
+                let weights: Vec<Scalar> = (0..6 * items.len() as u64).map(Scalar::from).collect();
+                b.iter(|| {
+                    let mut points = Vec::with_capacity(6 * items.len());
+                    for (ct, proof) in items {
+                        for chunk in ct.chunks_exact(32).chain(proof[..128].chunks_exact(32)) {
+                            match Element::decode(chunk, IdentityRule::Allowed) {
+                                Ok(e) => points.push(*e.point()),
+                                Err(_) => return false,
+                            }
+                        }
+                    }
+                    let mut total = RistrettoPoint::default();
+                    for (s, p) in weights.chunks(1 << 16).zip(points.chunks(1 << 16)) {
+                        total += RistrettoPoint::vartime_multiscalar_mul(s, p);
+                    }
+                    total.is_identity()
+                })
+            },
+        );
     }
     g.finish();
 }

@@ -18,9 +18,11 @@
 //! selection ciphertext from its zero-one proof and from the range proof
 //! are merged, so each ciphertext component is one multiscalar term.
 
+use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
 use rand_core::CryptoRng;
+use subtle::{Choice, ConditionallySelectable};
 use zeroize::Zeroizing;
 
 use crate::elgamal::{CIPHERTEXT_LEN, EncodedCiphertext, Nonce, PublicKey, half, half_g, mul_g};
@@ -41,12 +43,19 @@ pub struct ContestShape {
     pub max: u64,
 }
 
+/// Most candidates a contest may have (spec §9.1).
+pub const MAX_CANDIDATES: usize = 1024;
+
 impl ContestShape {
     fn check(&self) -> Result<()> {
-        if self.candidates == 0 || self.max > self.candidates as u64 {
-            return Err(Error::InvalidStatement(
-                "a contest needs candidates, and max cannot exceed them",
-            ));
+        if self.candidates == 0
+            || self.candidates > MAX_CANDIDATES
+            || self.max > self.candidates as u64
+        {
+            return Err(DecodeError::OutOfRange {
+                field: "contest shape",
+            }
+            .into());
         }
         range_width(self.min, self.max).map(|_| ())
     }
@@ -105,7 +114,12 @@ impl EncryptedContest {
             let r_half = Zeroizing::new(nonce.as_scalar() * h);
             halves.push(mul_g(&r_half));
             let b_half = key.mul(&r_half);
-            halves.push(if vote { b_half + half_g } else { b_half });
+            // Constant time in the vote: always add, then select.
+            halves.push(RistrettoPoint::conditional_select(
+                &b_half,
+                &(b_half + half_g),
+                Choice::from(u8::from(vote)),
+            ));
         }
         let mut commitments = Vec::with_capacity(n + 1);
         for (nonce, &vote) in nonces.iter().zip(choices) {
@@ -196,6 +210,9 @@ impl EncryptedContest {
             .zip(&self.selection_proofs)
             .enumerate()
         {
+            if ct.a.is_identity() {
+                return Err(DecodeError::IdentityPoint.into());
+            }
             let mut t = selection_transcript(contest, i);
             let own = proof
                 .0

@@ -62,7 +62,13 @@ pub struct SecretKey(Scalar);
 impl SecretKey {
     /// Draws a fresh uniformly random secret key.
     pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
-        SecretKey(Scalar::random(rng))
+        loop {
+            // Zero (probability 1/ℓ) would give the identity as public key.
+            let s = Scalar::random(rng);
+            if s != Scalar::ZERO {
+                return SecretKey(s);
+            }
+        }
     }
 
     /// Wraps a scalar (for example a trustee's combined share).
@@ -145,7 +151,8 @@ impl core::fmt::Debug for Nonce {
 #[derive(Clone)]
 pub struct PublicKey {
     element: Element,
-    table: Arc<RistrettoBasepointTable>,
+    /// Built on first use: verifiers never need it.
+    table: Arc<OnceLock<RistrettoBasepointTable>>,
 }
 
 impl PublicKey {
@@ -155,7 +162,7 @@ impl PublicKey {
             return Err(DecodeError::IdentityPoint.into());
         }
         Ok(PublicKey {
-            table: Arc::new(RistrettoBasepointTable::create(element.point())),
+            table: Arc::new(OnceLock::new()),
             element,
         })
     }
@@ -177,7 +184,9 @@ impl PublicKey {
 
     /// `x·K` through the precomputed table.
     pub fn mul(&self, x: &Scalar) -> RistrettoPoint {
-        &*self.table * x
+        self.table
+            .get_or_init(|| RistrettoBasepointTable::create(self.element.point()))
+            * x
     }
 
     /// Encrypts `m` with the given nonce (spec: protocol.md §4.2). The nonce
@@ -332,7 +341,8 @@ impl EncodedCiphertext {
 /// `0 ≤ m < bound` (spec: protocol.md §4.5). Built once, shared and reused.
 ///
 /// With `n = 2^k` baby steps the table holds the first 8 bytes of the
-/// encodings of `0·G … (n−1)·G`, sorted (12 bytes per entry). A search
+/// encodings of `0·G … (n−1)·G` with their indices, sorted (16 bytes per
+/// entry). A search
 /// subtracts `n·G` repeatedly — at most `bound / n` giant steps — compressing
 /// the candidates in batches. A prefix match is confirmed by one fixed-base
 /// multiplication, so a truncated-key collision cannot give a wrong answer.
@@ -394,7 +404,7 @@ impl DlogTable {
         }
     }
 
-    /// The standard table: 2^18 baby steps (about 3 MiB), bound
+    /// The standard table: 2^18 baby steps (4 MiB), bound
     /// [`DLOG_BOUND`]; at most 2^14 giant steps per search. Built on first
     /// use and shared by the whole process.
     pub fn shared() -> &'static DlogTable {

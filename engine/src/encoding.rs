@@ -73,7 +73,7 @@ impl Element {
     /// `halves` the result is the element `2h`. `double_and_compress_batch`
     /// shares one field inversion across the batch, which makes this several
     /// times cheaper per point than [`Element::from_point`]; provers compute
-    /// `(x/2)·P` instead of `x·P` to use it (spec: protocol.md §9.1).
+    /// `(x/2)·P` instead of `x·P` to use it (spec: protocol.md §9.2).
     pub fn batch_from_halves(halves: &[RistrettoPoint]) -> Vec<Self> {
         RistrettoPoint::double_and_compress_batch(halves)
             .into_iter()

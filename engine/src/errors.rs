@@ -81,12 +81,12 @@ pub enum Error {
     /// A well-formed proof does not verify.
     #[error("{0} does not verify")]
     VerificationFailed(ProofKind),
-    /// A batch did not verify; these are the indices of the items that fail
-    /// on their own.
-    #[error("batch verification failed for {} item(s), first at index {}", failed.len(), failed.first().copied().unwrap_or(0))]
+    /// A batch did not verify; these are the items that fail on their
+    /// own, each with its index in the batch and its reason.
+    #[error("batch verification failed for {} item(s)", failed.len())]
     BatchFailed {
-        /// Indices (into the batch as given) of the items that fail.
-        failed: Vec<usize>,
+        /// `(index, why)` for every failing item.
+        failed: Vec<(usize, Error)>,
     },
     /// The plaintext of a decryption is not below the discrete-log bound.
     #[error("plaintext not found below the discrete-log bound {bound}")]

@@ -19,6 +19,8 @@
 
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
+use rand_core::CryptoRng;
+use zeroize::Zeroizing;
 
 use crate::encoding::Element;
 
@@ -72,6 +74,13 @@ pub mod labels {
     pub const COMMIT_B: &[u8] = b"commit-b";
     /// The challenge.
     pub const CHALLENGE: &[u8] = b"challenge";
+
+    /// Hedged nonce (§3.6): the witness, in a forked transcript only.
+    pub const WITNESS: &[u8] = b"witness";
+    /// Hedged nonce (§3.6): fresh random bytes.
+    pub const RANDOM: &[u8] = b"random";
+    /// Hedged nonce (§3.6): the derived nonce.
+    pub const NONCE: &[u8] = b"nonce";
 }
 
 /// Starts a transcript bound to an election: the protocol label, then the
@@ -92,6 +101,10 @@ pub trait TranscriptProtocol {
     fn append_count(&mut self, label: &'static [u8], value: u64);
     /// Draws a challenge: 64 bytes from the transcript, reduced modulo ℓ.
     fn challenge_scalar(&mut self, label: &'static [u8]) -> Scalar;
+    /// A prover's secret nonce, hedged (spec §3.6): derived from a copy of
+    /// the transcript so far, the witness and 32 fresh random bytes, so a
+    /// weak generator alone cannot repeat a nonce for different statements.
+    fn hedged_nonce<R: CryptoRng + ?Sized>(&self, witness: &Scalar, rng: &mut R) -> Scalar;
 }
 
 impl TranscriptProtocol for Transcript {
@@ -110,6 +123,17 @@ impl TranscriptProtocol for Transcript {
     fn challenge_scalar(&mut self, label: &'static [u8]) -> Scalar {
         let mut wide = [0u8; 64];
         self.challenge_bytes(label, &mut wide);
+        Scalar::from_bytes_mod_order_wide(&wide)
+    }
+
+    fn hedged_nonce<R: CryptoRng + ?Sized>(&self, witness: &Scalar, rng: &mut R) -> Scalar {
+        let mut fork = self.clone();
+        fork.append_message(labels::WITNESS, witness.as_bytes());
+        let mut fresh = Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(&mut *fresh);
+        fork.append_message(labels::RANDOM, &*fresh);
+        let mut wide = Zeroizing::new([0u8; 64]);
+        fork.challenge_bytes(labels::NONCE, &mut *wide);
         Scalar::from_bytes_mod_order_wide(&wide)
     }
 }

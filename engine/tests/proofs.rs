@@ -14,7 +14,7 @@ use valurna_engine::proofs::{
 };
 use valurna_engine::rng::os_rng;
 use valurna_engine::transcript::{election_transcript, labels};
-use valurna_engine::{Error, Scalar, Transcript};
+use valurna_engine::{Error, ProofKind, Scalar, Transcript};
 
 const BASE: [u8; 32] = [0x42; 32];
 
@@ -55,10 +55,12 @@ fn schnorr_complete_and_bound() {
     let (_, other) = keypair();
     assert_eq!(
         p.verify(&mut ctx(0), other.element()),
-        Err(Error::VerificationFailed(
-            valurna_engine::ProofKind::Schnorr
-        ))
+        Err(Error::VerificationFailed(ProofKind::Schnorr))
     );
+    assert!(matches!(
+        p.verify(&mut ctx(0), &Element::identity()),
+        Err(Error::Malformed(_))
+    ));
     every_flip_rejected(&p.to_bytes(), |b| {
         SchnorrProof::decode(b).is_ok_and(|p| p.verify(&mut ctx(0), &x).is_ok())
     });
@@ -335,20 +337,26 @@ fn batch_names_the_bad_items() {
         .collect();
     let check = |items: &[(Vec<u8>, Vec<u8>)]| {
         let indexed: Vec<_> = items.iter().enumerate().collect();
-        verify_items(&indexed, |(i, (ct, p)), batch: &mut BatchVerifier| {
-            add_encoded_zero_one_to_batch(&mut ctx_sel(*i as u64), &pk, ct, p, batch)
-        })
+        verify_items(
+            &indexed,
+            ProofKind::ZeroOne,
+            |(i, (ct, p)), batch: &mut BatchVerifier| {
+                add_encoded_zero_one_to_batch(&mut ctx_sel(*i as u64), &pk, ct, p, batch)
+            },
+        )
     };
     check(&items).unwrap();
     items[7].1[200] ^= 1; // a response scalar
     items[21].0[40] ^= 4; // B's encoding
     items.swap(30, 31); // proofs under the wrong selection index
-    assert_eq!(
-        check(&items),
-        Err(Error::BatchFailed {
-            failed: vec![7, 21, 30, 31]
-        })
-    );
+    let Err(Error::BatchFailed { failed }) = check(&items) else {
+        panic!("the batch must fail")
+    };
+    let indices: Vec<usize> = failed.iter().map(|(i, _)| *i).collect();
+    assert_eq!(indices, vec![7, 21, 30, 31]);
+    // The flipped response and the swapped proofs decode and fail to verify.
+    assert_eq!(failed[0].1, Error::VerificationFailed(ProofKind::ZeroOne));
+    assert_eq!(failed[2].1, Error::VerificationFailed(ProofKind::ZeroOne));
 }
 
 proptest! {

@@ -55,12 +55,8 @@ fn every_cited_section_exists() {
         .lines()
         .filter_map(|l| {
             let l = l.trim_start_matches('#').trim_start();
-            l.strip_prefix('§').map(|r| {
-                r.split(|c: char| c == ' ' || c == ':')
-                    .next()
-                    .unwrap_or("")
-                    .to_string()
-            })
+            l.strip_prefix('§')
+                .map(|r| r.split([' ', ':']).next().unwrap_or("").to_string())
         })
         .collect();
     assert!(defined.contains("10.3"), "parsed sections: {defined:?}");

@@ -444,6 +444,17 @@ fn gen_range() -> Value {
         cases.push(c);
     }
     let mut c = valid.clone();
+    c["name"] = json!("3 of 5 in [1, 3] / bounds at the top of u64");
+    c["min"] = json!(u64::MAX - 2);
+    c["max"] = json!(u64::MAX);
+    c["expect"] = json!("invalid");
+    cases.push(c);
+    let mut c = valid.clone();
+    c["name"] = json!("3 of 5 in [1, 3] / no ciphertexts");
+    c["ciphertexts"] = json!([]);
+    c["expect"] = json!("malformed");
+    cases.push(c);
+    let mut c = valid.clone();
     c["name"] = json!("3 of 5 in [1, 3] / one ciphertext dropped");
     c["ciphertexts"].as_array_mut().unwrap().pop();
     c["expect"] = json!("invalid");
@@ -639,7 +650,8 @@ fn check_chaum_pedersen() {
         outcome((|| {
             let st = DleqStatement {
                 base1: element(&c["base1"])?,
-                public1: element(&c["public1"])?,
+                // A trustee's key: the identity is forbidden (spec §2.3).
+                public1: Element::decode(&bytes(&c["public1"]), IdentityRule::Forbidden)?,
                 base2: element(&c["base2"])?,
                 public2: element(&c["public2"])?,
             };

@@ -23,6 +23,8 @@
 //! about 2^16 points, so the sum is evaluated in chunks of that size and the
 //! chunk results added.
 
+use std::collections::HashMap;
+
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
@@ -31,7 +33,7 @@ use rand_core::{Rng, SeedableRng};
 
 use crate::elgamal::mul_g;
 use crate::encoding::Element;
-use crate::errors::{Error, Result};
+use crate::errors::{Error, ProofKind, Result};
 
 /// Points per multiscalar multiplication.
 const MSM_CHUNK: usize = 1 << 16;
@@ -40,6 +42,7 @@ const MSM_CHUNK: usize = 1 << 16;
 pub struct BatchVerifier {
     generator: Scalar,
     shared: Vec<(Element, Scalar)>,
+    shared_index: HashMap<[u8; 32], usize>,
     scalars: Vec<Scalar>,
     points: Vec<RistrettoPoint>,
     weights: ChaCha20Rng,
@@ -75,6 +78,7 @@ impl BatchVerifier {
         BatchVerifier {
             generator: Scalar::ZERO,
             shared: Vec::new(),
+            shared_index: HashMap::new(),
             scalars: Vec::new(),
             points: Vec::new(),
             weights: ChaCha20Rng::from_seed(seed),
@@ -111,9 +115,17 @@ impl BatchVerifier {
     /// Adds `coefficient · P` for a point many equations share, such as an
     /// election key; its coefficients are summed into one term.
     pub fn add_shared(&mut self, point: &Element, coefficient: Scalar) {
-        match self.shared.iter_mut().find(|(p, _)| p == point) {
-            Some((_, c)) => *c += coefficient,
-            None => self.shared.push((*point, coefficient)),
+        match self.shared_index.get(point.as_bytes()) {
+            Some(&i) => {
+                if let Some((_, c)) = self.shared.get_mut(i) {
+                    *c += coefficient;
+                }
+            }
+            None => {
+                self.shared_index
+                    .insert(*point.as_bytes(), self.shared.len());
+                self.shared.push((*point, coefficient));
+            }
         }
     }
 
@@ -142,10 +154,14 @@ impl BatchVerifier {
 }
 
 /// Verifies many items in one batch. `add` decodes one item if needed and
-/// adds its equations; if the batch fails, each item is checked alone so
-/// the error names every failing index (spec: protocol.md §10.2).
+/// adds its equations. If the batch fails, each item is checked alone and
+/// the error lists every failing index with its reason: malformed, or a
+/// `kind` proof that does not verify (spec: protocol.md §10.2). The items
+/// are valid exactly when each passes alone, so if none fails alone the
+/// result is `Ok`.
 pub fn verify_items<T>(
     items: &[T],
+    kind: ProofKind,
     mut add: impl FnMut(&T, &mut BatchVerifier) -> Result<()>,
 ) -> Result<()> {
     let mut batch = BatchVerifier::new();
@@ -159,16 +175,23 @@ pub fn verify_items<T>(
     if all_added && batch.verify() {
         return Ok(());
     }
-    let failed: Vec<usize> = items
+    let failed: Vec<(usize, Error)> = items
         .iter()
         .enumerate()
-        .filter(|(_, item)| {
+        .filter_map(|(i, item)| {
             let mut one = BatchVerifier::new();
-            add(item, &mut one).is_err() || !one.verify()
+            match add(item, &mut one) {
+                Err(e) => Some((i, e)),
+                Ok(()) if !one.verify() => Some((i, Error::VerificationFailed(kind))),
+                Ok(()) => None,
+            }
         })
-        .map(|(i, _)| i)
         .collect();
-    Err(Error::BatchFailed { failed })
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::BatchFailed { failed })
+    }
 }
 
 #[cfg(test)]
@@ -211,7 +234,7 @@ mod tests {
     #[test]
     fn verify_items_names_the_failures() {
         let items: Vec<u64> = (0..10).collect();
-        let r = verify_items(&items, |i, b| {
+        let r = verify_items(&items, ProofKind::Schnorr, |i, b| {
             // Item i claims i·G = i·G, except 3 and 7 which lie.
             let lie = u64::from(*i == 3 || *i == 7);
             let z = b.weight();
@@ -219,6 +242,12 @@ mod tests {
             b.add(-z, mul_g(&Scalar::from(*i + lie)));
             Ok(())
         });
-        assert_eq!(r, Err(Error::BatchFailed { failed: vec![3, 7] }));
+        let lie = Error::VerificationFailed(ProofKind::Schnorr);
+        assert_eq!(
+            r,
+            Err(Error::BatchFailed {
+                failed: vec![(3, lie.clone()), (7, lie)]
+            })
+        );
     }
 }

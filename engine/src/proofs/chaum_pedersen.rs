@@ -64,7 +64,7 @@ impl ChaumPedersenProof {
         rng: &mut R,
     ) -> Self {
         statement.append(transcript);
-        let k = Zeroizing::new(Scalar::random(rng));
+        let k = Zeroizing::new(transcript.hedged_nonce(secret.as_scalar(), rng));
         let commitment1 = Element::from_point(statement.base1.point() * *k);
         let commitment2 = Element::from_point(statement.base2.point() * *k);
         transcript.append_element(labels::COMMIT_A, &commitment1);

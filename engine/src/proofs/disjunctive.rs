@@ -37,6 +37,7 @@ use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
 use rand_core::CryptoRng;
+use subtle::{ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroizing;
 
 use super::batch::BatchVerifier;
@@ -53,16 +54,14 @@ pub const MAX_RANGE_WIDTH: u64 = 256;
 
 /// Bytes in a disjunctive proof over `width` values.
 pub const fn disjunctive_proof_len(width: usize) -> usize {
-    2 * POINT_LEN * width + SCALAR_LEN * (width - 1) + SCALAR_LEN * width
+    2 * POINT_LEN * width + SCALAR_LEN * width.saturating_sub(1) + SCALAR_LEN * width
 }
 
 /// `max − min + 1`, if `min ≤ max` and the width is at most
 /// [`MAX_RANGE_WIDTH`].
 pub(crate) fn range_width(min: u64, max: u64) -> Result<usize> {
     if min > max || max - min >= MAX_RANGE_WIDTH {
-        return Err(Error::InvalidStatement(
-            "range must satisfy min ≤ max < min + 256",
-        ));
+        return Err(DecodeError::OutOfRange { field: "range" }.into());
     }
     Ok((max - min + 1) as usize)
 }
@@ -82,7 +81,10 @@ impl Statement<'_> {
     /// Number of values, checked against [`MAX_RANGE_WIDTH`].
     pub fn width(&self) -> Result<usize> {
         if self.ciphertexts.is_empty() {
-            return Err(Error::InvalidStatement("at least one ciphertext"));
+            return Err(DecodeError::OutOfRange {
+                field: "ciphertext count",
+            }
+            .into());
         }
         range_width(self.min, self.max)
     }
@@ -114,19 +116,22 @@ pub(crate) struct Branches {
 
 /// A prover between committing and answering. The commitments are held as
 /// halves so that a caller can compress many proofs' points in one batch.
+///
+/// The prover runs the same operations whatever the secret value: every
+/// branch is computed as a simulated one, the true branch with `c = 0` and
+/// `s = u` (which gives `α = u·G`, `β = u·K`), and the true branch is picked
+/// out with constant-time selection (spec §7.3).
 pub(crate) struct Commitment {
     /// `α_v/2, β_v/2` for each branch, in order.
     pub halves: Vec<RistrettoPoint>,
     /// The true branch.
-    real: usize,
-    /// `u`.
-    u: Zeroizing<Scalar>,
+    real: u64,
     /// `R`.
     nonce: Zeroizing<Scalar>,
-    /// `c_v` for the simulated branches (zero at `real`).
+    /// `c_v` (zero at the true branch).
     challenges: Vec<Scalar>,
-    /// `s_v` for the simulated branches (zero at `real`).
-    responses: Vec<Scalar>,
+    /// `s_v` (`u` at the true branch).
+    responses: Zeroizing<Vec<Scalar>>,
 }
 
 impl core::fmt::Debug for Commitment {
@@ -151,31 +156,27 @@ pub(crate) fn commit<R: CryptoRng + ?Sized>(
     if value < min || value > max {
         return Err(Error::InvalidStatement("the value is outside the range"));
     }
-    let real = (value - min) as usize;
+    let real = value - min;
+    let real_scalar = Scalar::from(real);
     let h = half();
-    let u = Zeroizing::new(Scalar::random(rng));
     let mut halves = Vec::with_capacity(2 * width);
-    let mut challenges = vec![Scalar::ZERO; width];
-    let mut responses = vec![Scalar::ZERO; width];
-    for (branch, (c_v, s_v)) in challenges.iter_mut().zip(&mut responses).enumerate() {
-        if branch == real {
-            let u_half = Zeroizing::new(*u * h);
-            halves.push(mul_g(&u_half));
-            halves.push(key.mul(&u_half));
-        } else {
-            *c_v = Scalar::random(rng);
-            *s_v = Scalar::random(rng);
-            let w_half = Zeroizing::new((*s_v - *c_v * nonce) * h);
-            // (v − M) as a scalar; branch and real are both below 256.
-            let delta = Scalar::from(branch as u64) - Scalar::from(real as u64);
-            halves.push(mul_g(&w_half));
-            halves.push(key.mul(&w_half) + mul_g(&(*c_v * delta * h)));
-        }
+    let mut challenges = Vec::with_capacity(width);
+    let mut responses = Zeroizing::new(Vec::with_capacity(width));
+    for branch in 0..width as u64 {
+        let is_real = branch.ct_eq(&real);
+        let c_v = Scalar::conditional_select(&Scalar::random(rng), &Scalar::ZERO, is_real);
+        let s_v = Scalar::random(rng);
+        // α_v = (s_v − c_v·R)·G,  β_v = (s_v − c_v·R)·K + c_v·(v − M)·G
+        let w_half = Zeroizing::new((s_v - c_v * nonce) * h);
+        let delta = Scalar::from(branch) - real_scalar;
+        halves.push(mul_g(&w_half));
+        halves.push(key.mul(&w_half) + mul_g(&(c_v * delta * h)));
+        challenges.push(c_v);
+        responses.push(s_v);
     }
     Ok(Commitment {
         halves,
         real,
-        u,
         nonce: Zeroizing::new(*nonce),
         challenges,
         responses,
@@ -200,18 +201,20 @@ pub(crate) fn respond(
         .collect();
     append_commitments(transcript, &commitments);
     let c = transcript.challenge_scalar(labels::CHALLENGE);
-    let Commitment {
-        real,
-        u,
-        nonce,
-        mut challenges,
-        mut responses,
-        ..
-    } = commitment;
-    let c_real = c - challenges.iter().sum::<Scalar>();
-    if let (Some(cr), Some(sr)) = (challenges.get_mut(real), responses.get_mut(real)) {
-        *cr = c_real;
-        *sr = *u + c_real * *nonce;
+    // The true branch holds c = 0, so the sum is over the simulated ones.
+    let c_real = c - commitment.challenges.iter().sum::<Scalar>();
+    let answer = c_real * *commitment.nonce;
+    let mut challenges = Vec::with_capacity(commitment.challenges.len());
+    let mut responses = Vec::with_capacity(commitment.responses.len());
+    for (branch, (c_v, s_v)) in commitment
+        .challenges
+        .iter()
+        .zip(commitment.responses.iter())
+        .enumerate()
+    {
+        let is_real = (branch as u64).ct_eq(&commitment.real);
+        challenges.push(Scalar::conditional_select(c_v, &c_real, is_real));
+        responses.push(s_v + Scalar::conditional_select(&Scalar::ZERO, &answer, is_real));
     }
     challenges.pop();
     Branches {
@@ -289,12 +292,16 @@ impl Branches {
         let mut g = Scalar::ZERO;
         let mut k = Scalar::ZERO;
         let challenges = self.challenges.iter().chain(core::iter::once(&last));
-        for (v, ((c_v, s_v), (alpha, beta))) in
-            (statement.min..).zip(challenges.zip(&self.responses).zip(&self.commitments))
+        let min = Scalar::from(statement.min);
+        for (i, ((c_v, s_v), (alpha, beta))) in challenges
+            .zip(&self.responses)
+            .zip(&self.commitments)
+            .enumerate()
         {
             // z·(s_v·G − α_v − c_v·A) + z'·(s_v·K − β_v − c_v·B + c_v·v·G)
+            let v = min + Scalar::from(i as u64);
             let (z, z2) = (batch.weight(), batch.weight());
-            g += z * s_v + z2 * c_v * Scalar::from(v);
+            g += z * s_v + z2 * c_v * v;
             k += z2 * s_v;
             batch.add(-z, *alpha.point());
             batch.add(-z2, *beta.point());

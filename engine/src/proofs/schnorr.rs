@@ -44,7 +44,7 @@ impl SchnorrProof {
         rng: &mut R,
     ) -> Self {
         append_statement(transcript, public);
-        let k = Zeroizing::new(Scalar::random(rng));
+        let k = Zeroizing::new(transcript.hedged_nonce(secret.as_scalar(), rng));
         let commitment = Element::from_point(mul_g(&k));
         transcript.append_element(labels::COMMIT_A, &commitment);
         let c = transcript.challenge_scalar(labels::CHALLENGE);
@@ -55,12 +55,16 @@ impl SchnorrProof {
     }
 
     /// Adds this proof's equation `z·(s·G − R − c·X) = 0` to a batch.
+    /// `X` is a public key: the identity is refused (spec §2.3).
     pub fn add_to_batch(
         &self,
         transcript: &mut Transcript,
         public: &Element,
         batch: &mut BatchVerifier,
-    ) {
+    ) -> Result<()> {
+        if public.is_identity() {
+            return Err(DecodeError::IdentityPoint.into());
+        }
         append_statement(transcript, public);
         transcript.append_element(labels::COMMIT_A, &self.commitment);
         let c = transcript.challenge_scalar(labels::CHALLENGE);
@@ -68,12 +72,13 @@ impl SchnorrProof {
         batch.add_generator(z * self.response);
         batch.add(-z, *self.commitment.point());
         batch.add(-(z * c), *public.point());
+        Ok(())
     }
 
     /// Verifies the proof on its own.
     pub fn verify(&self, transcript: &mut Transcript, public: &Element) -> Result<()> {
         let mut batch = BatchVerifier::new();
-        self.add_to_batch(transcript, public, &mut batch);
+        self.add_to_batch(transcript, public, &mut batch)?;
         if batch.verify() {
             Ok(())
         } else {
