@@ -167,7 +167,12 @@ fn batch_zero_one(c: &mut Criterion) {
             BenchmarkId::new("group work only", n),
             &items,
             |b, items| {
-                let weights: Vec<Scalar> = (0..6 * items.len() as u64).map(Scalar::from).collect();
+                // Full-size random scalars: the standard cost of a term
+                // (small scalars would make Pippenger look cheaper).
+                let mut r = valurna_benches::rng(11);
+                let weights: Vec<Scalar> = (0..6 * items.len())
+                    .map(|_| Scalar::random(&mut r))
+                    .collect();
                 b.iter(|| {
                     let mut points = Vec::with_capacity(6 * items.len());
                     for (ct, proof) in items {

@@ -35,6 +35,9 @@ pub enum DecodeError {
     /// Text that should be hexadecimal is not.
     #[error("invalid hexadecimal text")]
     InvalidHex,
+    /// Text that should be a voting code is not.
+    #[error("not a voting code")]
+    InvalidCode,
     /// A count or bound field outside what the spec allows.
     #[error("{field} is out of range")]
     OutOfRange {
@@ -57,6 +60,10 @@ pub enum ProofKind {
     Range,
     /// The proofs of one contest's selections taken together, spec §9.
     Contest,
+    /// A whole ballot: its contests' proofs and its signature.
+    Ballot,
+    /// A trustee's decryption share.
+    DecryptionShare,
 }
 
 impl core::fmt::Display for ProofKind {
@@ -67,6 +74,8 @@ impl core::fmt::Display for ProofKind {
             ProofKind::ZeroOne => "zero-one proof",
             ProofKind::Range => "range proof",
             ProofKind::Contest => "contest's selection proofs",
+            ProofKind::Ballot => "ballot",
+            ProofKind::DecryptionShare => "decryption share",
         })
     }
 }
@@ -93,6 +102,12 @@ pub enum Error {
     DlogOutOfRange {
         /// The bound that was searched, exclusive.
         bound: u64,
+    },
+    /// The key ceremony found faults; each names the trustee at fault.
+    #[error("the key ceremony failed: {}", faults.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    CeremonyFailed {
+        /// Every fault found.
+        faults: Vec<crate::threshold::Fault>,
     },
     /// The prover was asked to prove a false statement, or the statement's
     /// parameters are invalid (for example a range with `a > b`).

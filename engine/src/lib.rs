@@ -21,18 +21,37 @@
 //! | [`contest`] | a contest's selections and their proofs | §9 |
 //! | [`proofs::batch`] | random-linear-combination batch verification | §10 |
 //!
+//! The election built on them is specified in `spec/record.md`:
+//!
+//! | module | what | record.md |
+//! |---|---|---|
+//! | [`manifest`] | organisation, contests, candidates, seats, limits | record.md §2 |
+//! | [`credential`] | voting codes and public credentials | record.md §4 |
+//! | [`ballot`] | ballots, trackers, audits | record.md §5 |
+//! | [`board`] | the hash-chained board, revoting | record.md §5.5 |
+//! | [`threshold`] | the `t`-of-`n` key ceremony | record.md §6 |
+//! | [`tally`] | homomorphic tally, decryption shares, seats | record.md §7 |
+//! | [`record`] | the record's files, writer and streaming reader | record.md §1 |
+//!
 //! Secrets ([`elgamal::SecretKey`], [`elgamal::Nonce`] and the provers'
 //! internal nonces) are zeroized on drop and never `Debug`-printed.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod ballot;
+pub mod board;
 pub mod contest;
+pub mod credential;
 pub mod elgamal;
 pub mod encoding;
 pub mod errors;
+pub mod manifest;
 pub mod proofs;
+pub mod record;
 pub mod rng;
+pub mod tally;
+pub mod threshold;
 pub mod transcript;
 
 pub use curve25519_dalek::{ristretto::RistrettoPoint, scalar::Scalar};

@@ -116,7 +116,9 @@ impl Manifest {
                 return Err(bad("a contest has 1 to 200 candidates"));
             }
             if c.seats == 0 || c.seats as usize > n {
-                return Err(bad("a contest has at least one seat and no more seats than candidates"));
+                return Err(bad(
+                    "a contest has at least one seat and no more seats than candidates",
+                ));
             }
             if c.min_selections > c.max_selections
                 || c.max_selections > n as u64
@@ -127,7 +129,9 @@ impl Manifest {
             let mut cids = std::collections::BTreeSet::new();
             for cand in &c.candidates {
                 if !text_ok(&cand.id) || !text_ok(&cand.name) || !cids.insert(cand.id.as_str()) {
-                    return Err(bad("candidate ids must be unique and texts 1 to 1000 bytes"));
+                    return Err(bad(
+                        "candidate ids must be unique and texts 1 to 1000 bytes",
+                    ));
                 }
             }
         }

@@ -41,6 +41,14 @@ pub mod labels {
     pub const CONTEXT_CREDENTIAL: &[u8] = b"credential";
     /// Context: a trustee's index (§3.3).
     pub const CONTEXT_TRUSTEE: &[u8] = b"trustee";
+    /// Context: the digest of a ballot's body, for its signature (record.md §5.3).
+    pub const CONTEXT_BALLOT: &[u8] = b"ballot";
+    /// Context: a polynomial coefficient's index in the key ceremony (record.md §6).
+    pub const CONTEXT_COEFFICIENT: &[u8] = b"coefficient";
+    /// Context: a trustee's communication key in the key ceremony (record.md §6).
+    pub const CONTEXT_COMMUNICATION_KEY: &[u8] = b"communication-key";
+    /// Context: a complaint against a trustee (record.md §6).
+    pub const CONTEXT_COMPLAINT: &[u8] = b"complaint";
 
     /// Domain of the Schnorr proof of knowledge (§5).
     pub const DOMAIN_SCHNORR: &[u8] = b"schnorr-pok-v1";

@@ -1,5 +1,6 @@
-//! Every `§N` or `§N.M` the engine's code cites exists in
-//! `spec/protocol.md`, as a heading or as a numbered paragraph.
+//! Every `§N` or `§N.M` the engine's code cites exists in the spec, as a
+//! heading or as a numbered paragraph: in `spec/record.md` when the line
+//! names `record.md` before the citation, else in `spec/protocol.md`.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
@@ -10,11 +11,18 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `§` followed by digits and dots, except citations of RFCs
-/// (`RFC 9496 §4.3.1`).
-fn citations(text: &str) -> Vec<String> {
+/// `(document, section)` for every `§` followed by digits and dots,
+/// except citations of RFCs (`RFC 9496 §4.3.1`).
+fn citations(text: &str) -> Vec<(&'static str, String)> {
     let mut out = vec![];
     for (i, _) in text.match_indices('§') {
+        let line_start = text[..i].rfind('\n').map_or(0, |p| p + 1);
+        let before = &text[line_start..i];
+        let doc = match (before.rfind("record.md"), before.rfind("protocol.md")) {
+            (Some(r), Some(p)) if r > p => "record.md",
+            (Some(_), None) => "record.md",
+            _ => "protocol.md",
+        };
         let mut words = text[..i].split_whitespace().rev();
         let number = words.next().unwrap_or("");
         let rfc = words.next().unwrap_or("");
@@ -29,7 +37,7 @@ fn citations(text: &str) -> Vec<String> {
             .collect();
         let num = num.trim_end_matches('.');
         if !num.is_empty() {
-            out.push(num.to_string());
+            out.push((doc, num.to_string()));
         }
     }
     out
@@ -46,29 +54,39 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-#[test]
-fn every_cited_section_exists() {
-    let spec = std::fs::read_to_string(root().join("../spec/protocol.md")).unwrap();
-    // Sections are defined by headings (`## §4 …`) and by paragraphs that
-    // start with their number (`§5.1 Prove: …`).
-    let defined: BTreeSet<String> = spec
-        .lines()
+/// Sections are defined by headings (`## §4 …`) and by paragraphs that
+/// start with their number (`§5.1 Prove: …`).
+fn sections(doc: &str) -> BTreeSet<String> {
+    let spec = std::fs::read_to_string(root().join("../spec").join(doc)).unwrap();
+    spec.lines()
         .filter_map(|l| {
             let l = l.trim_start_matches('#').trim_start();
             l.strip_prefix('§')
                 .map(|r| r.split([' ', ':']).next().unwrap_or("").to_string())
         })
-        .collect();
-    assert!(defined.contains("10.3"), "parsed sections: {defined:?}");
+        .collect()
+}
+
+#[test]
+fn every_cited_section_exists() {
+    let protocol = sections("protocol.md");
+    let record = sections("record.md");
+    assert!(protocol.contains("10.3"), "parsed sections: {protocol:?}");
+    assert!(record.contains("6.4"), "parsed sections: {record:?}");
     let mut files = vec![];
     rust_files(&root().join("src"), &mut files);
     rust_files(&root().join("tests"), &mut files);
     let mut missing = vec![];
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
-        for c in citations(&text) {
+        for (doc, c) in citations(&text) {
+            let defined = if doc == "record.md" {
+                &record
+            } else {
+                &protocol
+            };
             if !defined.contains(&c) {
-                missing.push(format!("{}: §{c}", f.display()));
+                missing.push(format!("{}: {doc} §{c}", f.display()));
             }
         }
     }

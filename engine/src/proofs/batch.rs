@@ -162,8 +162,28 @@ impl BatchVerifier {
 pub fn verify_items<T>(
     items: &[T],
     kind: ProofKind,
-    mut add: impl FnMut(&T, &mut BatchVerifier) -> Result<()>,
+    add: impl FnMut(&T, &mut BatchVerifier) -> Result<()>,
 ) -> Result<()> {
+    let failed: Vec<(usize, Error)> = verify_each(items, kind, add)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.err().map(|e| (i, e)))
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::BatchFailed { failed })
+    }
+}
+
+/// Like [`verify_items`], but with one result per item: all `Ok` when the
+/// batch passes, otherwise each item's own verdict. This is what a ballot
+/// box needs: accept the good items of a batch, reject the bad with reasons.
+pub fn verify_each<T>(
+    items: &[T],
+    kind: ProofKind,
+    mut add: impl FnMut(&T, &mut BatchVerifier) -> Result<()>,
+) -> Vec<Result<()>> {
     let mut batch = BatchVerifier::new();
     let mut all_added = true;
     for item in items {
@@ -173,25 +193,20 @@ pub fn verify_items<T>(
         }
     }
     if all_added && batch.verify() {
-        return Ok(());
+        return items.iter().map(|_| Ok(())).collect();
     }
-    let failed: Vec<(usize, Error)> = items
+    items
         .iter()
-        .enumerate()
-        .filter_map(|(i, item)| {
+        .map(|item| {
             let mut one = BatchVerifier::new();
-            match add(item, &mut one) {
-                Err(e) => Some((i, e)),
-                Ok(()) if !one.verify() => Some((i, Error::VerificationFailed(kind))),
-                Ok(()) => None,
+            add(item, &mut one)?;
+            if one.verify() {
+                Ok(())
+            } else {
+                Err(Error::VerificationFailed(kind))
             }
         })
-        .collect();
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::BatchFailed { failed })
-    }
+        .collect()
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ pub mod disjunctive;
 pub mod range;
 pub mod schnorr;
 
-pub use batch::{BatchVerifier, verify_items};
+pub use batch::{BatchVerifier, verify_each, verify_items};
 pub use chaum_pedersen::{CHAUM_PEDERSEN_PROOF_LEN, ChaumPedersenProof, DleqStatement};
 pub use disjunctive::{ZERO_ONE_PROOF_LEN, ZeroOneProof, add_encoded_zero_one_to_batch};
 pub use range::{MAX_RANGE_WIDTH, RangeProof, RangeStatement, range_proof_len};

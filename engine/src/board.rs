@@ -1,0 +1,147 @@
+//! The bulletin board (spec: record.md §5.5).
+//!
+//! An append-only sequence of accepted ballots, hash-chained:
+//!
+//! ```text
+//! h₋₁ = SHA-256("valurna/board/v1/genesis" ‖ base hash)
+//! h_i = SHA-256("valurna/board/v1/entry" ‖ h_{i−1} ‖ u64(i) ‖ tracker_i)
+//! seal = SHA-256("valurna/board/v1/seal" ‖ h_{N−1} ‖ u64(N))
+//! ```
+//!
+//! A voter who holds `(i, h_i)` from a receipt can check that the published
+//! board contains their ballot at `i` and that nothing before it changed.
+//! Revoting is allowed: for each credential the *last* ballot on the board
+//! counts ([`CountedSet`]), a rule anyone can apply to the board alone.
+
+use std::collections::HashMap;
+
+use sha2::{Digest, Sha256};
+
+use crate::ballot::{Tracker, VerifiedBallot};
+
+/// A 32-byte chain value.
+pub type Head = [u8; 32];
+
+/// The chain value before the first entry.
+pub fn genesis(base_hash: &[u8; 32]) -> Head {
+    let mut h = Sha256::new();
+    h.update(b"valurna/board/v1/genesis");
+    h.update(base_hash);
+    h.finalize().into()
+}
+
+/// The chain value after entry `position` with `tracker`.
+pub fn next_head(previous: &Head, position: u64, tracker: &Tracker) -> Head {
+    let mut h = Sha256::new();
+    h.update(b"valurna/board/v1/entry");
+    h.update(previous);
+    h.update(position.to_le_bytes());
+    h.update(tracker);
+    h.finalize().into()
+}
+
+/// The seal over a closed board of `count` entries whose last head is `head`.
+pub fn seal(head: &Head, count: u64) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"valurna/board/v1/seal");
+    h.update(head);
+    h.update(count.to_le_bytes());
+    h.finalize().into()
+}
+
+/// One accepted ballot's place on the board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Receipt {
+    /// Position on the board, from 0.
+    pub position: u64,
+    /// The ballot's tracker.
+    pub tracker: Tracker,
+    /// The chain head after this entry.
+    pub head: Head,
+}
+
+/// The board's running state: its head and length. The entries themselves
+/// are written to storage (a record's `board.jsonl`, or a database) by the
+/// caller, in the order this hands out receipts.
+#[derive(Debug, Clone)]
+pub struct Board {
+    head: Head,
+    len: u64,
+}
+
+impl Board {
+    /// An empty board for an election.
+    pub fn new(base_hash: &[u8; 32]) -> Self {
+        Board {
+            head: genesis(base_hash),
+            len: 0,
+        }
+    }
+
+    /// Appends a verified ballot.
+    pub fn append(&mut self, ballot: &VerifiedBallot) -> Receipt {
+        let position = self.len;
+        let tracker = *ballot.tracker();
+        self.head = next_head(&self.head, position, &tracker);
+        self.len += 1;
+        Receipt {
+            position,
+            tracker,
+            head: self.head,
+        }
+    }
+
+    /// Entries so far.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the board is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The current head.
+    pub fn head(&self) -> Head {
+        self.head
+    }
+
+    /// Closes the board: its seal.
+    pub fn seal(&self) -> [u8; 32] {
+        seal(&self.head, self.len)
+    }
+}
+
+/// Which board entries count: the last one per credential.
+#[derive(Debug, Default, Clone)]
+pub struct CountedSet {
+    last: HashMap<[u8; 32], u64>,
+}
+
+impl CountedSet {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Notes that entry `position` is a ballot by `credential`; a later
+    /// entry by the same credential supersedes it.
+    pub fn note(&mut self, credential: &[u8; 32], position: u64) {
+        self.last.insert(*credential, position);
+    }
+
+    /// Whether entry `position` by `credential` counts.
+    pub fn counts(&self, credential: &[u8; 32], position: u64) -> bool {
+        self.last.get(credential) == Some(&position)
+    }
+
+    /// How many ballots count (one per credential that voted).
+    pub fn len(&self) -> usize {
+        self.last.len()
+    }
+
+    /// Whether nobody voted.
+    pub fn is_empty(&self) -> bool {
+        self.last.is_empty()
+    }
+}
