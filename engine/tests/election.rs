@@ -1,0 +1,436 @@
+//! The election's acceptance tests (spec: record.md): the key ceremony
+//! catches and names a cheating trustee; any `t` of `n` trustees decrypt the
+//! same result and fewer cannot; ballots that were copied, made for another
+//! election, over-filled or tampered with are rejected.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use valurna_engine::ballot::{Ballot, BallotContext, check_audit, verify_ballots};
+use valurna_engine::board::{Board, CountedSet, genesis, next_head};
+use valurna_engine::contest::ContestShape;
+use valurna_engine::credential::{CredentialSecret, VotingCode};
+use valurna_engine::elgamal::DlogTable;
+use valurna_engine::encoding::Element;
+use valurna_engine::proofs::SchnorrProof;
+use valurna_engine::rng::os_rng;
+use valurna_engine::tally::{DecryptionShare, TallyAccumulator, combine};
+use valurna_engine::threshold::{
+    CeremonyOutcome, CeremonyParams, Received, TrusteeDealer, TrusteeShare, finish, run_in_process,
+};
+use valurna_engine::{Error, ProofKind};
+
+const MANIFEST_HASH: [u8; 32] = [0x31; 32];
+
+fn params(n: u32, t: u32) -> CeremonyParams {
+    CeremonyParams {
+        manifest_hash: MANIFEST_HASH,
+        trustees: n,
+        threshold: t,
+    }
+}
+
+fn faulty_trustees(e: Error) -> Vec<u32> {
+    match e {
+        Error::CeremonyFailed { faults } => faults.iter().map(|f| f.trustee).collect(),
+        other => panic!("expected a ceremony failure, got {other}"),
+    }
+}
+
+// ------------------------------------------------------------ ceremony
+
+#[test]
+fn honest_ceremony_gives_consistent_shares() {
+    let (outcome, _, shares) = run_in_process(params(5, 3), &mut os_rng()).unwrap();
+    assert_eq!(shares.len(), 5);
+    for s in &shares {
+        let public = s.share.public_key().unwrap();
+        assert_eq!(
+            public.element(),
+            &outcome.public_shares[s.index as usize - 1]
+        );
+    }
+}
+
+#[test]
+fn a_bad_proof_of_knowledge_is_caught_and_named() {
+    let p = params(3, 2);
+    let mut rng = os_rng();
+    let mut announcements = vec![];
+    let mut dealers = vec![];
+    for i in 1..=3 {
+        let (d, a) = TrusteeDealer::new(p, i, &mut rng).unwrap();
+        dealers.push(d);
+        announcements.push(a);
+    }
+    // Trustee 2 replaces a commitment (a rogue key) and keeps the old proof.
+    let rogue =
+        Element::from_point(announcements[0].commitments[0].point() + Element::generator().point());
+    announcements[1].commitments[0] = rogue;
+    let err = dealers[0].deal(&announcements, &mut rng).unwrap_err();
+    assert_eq!(faulty_trustees(err.clone()), vec![2]);
+    assert!(err.to_string().contains("coefficient 0"), "{err}");
+    assert_eq!(
+        faulty_trustees(finish(&p, &announcements, &[], &[]).unwrap_err())[0],
+        2
+    );
+
+    // A proof made for another trustee's index does not transfer either.
+    let (_, mut a3) = TrusteeDealer::new(p, 3, &mut rng).unwrap();
+    let (_, a1) = TrusteeDealer::new(p, 1, &mut rng).unwrap();
+    a3.communication_proof = a1.communication_proof;
+    a3.communication_key = a1.communication_key;
+    assert_eq!(a3.verify(&p).unwrap_err().trustee, 3);
+}
+
+/// Runs rounds 1 and 2 honestly, lets `tamper` change the shares, then
+/// round 3 and `finish`.
+fn ceremony_with(
+    p: CeremonyParams,
+    tamper: impl FnOnce(&mut Vec<valurna_engine::threshold::EncryptedShare>),
+) -> (
+    Result<CeremonyOutcome, Error>,
+    Vec<valurna_engine::threshold::Complaint>,
+) {
+    let mut rng = os_rng();
+    let mut dealers = vec![];
+    let mut announcements = vec![];
+    for i in 1..=p.trustees {
+        let (d, a) = TrusteeDealer::new(p, i, &mut rng).unwrap();
+        dealers.push(d);
+        announcements.push(a);
+    }
+    let mut shares = vec![];
+    for d in &dealers {
+        shares.extend(d.deal(&announcements, &mut rng).unwrap());
+    }
+    tamper(&mut shares);
+    let mut complaints = vec![];
+    for d in dealers {
+        if let Received::Complaints(c) = d.receive(&announcements, &shares, &mut rng).unwrap() {
+            complaints.extend(c);
+        }
+    }
+    (finish(&p, &announcements, &shares, &complaints), complaints)
+}
+
+#[test]
+fn a_bad_share_gets_a_verifiable_complaint_naming_the_dealer() {
+    let (result, complaints) = ceremony_with(params(4, 3), |shares| {
+        let s = shares
+            .iter_mut()
+            .find(|s| s.from == 2 && s.to == 4)
+            .unwrap();
+        s.ciphertext[0] ^= 1;
+    });
+    assert_eq!(complaints.len(), 1);
+    assert_eq!((complaints[0].accuser, complaints[0].accused), (4, 2));
+    assert_eq!(faulty_trustees(result.unwrap_err()), vec![2]);
+}
+
+#[test]
+fn a_missing_share_is_named() {
+    let p = params(3, 2);
+    let mut rng = os_rng();
+    let mut dealers = vec![];
+    let mut announcements = vec![];
+    for i in 1..=3 {
+        let (d, a) = TrusteeDealer::new(p, i, &mut rng).unwrap();
+        dealers.push(d);
+        announcements.push(a);
+    }
+    let mut shares = vec![];
+    for d in &dealers {
+        shares.extend(d.deal(&announcements, &mut rng).unwrap());
+    }
+    shares.retain(|s| !(s.from == 3 && s.to == 1));
+    assert_eq!(
+        faulty_trustees(finish(&p, &announcements, &shares, &[]).unwrap_err()),
+        vec![3]
+    );
+    let err = dealers
+        .remove(0)
+        .receive(&announcements, &shares, &mut rng)
+        .unwrap_err();
+    assert_eq!(faulty_trustees(err), vec![3]);
+}
+
+#[test]
+fn a_false_complaint_names_the_accuser() {
+    // Trustee 3 complains about trustee 1's good share: it must reveal the
+    // right shared secret (or its proof fails), and the share then opens.
+    let (result, _) = ceremony_with(params(3, 2), |_| {});
+    let outcome = result.unwrap();
+    assert_eq!(outcome.public_shares.len(), 3);
+
+    let p = params(3, 2);
+    let mut rng = os_rng();
+    let mut dealers = vec![];
+    let mut announcements = vec![];
+    for i in 1..=3 {
+        let (d, a) = TrusteeDealer::new(p, i, &mut rng).unwrap();
+        dealers.push(d);
+        announcements.push(a);
+    }
+    let mut shares = vec![];
+    for d in &dealers {
+        shares.extend(d.deal(&announcements, &mut rng).unwrap());
+    }
+    // Make trustee 3 complain by giving it a corrupted copy, then publish
+    // the complaint against the true (uncorrupted) share.
+    let mut corrupted = shares.clone();
+    corrupted
+        .iter_mut()
+        .find(|s| s.from == 1 && s.to == 3)
+        .unwrap()
+        .ciphertext[5] ^= 0x40;
+    let Received::Complaints(complaints) = dealers
+        .pop()
+        .unwrap()
+        .receive(&announcements, &corrupted, &mut rng)
+        .unwrap()
+    else {
+        panic!("trustee 3 should complain about the corrupted share")
+    };
+    assert_eq!(
+        faulty_trustees(finish(&p, &announcements, &shares, &complaints).unwrap_err()),
+        vec![3]
+    );
+}
+
+#[test]
+fn trustee_secret_state_round_trips() {
+    let p = params(3, 2);
+    let (d, _) = TrusteeDealer::new(p, 2, &mut os_rng()).unwrap();
+    let bytes = d.export_secret();
+    let back = TrusteeDealer::import_secret(p, &bytes).unwrap();
+    assert_eq!(back.export_secret().as_slice(), bytes.as_slice());
+    assert!(TrusteeDealer::import_secret(p, &bytes[1..]).is_err());
+    assert!(TrusteeDealer::import_secret(params(3, 3), &bytes).is_err());
+}
+
+// ----------------------------------------------------- ballots and tally
+
+struct Election {
+    ctx: BallotContext,
+    outcome: CeremonyOutcome,
+    shares: Vec<TrusteeShare>,
+}
+
+fn election(n: u32, t: u32, shapes: Vec<ContestShape>) -> Election {
+    let (outcome, _, shares) = run_in_process(params(n, t), &mut os_rng()).unwrap();
+    let ctx = BallotContext {
+        base_hash: [0x55; 32],
+        key: outcome.joint_key.clone(),
+        shapes,
+    };
+    Election {
+        ctx,
+        outcome,
+        shares,
+    }
+}
+
+fn voter() -> CredentialSecret {
+    VotingCode::generate(&mut os_rng()).secret(&MANIFEST_HASH)
+}
+
+fn shape(candidates: usize, max: u64) -> ContestShape {
+    ContestShape {
+        candidates,
+        min: 0,
+        max,
+    }
+}
+
+#[test]
+fn any_t_of_n_trustees_decrypt_the_same_result_and_fewer_cannot() {
+    let e = election(4, 3, vec![shape(3, 2), shape(2, 1)]);
+    let votes: Vec<Vec<(u32, Vec<bool>)>> = vec![
+        vec![(0, vec![true, false, true]), (1, vec![false, true])],
+        vec![(0, vec![true, true, false]), (1, vec![true, false])],
+        vec![(0, vec![false, false, true]), (1, vec![false, true])],
+    ];
+    let mut acc = TallyAccumulator::new(&e.ctx.shapes);
+    for v in &votes {
+        let (b, _) = Ballot::encrypt(&e.ctx, &voter(), v, &mut os_rng()).unwrap();
+        acc.add(&b, 1);
+    }
+    let tally = acc.finish();
+    let partial: Vec<DecryptionShare> = e
+        .shares
+        .iter()
+        .map(|s| {
+            let public = e.outcome.public_shares[s.index as usize - 1];
+            let d = DecryptionShare::create(&e.ctx.base_hash, &tally, s, &public, &mut os_rng());
+            d.verify(&e.ctx.base_hash, &tally, &public).unwrap();
+            d
+        })
+        .collect();
+    let expected = vec![vec![2, 1, 2], vec![1, 2]];
+    for skip in 0..4 {
+        let subset: Vec<DecryptionShare> = partial
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != skip)
+            .map(|(_, d)| d.clone())
+            .collect();
+        assert_eq!(
+            combine(&tally, &subset, DlogTable::shared()).unwrap(),
+            expected
+        );
+    }
+    // Two shares are not enough: interpolating a degree-2 polynomial from
+    // two points gives a wrong key, and the counts do not come out.
+    let two = vec![partial[0].clone(), partial[2].clone()];
+    assert_ne!(
+        combine(&tally, &two, &DlogTable::new(10, 1 << 12)).ok(),
+        Some(expected)
+    );
+    // A share for the wrong plaintext is refused.
+    let mut bad = partial[1].clone();
+    bad.partials[0][0].0 =
+        Element::from_point(bad.partials[0][0].0.point() + Element::generator().point());
+    let public = e.outcome.public_shares[bad.trustee as usize - 1];
+    assert_eq!(
+        bad.verify(&e.ctx.base_hash, &tally, &public),
+        Err(Error::VerificationFailed(ProofKind::DecryptionShare))
+    );
+}
+
+#[test]
+fn ballots_verify_and_reject_what_they_must() {
+    let e = election(3, 2, vec![shape(4, 2), shape(3, 1)]);
+    let alice = voter();
+    let bob = voter();
+    let choice = vec![(0, vec![true, false, false, true])];
+    let (ballot, secrets) = Ballot::encrypt(&e.ctx, &alice, &choice, &mut os_rng()).unwrap();
+    let contests = [0u32];
+    ballot.clone().verify(&e.ctx, &contests).unwrap();
+    check_audit(&ballot, &e.ctx, &secrets).unwrap();
+    let bytes = ballot.to_bytes();
+    assert_eq!(Ballot::decode(&bytes, &e.ctx).unwrap(), ballot);
+
+    // Copied: Bob takes Alice's encrypted contest and signs it as his own.
+    let mut copied = ballot.clone();
+    copied.credential = bob.public();
+    let body_signed = Ballot::encrypt(&e.ctx, &bob, &choice, &mut os_rng())
+        .unwrap()
+        .0;
+    copied.signature = body_signed.signature; // a valid signature by Bob, on other bytes
+    assert!(copied.clone().verify(&e.ctx, &contests).is_err());
+    // Even a correct signature by Bob over the copied body fails: the
+    // contest proofs are bound to Alice's credential.
+    let resigned = resign(&e.ctx, &bob, copied);
+    assert_eq!(
+        resigned.verify(&e.ctx, &contests),
+        Err(Error::VerificationFailed(ProofKind::Ballot))
+    );
+
+    // For another election (another base hash).
+    let other = BallotContext {
+        base_hash: [0x66; 32],
+        ..e.ctx.clone()
+    };
+    assert!(ballot.clone().verify(&other, &contests).is_err());
+
+    // Too many selections: the honest prover refuses; a ballot decoded
+    // under a stricter shape does not even have the right length.
+    assert!(
+        Ballot::encrypt(
+            &e.ctx,
+            &alice,
+            &[(0, vec![true, true, true, false])],
+            &mut os_rng()
+        )
+        .is_err()
+    );
+    let strict = BallotContext {
+        shapes: vec![shape(4, 1), shape(3, 1)],
+        ..e.ctx.clone()
+    };
+    assert!(Ballot::decode(&bytes, &strict).is_err());
+    assert!(ballot.clone().verify(&strict, &contests).is_err());
+
+    // A tampered proof byte anywhere in the contest.
+    for offset in [40usize, 300, 1000, bytes.len() - 70] {
+        let mut b = bytes.clone();
+        b[offset] ^= 0x02;
+        let r = Ballot::decode(&b, &e.ctx).and_then(|b| b.verify(&e.ctx, &contests));
+        assert!(r.is_err(), "tampered byte {offset} accepted");
+    }
+    // The wrong district: a ballot for contest 0 by a voter of contest 1.
+    assert!(ballot.clone().verify(&e.ctx, &[1]).is_err());
+    // An unlisted credential, through the batch API.
+    let verdicts = verify_ballots(vec![ballot.clone()], &e.ctx, |_| None);
+    assert!(verdicts[0].is_err());
+}
+
+/// Signs `ballot`'s body again with `who`'s credential.
+fn resign(ctx: &BallotContext, who: &CredentialSecret, mut ballot: Ballot) -> Ballot {
+    use sha2::Digest;
+    use valurna_engine::transcript::{election_transcript, labels};
+    ballot.credential = who.public();
+    let bytes = ballot.to_bytes();
+    let body = &bytes[..bytes.len() - 64];
+    let mut t = election_transcript(&ctx.base_hash);
+    t.append_message(labels::CONTEXT_CREDENTIAL, who.public().as_bytes());
+    let digest: [u8; 32] = sha2::Sha256::digest(body).into();
+    t.append_message(labels::CONTEXT_BALLOT, &digest);
+    ballot.signature = SchnorrProof::prove(&mut t, who.key(), &who.public(), &mut os_rng());
+    ballot
+}
+
+#[test]
+fn a_batch_of_ballots_names_the_bad_one() {
+    let e = election(3, 2, vec![shape(3, 2)]);
+    let mut ballots: Vec<Ballot> = (0..6)
+        .map(|i| {
+            Ballot::encrypt(
+                &e.ctx,
+                &voter(),
+                &[(0, vec![i % 2 == 0, true, false])],
+                &mut os_rng(),
+            )
+            .unwrap()
+            .0
+        })
+        .collect();
+    ballots[4].contests[0].1.ciphertexts.swap(0, 1);
+    let verdicts = verify_ballots(ballots, &e.ctx, |_| Some(vec![0]));
+    let bad: Vec<usize> = verdicts
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.is_err())
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(bad, vec![4]);
+}
+
+#[test]
+fn board_chain_and_revoting() {
+    let e = election(2, 1, vec![shape(2, 1)]);
+    let alice = voter();
+    let bob = voter();
+    let mut board = Board::new(&e.ctx.base_hash);
+    let mut counted = CountedSet::new();
+    let mut head = genesis(&e.ctx.base_hash);
+    for (i, who) in [&alice, &bob, &alice].into_iter().enumerate() {
+        let (b, _) =
+            Ballot::encrypt(&e.ctx, who, &[(0, vec![true, false])], &mut os_rng()).unwrap();
+        let v = b.verify(&e.ctx, &[0]).unwrap();
+        let r = board.append(&v);
+        head = next_head(&head, i as u64, v.tracker());
+        assert_eq!((r.position, r.head), (i as u64, head));
+        counted.note(v.ballot().credential.as_bytes(), r.position);
+    }
+    assert_eq!(counted.len(), 2);
+    assert!(!counted.counts(alice.public().as_bytes(), 0));
+    assert!(counted.counts(alice.public().as_bytes(), 2));
+    assert!(counted.counts(bob.public().as_bytes(), 1));
+    assert_eq!(board.head(), head);
+}
