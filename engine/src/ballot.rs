@@ -86,13 +86,19 @@ pub struct Ballot {
 }
 
 /// What the voter's device keeps to audit a ballot instead of casting it:
-/// the choices and the nonces (record.md §5.4).
-#[derive(Debug, Clone)]
+/// the choices and the nonces (record.md §5.4). Its `Debug` prints neither.
+#[derive(Clone)]
 pub struct BallotSecrets {
     /// Per contest, the choice bits.
     pub choices: Vec<(u32, Vec<bool>)>,
     /// Per contest, one nonce per selection.
     pub nonces: Vec<Vec<Nonce>>,
+}
+
+impl core::fmt::Debug for BallotSecrets {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("BallotSecrets(<redacted>)")
+    }
 }
 
 fn body_bytes(credential: &Element, contests: &[(u32, EncryptedContest)]) -> Vec<u8> {

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use sha2::{Digest, Sha256};
 
 use crate::ballot::{Tracker, VerifiedBallot};
+use crate::errors::{Error, Result};
 
 /// A 32-byte chain value.
 pub type Head = [u8; 32];
@@ -60,13 +61,16 @@ pub struct Receipt {
     pub head: Head,
 }
 
-/// The board's running state: its head and length. The entries themselves
-/// are written to storage (a record's `board.jsonl`, or a database) by the
-/// caller, in the order this hands out receipts.
+/// The board's running state: its head, its length, and the trackers on it
+/// (a ballot already on the board is refused, so a voter's superseded
+/// ballot cannot be replayed after they voted again, record.md §5.5). The
+/// entries themselves are written to storage (a record's `board.jsonl`, or
+/// a database) by the caller, in the order this hands out receipts.
 #[derive(Debug, Clone)]
 pub struct Board {
     head: Head,
     len: u64,
+    positions: HashMap<Tracker, u64>,
 }
 
 impl Board {
@@ -75,20 +79,26 @@ impl Board {
         Board {
             head: genesis(base_hash),
             len: 0,
+            positions: HashMap::new(),
         }
     }
 
-    /// Appends a verified ballot.
-    pub fn append(&mut self, ballot: &VerifiedBallot) -> Receipt {
+    /// Appends a verified ballot. A ballot already on the board is refused
+    /// with [`Error::DuplicateBallot`], which names its position.
+    pub fn append(&mut self, ballot: &VerifiedBallot) -> Result<Receipt> {
         let position = self.len;
         let tracker = *ballot.tracker();
+        if let Some(&existing) = self.positions.get(&tracker) {
+            return Err(Error::DuplicateBallot { position: existing });
+        }
+        self.positions.insert(tracker, position);
         self.head = next_head(&self.head, position, &tracker);
         self.len += 1;
-        Receipt {
+        Ok(Receipt {
             position,
             tracker,
             head: self.head,
-        }
+        })
     }
 
     /// Entries so far.
@@ -127,7 +137,8 @@ impl CountedSet {
     /// Notes that entry `position` is a ballot by `credential`; a later
     /// entry by the same credential supersedes it.
     pub fn note(&mut self, credential: &[u8; 32], position: u64) {
-        self.last.insert(*credential, position);
+        let p = self.last.entry(*credential).or_insert(position);
+        *p = (*p).max(position);
     }
 
     /// Whether entry `position` by `credential` counts.

@@ -67,7 +67,9 @@ impl VotingCode {
     /// Reads a code as a person typed it: case, spaces and dashes do not
     /// matter; `O`, `I` and `L` read as `0`, `1`, `1`.
     pub fn parse(text: &str) -> Result<Self, DecodeError> {
-        let mut out = String::with_capacity(CODE_SYMBOLS);
+        // Room for one symbol too many, so the string never reallocates
+        // (which would leave an unzeroized copy of the code behind).
+        let mut out = Zeroizing::new(String::with_capacity(CODE_SYMBOLS + 1));
         for c in text.chars() {
             if c == '-' || c.is_whitespace() {
                 continue;
@@ -86,7 +88,7 @@ impl VotingCode {
                 actual: out.len(),
             });
         }
-        Ok(VotingCode(out))
+        Ok(VotingCode(out.to_string()))
     }
 
     /// The code in groups of five, for printing.

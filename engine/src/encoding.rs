@@ -144,8 +144,12 @@ pub fn decode_scalar(bytes: &[u8]) -> Result<Scalar, DecodeError> {
     Option::from(Scalar::from_canonical_bytes(bytes)).ok_or(DecodeError::NonCanonicalScalar)
 }
 
-/// Decodes hexadecimal text (either case) into bytes.
+/// Decodes lower-case hexadecimal text into bytes (records write lower
+/// case only, record.md §1, so every value has one textual form).
 pub fn decode_hex(text: &str) -> Result<Vec<u8>, DecodeError> {
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(DecodeError::InvalidHex);
+    }
     hex::decode(text).map_err(|_| DecodeError::InvalidHex)
 }
 

@@ -103,6 +103,15 @@ pub enum Error {
         /// The bound that was searched, exclusive.
         bound: u64,
     },
+    /// The ballot is already on the board, at this position.
+    #[error("the ballot is already on the board at position {position}")]
+    DuplicateBallot {
+        /// Where it is.
+        position: u64,
+    },
+    /// A sum of weights left the range the tally can decrypt.
+    #[error("the weights of a contest's voters exceed the discrete-log bound")]
+    WeightOverflow,
     /// The key ceremony found faults; each names the trustee at fault.
     #[error("the key ceremony failed: {}", faults.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     CeremonyFailed {

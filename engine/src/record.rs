@@ -28,7 +28,7 @@ use crate::encoding::{Element, IdentityRule, decode_hex};
 use crate::errors::{DecodeError, Error, Result};
 use crate::proofs::{ChaumPedersenProof, SchnorrProof};
 use crate::tally::{ContestTally, DecryptionShare, EncryptedTally};
-use crate::threshold::{Announcement, CeremonyTranscript, Complaint, EncryptedShare};
+use crate::threshold::{Announcement, CeremonyTranscript, Complaint, Confirmation, EncryptedShare};
 
 /// File names (record.md §1).
 pub mod files {
@@ -114,8 +114,15 @@ impl Parameters {
         PublicKey::decode(&decode_hex(&self.joint_key)?)
     }
 
-    /// The base hash recomputed from the other fields (not the stored one).
+    /// The base hash recomputed from the other fields (not the stored one);
+    /// also checks `version` and `dlog_bound`.
     pub fn computed_base_hash(&self) -> Result<[u8; 32]> {
+        if self.version != 1 || self.dlog_bound != DLOG_BOUND {
+            return Err(DecodeError::OutOfRange {
+                field: "parameters version or dlog_bound",
+            }
+            .into());
+        }
         Ok(base_hash(
             &hex32(&self.manifest_hash)?,
             self.trustees,
@@ -211,14 +218,28 @@ impl BoardSeal {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CeremonyFile {
+    /// The ceremony id (16 bytes, hex), part of the ceremony hash (§6.1).
+    pub ceremony_id: String,
     /// Round 1.
     pub announcements: Vec<AnnouncementJson>,
     /// Round 2.
     pub shares: Vec<EncryptedShareJson>,
     /// Round 3.
     pub complaints: Vec<ComplaintJson>,
+    /// Round 4.
+    pub confirmations: Vec<ConfirmationJson>,
     /// `K_1 … K_n`.
     pub public_shares: Vec<String>,
+}
+
+/// A confirmation in `ceremony.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmationJson {
+    /// The trustee.
+    pub index: u32,
+    /// Schnorr proof of knowledge of its share for `K_index`.
+    pub proof: String,
 }
 
 /// An announcement in `ceremony.json`.
@@ -247,6 +268,8 @@ pub struct EncryptedShareJson {
     pub to: u32,
     /// `R`.
     pub ephemeral: String,
+    /// Proof of knowledge of `r`.
+    pub ephemeral_proof: String,
     /// The encrypted share.
     pub ciphertext: String,
 }
@@ -267,8 +290,13 @@ pub struct ComplaintJson {
 
 impl CeremonyFile {
     /// From the engine's types.
-    pub fn new(transcript: &CeremonyTranscript, public_shares: &[Element]) -> Self {
+    pub fn new(
+        ceremony_id: &[u8; 16],
+        transcript: &CeremonyTranscript,
+        public_shares: &[Element],
+    ) -> Self {
         CeremonyFile {
+            ceremony_id: hex::encode(ceremony_id),
             announcements: transcript
                 .announcements
                 .iter()
@@ -291,6 +319,7 @@ impl CeremonyFile {
                     from: s.from,
                     to: s.to,
                     ephemeral: s.ephemeral.to_hex(),
+                    ephemeral_proof: hex::encode(s.ephemeral_proof.to_bytes()),
                     ciphertext: hex::encode(s.ciphertext),
                 })
                 .collect(),
@@ -301,6 +330,14 @@ impl CeremonyFile {
                     accuser: c.accuser,
                     accused: c.accused,
                     shared_secret: c.shared_secret.to_hex(),
+                    proof: hex::encode(c.proof.to_bytes()),
+                })
+                .collect(),
+            confirmations: transcript
+                .confirmations
+                .iter()
+                .map(|c| ConfirmationJson {
+                    index: c.index,
                     proof: hex::encode(c.proof.to_bytes()),
                 })
                 .collect(),
@@ -340,7 +377,8 @@ impl CeremonyFile {
                 Ok(EncryptedShare {
                     from: s.from,
                     to: s.to,
-                    ephemeral: element(&s.ephemeral, IdentityRule::Allowed)?,
+                    ephemeral: element(&s.ephemeral, IdentityRule::Forbidden)?,
+                    ephemeral_proof: SchnorrProof::decode(&decode_hex(&s.ephemeral_proof)?)?,
                     ciphertext: hex32(&s.ciphertext)?,
                 })
             })
@@ -352,8 +390,18 @@ impl CeremonyFile {
                 Ok(Complaint {
                     accuser: c.accuser,
                     accused: c.accused,
-                    shared_secret: element(&c.shared_secret, IdentityRule::Allowed)?,
+                    shared_secret: element(&c.shared_secret, IdentityRule::Forbidden)?,
                     proof: ChaumPedersenProof::decode(&decode_hex(&c.proof)?)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let confirmations = self
+            .confirmations
+            .iter()
+            .map(|c| {
+                Ok(Confirmation {
+                    index: c.index,
+                    proof: SchnorrProof::decode(&decode_hex(&c.proof)?)?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -361,7 +409,21 @@ impl CeremonyFile {
             announcements,
             shares,
             complaints,
+            confirmations,
         })
+    }
+
+    /// The ceremony id.
+    pub fn ceremony_id(&self) -> Result<[u8; 16]> {
+        decode_hex(&self.ceremony_id)?
+            .try_into()
+            .map_err(|v: Vec<u8>| {
+                DecodeError::WrongLength {
+                    expected: 16,
+                    actual: v.len(),
+                }
+                .into()
+            })
     }
 
     /// The public shares, strictly decoded.
@@ -578,11 +640,23 @@ pub fn write_json<T: Serialize>(path: &std::path::Path, value: &T) -> std::io::R
 
 /// Reads a JSON file into `T`, strictly (unknown fields are errors).
 pub fn read_json<T: for<'de> Deserialize<'de>>(path: &std::path::Path) -> Result<T> {
-    let bytes = std::fs::read(path)
+    let file = std::fs::File::open(path)
         .map_err(|_| Error::InvalidStatement("a record file is missing or unreadable"))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_JSON_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|_| Error::InvalidStatement("a record file is missing or unreadable"))?;
+    if bytes.len() as u64 > MAX_JSON_FILE {
+        return Err(Error::InvalidStatement(
+            "a record file is larger than 256 MiB",
+        ));
+    }
     serde_json::from_slice(&bytes)
         .map_err(|_| Error::InvalidStatement("a record file is not valid JSON of its kind"))
 }
+
+/// Largest JSON (not JSON Lines) file a reader accepts (record.md §1).
+pub const MAX_JSON_FILE: u64 = 256 << 20;
 
 /// Writes one JSON line.
 pub fn write_line<T: Serialize, W: Write>(out: &mut W, value: &T) -> std::io::Result<()> {
@@ -600,6 +674,10 @@ pub struct LinesReader<R> {
     input: R,
     buffer: Vec<u8>,
     line: u64,
+    /// Bytes consumed so far.
+    consumed: u64,
+    /// Where the last line returned started.
+    line_start: u64,
 }
 
 impl<R: BufRead> LinesReader<R> {
@@ -609,19 +687,36 @@ impl<R: BufRead> LinesReader<R> {
             input,
             buffer: Vec::new(),
             line: 0,
+            consumed: 0,
+            line_start: 0,
         }
+    }
+
+    /// The byte offset at which the last line returned started (to seek
+    /// back to it later).
+    pub fn line_offset(&self) -> u64 {
+        self.line_start
     }
 
     /// The next value, `None` at the end; errors name the 1-based line.
     pub fn next_value<T: for<'de> Deserialize<'de>>(&mut self) -> Option<Result<T, LineError>> {
         self.buffer.clear();
         self.line += 1;
+        self.line_start = self.consumed;
         let mut limited = (&mut self.input).take(MAX_LINE as u64 + 1);
-        match limited.read_until(b'\n', &mut self.buffer) {
+        let read = limited.read_until(b'\n', &mut self.buffer);
+        if let Ok(n) = read {
+            self.consumed += n as u64;
+        }
+        match read {
             Ok(0) => None,
             Ok(_) if self.buffer.len() > MAX_LINE => Some(Err(LineError {
                 line: self.line,
                 reason: "line too long",
+            })),
+            Ok(_) if self.buffer.last() != Some(&b'\n') => Some(Err(LineError {
+                line: self.line,
+                reason: "the last line does not end in a newline",
             })),
             Ok(_) => Some(serde_json::from_slice(&self.buffer).map_err(|_| LineError {
                 line: self.line,

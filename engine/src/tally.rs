@@ -71,8 +71,8 @@ impl TallyAccumulator {
                 }
             }
             if let (Some(b), Some(w)) = (self.ballots.get_mut(i), self.weights.get_mut(i)) {
-                *b += 1;
-                *w += weight;
+                *b = b.saturating_add(1);
+                *w = w.saturating_add(weight);
             }
         }
     }
@@ -110,16 +110,25 @@ impl TallyAccumulator {
             }
         }
         for (a, b) in self.ballots.iter_mut().zip(other.ballots) {
-            *a += b;
+            *a = a.saturating_add(b);
         }
         for (a, b) in self.weights.iter_mut().zip(other.weights) {
-            *a += b;
+            *a = a.saturating_add(b);
         }
     }
 
     /// The encrypted tally: each weight group's sums scaled by its weight
-    /// and added up.
-    pub fn finish(self) -> EncryptedTally {
+    /// and added up. Refused if a contest's total weight reaches the
+    /// discrete-log bound, since its counts could not be decrypted
+    /// (protocol.md §4.5).
+    pub fn finish(self) -> Result<EncryptedTally> {
+        if self
+            .weights
+            .iter()
+            .any(|w| *w >= crate::elgamal::DLOG_BOUND)
+        {
+            return Err(Error::WeightOverflow);
+        }
         let mut total = self.zero();
         for (w, sums) in &self.groups {
             for (row, group_row) in total.iter_mut().zip(sums) {
@@ -129,7 +138,7 @@ impl TallyAccumulator {
                 }
             }
         }
-        EncryptedTally {
+        Ok(EncryptedTally {
             contests: total
                 .into_iter()
                 .zip(self.ballots)
@@ -140,7 +149,7 @@ impl TallyAccumulator {
                     ciphertexts: row.iter().map(Ciphertext::encode).collect(),
                 })
                 .collect(),
-        }
+        })
     }
 }
 

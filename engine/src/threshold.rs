@@ -11,20 +11,26 @@
 //! 2. **Deal.** For every other trustee `j`, trustee `i` encrypts the share
 //!    `f_i(j)` to `E_j`: with a fresh `r`, `R = r·G`, `S = r·E_j`, the share's
 //!    32 bytes are XORed with a pad `SHA-512("valurna/share/v1" ‖ u32(i) ‖
-//!    u32(j) ‖ enc(R) ‖ enc(E_j) ‖ enc(S))[0..32]`.
+//!    u32(j) ‖ enc(R) ‖ enc(E_j) ‖ enc(S))[0..32]`, and `R` comes with a
+//!    proof of knowledge of `r` (so no one can reuse another dealer's `R`
+//!    to make a complaint reveal that dealer's share).
 //! 3. **Check.** Trustee `j` recomputes `S = e_j·R`, decrypts, and checks
 //!    `f_i(j)·G = Σ_k j^k·C_{i,k}`. A bad share gives a *complaint* that
 //!    reveals `S` with a Chaum–Pedersen proof that `log_G E_j = log_R S`, so
 //!    anyone can decrypt that one share and see who cheated.
-//! 4. **Finish.** With no valid complaint, the joint key is
+//! 4. **Confirm.** A trustee whose shares all matched publishes a proof of
+//!    knowledge of its share `s_j` for its public share `K_j`; the ceremony
+//!    finishes only when every trustee has confirmed, so "no complaint yet"
+//!    is never mistaken for "no complaint".
+//! 5. **Finish.** With no complaint and every confirmation, the joint key is
 //!    `K = Σ_i C_{i,0}`, trustee `j`'s secret share is `s_j = Σ_i f_i(j)`
 //!    and its public share `K_j = s_j·G = Σ_i Σ_k j^k·C_{i,k}` follows from
 //!    public data alone. Any `t` shares determine `s = Σ_i a_{i,0}` by
 //!    Lagrange interpolation; fewer reveal nothing about it.
 //!
-//! A fault — a bad proof, a missing or bad share, a false complaint — stops
-//! the ceremony with the trustee named; the committee reruns it without
-//! them.
+//! A fault — a bad proof, a missing, extra or bad share, a false complaint,
+//! a missing confirmation — stops the ceremony with the trustee named; the
+//! committee reruns it (with a new ceremony id) without them.
 
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
@@ -48,6 +54,9 @@ pub const MAX_TRUSTEES: u32 = 64;
 pub struct CeremonyParams {
     /// SHA-256 of the manifest file (record.md §2.1).
     pub manifest_hash: [u8; 32],
+    /// A random identifier of this run of the ceremony, so that messages of
+    /// an earlier run cannot be replayed into a rerun.
+    pub ceremony_id: [u8; 16],
     /// `n`: trustees, numbered 1 to `n`.
     pub trustees: u32,
     /// `t`: shares needed to decrypt.
@@ -65,11 +74,13 @@ impl CeremonyParams {
 
     /// The ceremony's hash, which stands in for the base hash in its
     /// transcripts (the base hash includes the joint key, not yet known):
-    /// `SHA-256("valurna/ceremony/v1" ‖ manifest hash ‖ u32(n) ‖ u32(t))`.
+    /// `SHA-256("valurna/ceremony/v1" ‖ manifest hash ‖ ceremony id ‖ u32(n)
+    /// ‖ u32(t))`.
     pub fn ceremony_hash(&self) -> [u8; 32] {
         let mut h = Sha256::new();
         h.update(b"valurna/ceremony/v1");
         h.update(self.manifest_hash);
+        h.update(self.ceremony_id);
         h.update(self.trustees.to_le_bytes());
         h.update(self.threshold.to_le_bytes());
         h.finalize().into()
@@ -96,6 +107,18 @@ impl CeremonyParams {
     fn complaint_transcript(&self, accuser: u32, accused: u32) -> Transcript {
         let mut t = self.transcript(accuser);
         t.append_u64(labels::CONTEXT_COMPLAINT, u64::from(accused));
+        t
+    }
+
+    fn share_transcript(&self, from: u32, to: u32) -> Transcript {
+        let mut t = self.transcript(from);
+        t.append_u64(labels::CONTEXT_SHARE_TO, u64::from(to));
+        t
+    }
+
+    fn confirmation_transcript(&self, trustee: u32) -> Transcript {
+        let mut t = self.transcript(trustee);
+        t.append_message(labels::CONTEXT_CONFIRMATION, b"");
         t
     }
 }
@@ -198,8 +221,41 @@ pub struct EncryptedShare {
     pub to: u32,
     /// `R = r·G`.
     pub ephemeral: Element,
+    /// Proof of knowledge of `r` (context `trustee = from`, `share-to = to`).
+    pub ephemeral_proof: SchnorrProof,
     /// `enc(f_from(to)) XOR pad`.
     pub ciphertext: [u8; 32],
+}
+
+impl EncryptedShare {
+    /// Checks the indices and the proof of knowledge of `r`.
+    fn check(&self, params: &CeremonyParams) -> Result<(), Fault> {
+        let valid = |i: u32| (1..=params.trustees).contains(&i);
+        if !valid(self.from) || !valid(self.to) || self.from == self.to {
+            return Err(fault(self.from, "a share with invalid indices"));
+        }
+        self.ephemeral_proof
+            .verify(
+                &mut params.share_transcript(self.from, self.to),
+                &self.ephemeral,
+            )
+            .map_err(|_| {
+                fault(
+                    self.from,
+                    format!("a bad ephemeral key in its share to trustee {}", self.to),
+                )
+            })
+    }
+}
+
+/// A trustee's confirmation that all its shares matched: a proof of
+/// knowledge of `s_j` for `K_j` (record.md §6.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirmation {
+    /// The trustee.
+    pub index: u32,
+    /// Schnorr proof for `K_index`.
+    pub proof: SchnorrProof,
 }
 
 fn pad(
@@ -263,11 +319,32 @@ pub struct TrusteeShare {
     pub share: SecretKey,
 }
 
+impl TrusteeShare {
+    /// The confirmation: a proof of knowledge of `s_j` for `K_j`.
+    pub fn confirm<R: CryptoRng + ?Sized>(
+        &self,
+        params: &CeremonyParams,
+        rng: &mut R,
+    ) -> Confirmation {
+        let public = Element::from_point(mul_g(self.share.as_scalar()));
+        Confirmation {
+            index: self.index,
+            proof: SchnorrProof::prove(
+                &mut params.confirmation_transcript(self.index),
+                &self.share,
+                &public,
+                rng,
+            ),
+        }
+    }
+}
+
 /// The outcome of checking one's shares.
 #[derive(Debug)]
 pub enum Received {
-    /// All shares matched their commitments.
-    Share(TrusteeShare),
+    /// All shares matched their commitments: keep the share, publish the
+    /// confirmation.
+    Share(TrusteeShare, Box<Confirmation>),
     /// Some did not: publish these.
     Complaints(Vec<Complaint>),
 }
@@ -343,10 +420,17 @@ impl TrusteeDealer {
         rng: &mut R,
     ) -> Result<Vec<EncryptedShare>> {
         check_announcements(&self.params, announcements)?;
+        self.check_own(announcements)?;
         let mut out = Vec::with_capacity(announcements.len());
         for a in announcements.iter().filter(|a| a.index != self.index) {
             let r = SecretKey::generate(rng);
             let ephemeral = Element::from_point(mul_g(r.as_scalar()));
+            let ephemeral_proof = SchnorrProof::prove(
+                &mut self.params.share_transcript(self.index, a.index),
+                &r,
+                &ephemeral,
+                rng,
+            );
             let shared = Element::from_point(a.communication_key.point() * r.as_scalar());
             let share = Zeroizing::new(evaluate(&self.coefficients, a.index).to_bytes());
             let p = pad(
@@ -360,10 +444,34 @@ impl TrusteeDealer {
                 from: self.index,
                 to: a.index,
                 ephemeral,
+                ephemeral_proof,
                 ciphertext: *xor(&share, &p),
             });
         }
         Ok(out)
+    }
+
+    /// The announcement published under this trustee's index must be its
+    /// own: otherwise someone substituted it (and could frame this trustee).
+    fn check_own(&self, announcements: &[Announcement]) -> Result<()> {
+        let own = announcements
+            .iter()
+            .find(|a| a.index == self.index)
+            .ok_or(Error::InvalidStatement("no announcement for this trustee"))?;
+        let matches = own.communication_key.point() == &mul_g(self.communication.as_scalar())
+            && own.commitments.len() == self.coefficients.len()
+            && own
+                .commitments
+                .iter()
+                .zip(&self.coefficients)
+                .all(|(c, a)| c.point() == &mul_g(a.as_scalar()));
+        if matches {
+            Ok(())
+        } else {
+            Err(Error::InvalidStatement(
+                "the announcement under this trustee's index is not its own",
+            ))
+        }
     }
 
     /// Round 3: decrypts and checks the shares sent to this trustee.
@@ -374,19 +482,27 @@ impl TrusteeDealer {
         rng: &mut R,
     ) -> Result<Received> {
         check_announcements(&self.params, announcements)?;
+        self.check_own(announcements)?;
         let me = self.index;
-        let mut total = evaluate(&self.coefficients, me);
+        let mut total = Zeroizing::new(evaluate(&self.coefficients, me));
         let mut complaints = Vec::new();
         for a in announcements.iter().filter(|a| a.index != me) {
-            let Some(share) = shares.iter().find(|s| s.from == a.index && s.to == me) else {
+            let mut mine = shares.iter().filter(|s| s.from == a.index && s.to == me);
+            let (Some(share), None) = (mine.next(), mine.next()) else {
                 return Err(Error::CeremonyFailed {
-                    faults: vec![fault(a.index, format!("sent no share to trustee {me}"))],
+                    faults: vec![fault(
+                        a.index,
+                        format!("sent no single share to trustee {me}"),
+                    )],
                 });
             };
+            share
+                .check(&self.params)
+                .map_err(|f| Error::CeremonyFailed { faults: vec![f] })?;
             let shared =
                 Element::from_point(share.ephemeral.point() * self.communication.as_scalar());
             match open_share(share, &announcements_key(announcements, me)?, &shared, a) {
-                Some(s) => total += s,
+                Some(s) => *total += s,
                 None => {
                     let statement = DleqStatement {
                         base1: Element::generator(),
@@ -410,19 +526,24 @@ impl TrusteeDealer {
             }
         }
         if complaints.is_empty() {
-            Ok(Received::Share(TrusteeShare {
+            let share = TrusteeShare {
                 index: me,
-                share: SecretKey::from_scalar(total),
-            }))
+                share: SecretKey::from_scalar(*total),
+            };
+            let confirmation = Box::new(share.confirm(&self.params, rng));
+            Ok(Received::Share(share, confirmation))
         } else {
             Ok(Received::Complaints(complaints))
         }
     }
 
     /// The dealer's secret state, for the trustee's own file between
-    /// rounds: `u32(index) ‖ enc(e) ‖ enc(a_0) ‖ … ‖ enc(a_{t−1})`.
+    /// rounds: `ceremony hash ‖ u32(index) ‖ enc(e) ‖ enc(a_0) ‖ … ‖
+    /// enc(a_{t−1})`. Bound to this run of the ceremony: a polynomial is
+    /// never reused in another.
     pub fn export_secret(&self) -> Zeroizing<Vec<u8>> {
-        let mut out = Zeroizing::new(Vec::with_capacity(4 + 32 * (1 + self.coefficients.len())));
+        let mut out = Zeroizing::new(Vec::with_capacity(36 + 32 * (1 + self.coefficients.len())));
+        out.extend_from_slice(&self.params.ceremony_hash());
         out.extend_from_slice(&self.index.to_le_bytes());
         out.extend_from_slice(self.communication.as_scalar().as_bytes());
         for a in &self.coefficients {
@@ -434,7 +555,7 @@ impl TrusteeDealer {
     /// Reads back [`TrusteeDealer::export_secret`].
     pub fn import_secret(params: CeremonyParams, bytes: &[u8]) -> Result<Self> {
         params.validate()?;
-        let expected = 4 + 32 * (1 + params.threshold as usize);
+        let expected = 36 + 32 * (1 + params.threshold as usize);
         if bytes.len() != expected {
             return Err(crate::DecodeError::WrongLength {
                 expected,
@@ -442,8 +563,17 @@ impl TrusteeDealer {
             }
             .into());
         }
-        let (idx, rest) = bytes.split_at(4);
+        let (hash, rest) = bytes.split_at(32);
+        if hash != params.ceremony_hash() {
+            return Err(Error::InvalidStatement(
+                "this secret state belongs to another ceremony",
+            ));
+        }
+        let (idx, rest) = rest.split_at(4);
         let index = u32::from_le_bytes(idx.try_into().unwrap_or([0; 4]));
+        if index == 0 || index > params.trustees {
+            return Err(Error::InvalidStatement("trustee index must be 1 to n"));
+        }
         let mut scalars = rest
             .chunks_exact(32)
             .map(|c| decode_scalar(c).map(SecretKey::from_scalar));
@@ -515,16 +645,20 @@ pub struct CeremonyOutcome {
 }
 
 /// Checks a whole ceremony from its public data — announcements, encrypted
-/// shares, complaints — and derives the joint key and public shares
-/// (record.md §6.4). Any fault stops it, with the trustee named.
-pub fn finish(
-    params: &CeremonyParams,
-    announcements: &[Announcement],
-    shares: &[EncryptedShare],
-    complaints: &[Complaint],
-) -> Result<CeremonyOutcome> {
+/// shares, complaints, confirmations — and derives the joint key and public
+/// shares (record.md §6.4). Any fault stops it, with the trustee named.
+pub fn finish(params: &CeremonyParams, transcript: &CeremonyTranscript) -> Result<CeremonyOutcome> {
+    let CeremonyTranscript {
+        announcements,
+        shares,
+        complaints,
+        confirmations,
+    } = transcript;
     check_announcements(params, announcements)?;
-    let mut faults = Vec::new();
+    let mut faults: Vec<Fault> = shares
+        .iter()
+        .filter_map(|s| s.check(params).err())
+        .collect();
     for a in announcements {
         for b in announcements.iter().filter(|b| b.index != a.index) {
             if shares
@@ -541,6 +675,10 @@ pub fn finish(
         }
     }
     for c in complaints {
+        if c.accuser == c.accused {
+            faults.push(fault(c.accuser, "a complaint against itself"));
+            continue;
+        }
         let (Some(accuser), Some(accused)) = (
             announcements.iter().find(|a| a.index == c.accuser),
             announcements.iter().find(|a| a.index == c.accused),
@@ -587,15 +725,38 @@ pub fn finish(
     if !faults.is_empty() {
         return Err(Error::CeremonyFailed { faults });
     }
+    let public_shares: Vec<Element> = (1..=params.trustees)
+        .map(|j| Element::from_point(announcements.iter().map(|a| a.share_commitment(j)).sum()))
+        .collect();
+    for (j, public) in (1..=params.trustees).zip(&public_shares) {
+        let mut mine = confirmations.iter().filter(|c| c.index == j);
+        match (mine.next(), mine.next()) {
+            (Some(c), None) => {
+                if c.proof
+                    .verify(&mut params.confirmation_transcript(j), public)
+                    .is_err()
+                {
+                    faults.push(fault(j, "a bad confirmation of its share"));
+                }
+            }
+            _ => faults.push(fault(j, "no single confirmation of its share")),
+        }
+    }
+    if confirmations
+        .iter()
+        .any(|c| c.index == 0 || c.index > params.trustees)
+    {
+        faults.push(fault(0, "a confirmation with an index outside 1 to n"));
+    }
+    if !faults.is_empty() {
+        return Err(Error::CeremonyFailed { faults });
+    }
     let joint: RistrettoPoint = announcements
         .iter()
         .filter_map(|a| a.commitments.first())
         .map(|c| *c.point())
         .sum();
     let joint_key = PublicKey::from_element(Element::from_point(joint))?;
-    let public_shares = (1..=params.trustees)
-        .map(|j| Element::from_point(announcements.iter().map(|a| a.share_commitment(j)).sum()))
-        .collect();
     Ok(CeremonyOutcome {
         joint_key,
         public_shares,
@@ -603,8 +764,8 @@ pub fn finish(
 }
 
 /// Runs a whole ceremony in one process (the demo and tests): every trustee
-/// announces, deals and receives. Returns the public data and each
-/// trustee's share.
+/// announces, deals, receives and confirms. Returns the public data and
+/// each trustee's share.
 pub fn run_in_process<R: CryptoRng + ?Sized>(
     params: CeremonyParams,
     rng: &mut R,
@@ -622,22 +783,24 @@ pub fn run_in_process<R: CryptoRng + ?Sized>(
     }
     let mut trustee_shares = Vec::new();
     let mut complaints = Vec::new();
+    let mut confirmations = Vec::new();
     for d in dealers {
         match d.receive(&announcements, &shares, rng)? {
-            Received::Share(s) => trustee_shares.push(s),
+            Received::Share(s, c) => {
+                trustee_shares.push(s);
+                confirmations.push(*c);
+            }
             Received::Complaints(c) => complaints.extend(c),
         }
     }
-    let outcome = finish(&params, &announcements, &shares, &complaints)?;
-    Ok((
-        outcome,
-        CeremonyTranscript {
-            announcements,
-            shares,
-            complaints,
-        },
-        trustee_shares,
-    ))
+    let transcript = CeremonyTranscript {
+        announcements,
+        shares,
+        complaints,
+        confirmations,
+    };
+    let outcome = finish(&params, &transcript)?;
+    Ok((outcome, transcript, trustee_shares))
 }
 
 /// The ceremony's public messages, as published in the record.
@@ -649,4 +812,6 @@ pub struct CeremonyTranscript {
     pub shares: Vec<EncryptedShare>,
     /// Round 3 (empty in a ceremony that finished).
     pub complaints: Vec<Complaint>,
+    /// Round 4: every trustee's confirmation.
+    pub confirmations: Vec<Confirmation>,
 }

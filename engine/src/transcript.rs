@@ -49,6 +49,10 @@ pub mod labels {
     pub const CONTEXT_COMMUNICATION_KEY: &[u8] = b"communication-key";
     /// Context: a complaint against a trustee (record.md §6).
     pub const CONTEXT_COMPLAINT: &[u8] = b"complaint";
+    /// Context: the recipient of an encrypted share (record.md §6).
+    pub const CONTEXT_SHARE_TO: &[u8] = b"share-to";
+    /// Context: a trustee's confirmation of its share (record.md §6).
+    pub const CONTEXT_CONFIRMATION: &[u8] = b"confirmation";
 
     /// Domain of the Schnorr proof of knowledge (§5).
     pub const DOMAIN_SCHNORR: &[u8] = b"schnorr-pok-v1";

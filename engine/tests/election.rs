@@ -20,7 +20,8 @@ use valurna_engine::proofs::SchnorrProof;
 use valurna_engine::rng::os_rng;
 use valurna_engine::tally::{DecryptionShare, TallyAccumulator, combine};
 use valurna_engine::threshold::{
-    CeremonyOutcome, CeremonyParams, Received, TrusteeDealer, TrusteeShare, finish, run_in_process,
+    CeremonyOutcome, CeremonyParams, CeremonyTranscript, Received, TrusteeDealer, TrusteeShare,
+    finish, run_in_process,
 };
 use valurna_engine::{Error, ProofKind};
 
@@ -29,8 +30,23 @@ const MANIFEST_HASH: [u8; 32] = [0x31; 32];
 fn params(n: u32, t: u32) -> CeremonyParams {
     CeremonyParams {
         manifest_hash: MANIFEST_HASH,
+        ceremony_id: [7; 16],
         trustees: n,
         threshold: t,
+    }
+}
+
+fn transcript(
+    announcements: &[valurna_engine::threshold::Announcement],
+    shares: &[valurna_engine::threshold::EncryptedShare],
+    complaints: &[valurna_engine::threshold::Complaint],
+    confirmations: &[valurna_engine::threshold::Confirmation],
+) -> CeremonyTranscript {
+    CeremonyTranscript {
+        announcements: announcements.to_vec(),
+        shares: shares.to_vec(),
+        complaints: complaints.to_vec(),
+        confirmations: confirmations.to_vec(),
     }
 }
 
@@ -75,7 +91,7 @@ fn a_bad_proof_of_knowledge_is_caught_and_named() {
     assert_eq!(faulty_trustees(err.clone()), vec![2]);
     assert!(err.to_string().contains("coefficient 0"), "{err}");
     assert_eq!(
-        faulty_trustees(finish(&p, &announcements, &[], &[]).unwrap_err())[0],
+        faulty_trustees(finish(&p, &transcript(&announcements, &[], &[], &[])).unwrap_err())[0],
         2
     );
 
@@ -110,12 +126,20 @@ fn ceremony_with(
     }
     tamper(&mut shares);
     let mut complaints = vec![];
+    let mut confirmations = vec![];
     for d in dealers {
-        if let Received::Complaints(c) = d.receive(&announcements, &shares, &mut rng).unwrap() {
-            complaints.extend(c);
+        match d.receive(&announcements, &shares, &mut rng).unwrap() {
+            Received::Complaints(c) => complaints.extend(c),
+            Received::Share(_, c) => confirmations.push(*c),
         }
     }
-    (finish(&p, &announcements, &shares, &complaints), complaints)
+    (
+        finish(
+            &p,
+            &transcript(&announcements, &shares, &complaints, &confirmations),
+        ),
+        complaints,
+    )
 }
 
 #[test]
@@ -149,8 +173,8 @@ fn a_missing_share_is_named() {
     }
     shares.retain(|s| !(s.from == 3 && s.to == 1));
     assert_eq!(
-        faulty_trustees(finish(&p, &announcements, &shares, &[]).unwrap_err()),
-        vec![3]
+        faulty_trustees(finish(&p, &transcript(&announcements, &shares, &[], &[])).unwrap_err())[0],
+        3
     );
     let err = dealers
         .remove(0)
@@ -197,7 +221,9 @@ fn a_false_complaint_names_the_accuser() {
         panic!("trustee 3 should complain about the corrupted share")
     };
     assert_eq!(
-        faulty_trustees(finish(&p, &announcements, &shares, &complaints).unwrap_err()),
+        faulty_trustees(
+            finish(&p, &transcript(&announcements, &shares, &complaints, &[])).unwrap_err()
+        ),
         vec![3]
     );
 }
@@ -260,7 +286,7 @@ fn any_t_of_n_trustees_decrypt_the_same_result_and_fewer_cannot() {
         let (b, _) = Ballot::encrypt(&e.ctx, &voter(), v, &mut os_rng()).unwrap();
         acc.add(&b, 1);
     }
-    let tally = acc.finish();
+    let tally = acc.finish().unwrap();
     let partial: Vec<DecryptionShare> = e
         .shares
         .iter()
@@ -423,7 +449,7 @@ fn board_chain_and_revoting() {
         let (b, _) =
             Ballot::encrypt(&e.ctx, who, &[(0, vec![true, false])], &mut os_rng()).unwrap();
         let v = b.verify(&e.ctx, &[0]).unwrap();
-        let r = board.append(&v);
+        let r = board.append(&v).unwrap();
         head = next_head(&head, i as u64, v.tracker());
         assert_eq!((r.position, r.head), (i as u64, head));
         counted.note(v.ballot().credential.as_bytes(), r.position);
@@ -433,4 +459,59 @@ fn board_chain_and_revoting() {
     assert!(counted.counts(alice.public().as_bytes(), 2));
     assert!(counted.counts(bob.public().as_bytes(), 1));
     assert_eq!(board.head(), head);
+    // The same ballot again is refused: a superseded ballot cannot be replayed.
+    let (b, _) = Ballot::encrypt(&e.ctx, &bob, &[(0, vec![false, true])], &mut os_rng()).unwrap();
+    let v = b.verify(&e.ctx, &[0]).unwrap();
+    let first = board.append(&v).unwrap();
+    assert_eq!(
+        board.append(&v),
+        Err(Error::DuplicateBallot {
+            position: first.position
+        })
+    );
+}
+
+#[test]
+fn a_missing_confirmation_or_a_self_complaint_stops_the_ceremony() {
+    let p = params(3, 2);
+    let mut rng = os_rng();
+    let (_, t, _) = run_in_process(p, &mut rng).unwrap();
+    let mut missing = t.clone();
+    missing.confirmations.retain(|c| c.index != 2);
+    assert_eq!(faulty_trustees(finish(&p, &missing).unwrap_err()), vec![2]);
+    // A share with its own sender as recipient, or a forged ephemeral key.
+    let mut extra = t.clone();
+    let mut s = extra.shares[0].clone();
+    s.to = s.from;
+    extra.shares.push(s);
+    assert_eq!(
+        faulty_trustees(finish(&p, &extra).unwrap_err())[0],
+        t.shares[0].from
+    );
+    let mut forged = t.clone();
+    forged.shares[0].ephemeral = forged.shares[1].ephemeral;
+    assert!(faulty_trustees(finish(&p, &forged).unwrap_err()).contains(&t.shares[0].from));
+    // Messages of another run (another ceremony id) do not verify.
+    let rerun = CeremonyParams {
+        ceremony_id: [8; 16],
+        ..p
+    };
+    assert!(finish(&rerun, &t).is_err());
+}
+
+#[test]
+fn a_substituted_announcement_is_noticed_by_its_trustee() {
+    let p = params(3, 2);
+    let mut rng = os_rng();
+    let mut dealers = vec![];
+    let mut announcements = vec![];
+    for i in 1..=3 {
+        let (d, a) = TrusteeDealer::new(p, i, &mut rng).unwrap();
+        dealers.push(d);
+        announcements.push(a);
+    }
+    // Someone replaces trustee 2's announcement with a valid one of their own.
+    let (_, impostor) = TrusteeDealer::new(p, 2, &mut rng).unwrap();
+    announcements[1] = impostor;
+    assert!(dealers[1].deal(&announcements, &mut rng).is_err());
 }

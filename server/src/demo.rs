@@ -57,6 +57,10 @@ pub struct DemoConfig {
     pub weighted: bool,
     /// Where to write the record.
     pub out: PathBuf,
+    /// Where to give each trustee its key share (`trustee-<i>.share`), so
+    /// the tally can be redone with `valurna trustee decrypt`; not written
+    /// if `None`.
+    pub trustee_dir: Option<PathBuf>,
     /// Show progress bars.
     pub progress: bool,
 }
@@ -92,6 +96,9 @@ pub struct DemoReport {
     /// Stage timings.
     pub stages: Vec<Stage>,
 }
+
+/// Most voters a demo simulates (it keeps every voter's secret in memory).
+pub const MAX_VOTERS: u64 = 50_000_000;
 
 /// Voters encrypted and cast per round.
 const CHUNK: usize = 4096;
@@ -164,10 +171,10 @@ fn random_choice(rng: &mut ChaCha20Rng, candidates: usize, min: u64, max: u64) -
 
 /// Runs the demo election.
 pub fn run(config: &DemoConfig) -> Result<DemoReport, CliError> {
-    if config.voters == 0 || config.districts == 0 {
-        return Err(CliError::Usage(
-            "--voters and --districts must be at least 1".into(),
-        ));
+    if config.voters == 0 || config.districts == 0 || config.voters > MAX_VOTERS {
+        return Err(CliError::Usage(format!(
+            "--voters must be 1 to {MAX_VOTERS} and --districts at least 1"
+        )));
     }
     std::fs::create_dir_all(&config.out)?;
     let out = |name: &str| config.out.join(name);
@@ -191,16 +198,25 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, CliError> {
 
     // The trustees' key ceremony.
     let start = Instant::now();
+    let mut ceremony_id = [0u8; 16];
+    os_rng().fill_bytes(&mut ceremony_id);
     let params = CeremonyParams {
         manifest_hash: m_hash,
+        ceremony_id,
         trustees: config.trustees,
         threshold: config.threshold,
     };
     let (outcome, transcript, trustee_shares) = run_in_process(params, &mut os_rng())?;
     record::write_json(
         &out(files::CEREMONY),
-        &CeremonyFile::new(&transcript, &outcome.public_shares),
+        &CeremonyFile::new(&ceremony_id, &transcript, &outcome.public_shares),
     )?;
+    if let Some(dir) = &config.trustee_dir {
+        std::fs::create_dir_all(dir)?;
+        for s in &trustee_shares {
+            crate::commands::write_share(&dir.join(format!("trustee-{}.share", s.index)), s)?;
+        }
+    }
     stage(
         &mut stages,
         "key ceremony",
@@ -386,8 +402,16 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, CliError> {
             .collect();
         let accepted: Vec<VerifiedBallot> = verified.into_iter().flatten().collect();
         rejected += (cast.len() - accepted.len()) as u64;
+        let mut appended: Vec<&VerifiedBallot> = Vec::with_capacity(accepted.len());
         for b in &accepted {
-            let receipt = board.append(b);
+            let receipt = match board.append(b) {
+                Ok(r) => r,
+                Err(_) => {
+                    rejected += 1;
+                    continue;
+                }
+            };
+            appended.push(b);
             let credential = *b.ballot().credential.as_bytes();
             counted.note(&credential, receipt.position);
             credential_at.push(credential);
@@ -403,7 +427,7 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, CliError> {
             board_file.write_all(b"\n")?;
             written += line.len() as u64 + 1;
         }
-        let part = accepted
+        let part = appended
             .par_iter()
             .fold(
                 || TallyAccumulator::new(&shapes),
@@ -479,7 +503,7 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, CliError> {
             seal: hex::encode(seal),
         },
     )?;
-    let encrypted = tally.finish();
+    let encrypted = tally.finish()?;
     record::write_json(&out(files::TALLY), &TallyFile::new(&encrypted))?;
 
     // t trustees decrypt, one missing when possible.

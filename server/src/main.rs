@@ -4,6 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use valurna_server::CliError;
+use valurna_server::commands::{self, ReceiveOutcome};
 use valurna_server::demo::{self, DemoConfig};
 
 #[derive(Debug, Parser)]
@@ -21,6 +23,97 @@ struct Cli {
 enum Command {
     /// Run a whole election in this process and write its record.
     Demo(DemoArgs),
+    /// The key ceremony's shared steps (the committee, or anyone).
+    #[command(subcommand)]
+    Ceremony(CeremonyCommand),
+    /// A trustee's own steps, each on the trustee's machine.
+    #[command(subcommand)]
+    Trustee(TrusteeCommand),
+    /// The tally's shared steps.
+    #[command(subcommand)]
+    Tally(TallyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum CeremonyCommand {
+    /// Start a ceremony for a manifest in a shared directory.
+    Init {
+        /// The election's manifest.json.
+        #[arg(long)]
+        manifest: PathBuf,
+        /// Trustees n.
+        #[arg(long)]
+        trustees: u32,
+        /// Threshold t.
+        #[arg(long)]
+        threshold: u32,
+        /// The shared ceremony directory.
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Check everything and write ceremony.json with the joint key.
+    Finish {
+        /// The shared ceremony directory.
+        #[arg(long)]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TrusteeCommand {
+    /// Round 1: make your keys and publish your announcement.
+    Announce {
+        /// The shared ceremony directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Your trustee number, 1 to n.
+        #[arg(long)]
+        index: u32,
+        /// Your secret file (created; keep it to yourself).
+        #[arg(long)]
+        secret: PathBuf,
+    },
+    /// Round 2: publish the encrypted shares for the other trustees.
+    Deal {
+        /// The shared ceremony directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Your secret file.
+        #[arg(long)]
+        secret: PathBuf,
+    },
+    /// Round 3: check the shares sent to you; keep your key share.
+    Receive {
+        /// The shared ceremony directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Your secret file.
+        #[arg(long)]
+        secret: PathBuf,
+        /// Your key share (created; keep it to yourself).
+        #[arg(long)]
+        share: PathBuf,
+    },
+    /// Decrypt the tally partially, with proofs.
+    Decrypt {
+        /// The election record directory.
+        #[arg(long)]
+        record: PathBuf,
+        /// Your key share.
+        #[arg(long)]
+        share: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TallyCommand {
+    /// Verify the trustees' decryption shares, combine t of them, count and
+    /// allocate seats.
+    Finish {
+        /// The election record directory.
+        #[arg(long)]
+        record: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -52,14 +145,22 @@ struct DemoArgs {
     /// Where to write the election record.
     #[arg(long, default_value = "valurna-demo-record")]
     out: PathBuf,
+    /// Also give the trustees their key shares here, to redo the tally with
+    /// `valurna trustee decrypt` and `valurna tally finish`.
+    #[arg(long)]
+    trustee_dir: Option<PathBuf>,
     /// Hide progress bars.
     #[arg(long)]
     quiet: bool,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
+#[allow(clippy::print_stdout)]
+fn say(text: &str) {
+    println!("{text}");
+}
+
+fn run(command: Command) -> Result<(), CliError> {
+    match command {
         Command::Demo(a) => {
             let config = DemoConfig {
                 voters: a.voters,
@@ -71,12 +172,79 @@ fn main() -> ExitCode {
                 revote_percent: a.revote_percent,
                 weighted: a.weighted,
                 out: a.out,
+                trustee_dir: a.trustee_dir,
                 progress: !a.quiet,
             };
             demo::run(&config).map(|report| demo::print_report(&report, &config.out))
         }
-    };
-    match result {
+        Command::Ceremony(CeremonyCommand::Init {
+            manifest,
+            trustees,
+            threshold,
+            dir,
+        }) => {
+            commands::ceremony_init(&manifest, trustees, threshold, &dir)?;
+            say(&format!(
+                "ceremony for {trustees} trustees, threshold {threshold}, in {}",
+                dir.display()
+            ));
+            Ok(())
+        }
+        Command::Ceremony(CeremonyCommand::Finish { dir }) => {
+            let outcome = commands::ceremony_finish(&dir)?;
+            say(&format!(
+                "joint election key {}",
+                outcome.joint_key.element().to_hex()
+            ));
+            Ok(())
+        }
+        Command::Trustee(TrusteeCommand::Announce { dir, index, secret }) => {
+            commands::trustee_announce(&dir, index, &secret)?;
+            say(&format!(
+                "trustee {index} announced; secret state in {}",
+                secret.display()
+            ));
+            Ok(())
+        }
+        Command::Trustee(TrusteeCommand::Deal { dir, secret }) => {
+            commands::trustee_deal(&dir, &secret)?;
+            say("shares dealt");
+            Ok(())
+        }
+        Command::Trustee(TrusteeCommand::Receive { dir, secret, share }) => {
+            match commands::trustee_receive(&dir, &secret, &share)? {
+                ReceiveOutcome::Share => say(&format!(
+                    "all shares valid; your key share is in {}",
+                    share.display()
+                )),
+                ReceiveOutcome::Complained(against) => {
+                    return Err(CliError::Usage(format!(
+                        "bad shares from trustee(s) {against:?}: complaints published"
+                    )));
+                }
+            }
+            Ok(())
+        }
+        Command::Trustee(TrusteeCommand::Decrypt { record, share }) => {
+            let path = commands::trustee_decrypt(&record, &share)?;
+            say(&format!("decryption share written to {}", path.display()));
+            Ok(())
+        }
+        Command::Tally(TallyCommand::Finish { record }) => {
+            let (result, refused) = commands::tally_finish(&record)?;
+            for r in refused {
+                say(&format!("refused: {r}"));
+            }
+            for c in &result.contests {
+                say(&format!("{}: elected {}", c.contest, c.elected.join(", ")));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse().command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("valurna: {e}");

@@ -1,0 +1,131 @@
+//! The trustees' and committee's file commands (spec: record.md §6, §7):
+//! a ceremony run through files by three trustees, and a tally redone by
+//! trustees from their share files.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::path::Path;
+
+use valurna_engine::record::{self, DecryptionShareJson, ResultFile, files};
+use valurna_server::commands::{
+    ReceiveOutcome, ceremony_finish, ceremony_init, tally_finish, trustee_announce, trustee_deal,
+    trustee_decrypt, trustee_receive,
+};
+use valurna_server::demo::{DemoConfig, run};
+
+fn demo(out: &Path, trustees: Option<&Path>) -> valurna_server::demo::DemoReport {
+    run(&DemoConfig {
+        voters: 120,
+        districts: 2,
+        candidates: 3,
+        seats: 1,
+        trustees: 3,
+        threshold: 2,
+        revote_percent: 0.0,
+        weighted: false,
+        out: out.to_path_buf(),
+        trustee_dir: trustees.map(Path::to_path_buf),
+        progress: false,
+    })
+    .unwrap()
+}
+
+#[test]
+fn a_ceremony_through_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let record_dir = tmp.path().join("record");
+    demo(&record_dir, None);
+    let dir = tmp.path().join("ceremony");
+    ceremony_init(&record_dir.join(files::MANIFEST), 3, 2, &dir).unwrap();
+    let secret = |i: u32| tmp.path().join(format!("t{i}.secret"));
+    let share = |i: u32| tmp.path().join(format!("t{i}.share"));
+    for i in 1..=3 {
+        trustee_announce(&dir, i, &secret(i)).unwrap();
+    }
+    // A secret file is never overwritten.
+    assert!(trustee_announce(&dir, 1, &secret(1)).is_err());
+    for i in 1..=3 {
+        trustee_deal(&dir, &secret(i)).unwrap();
+    }
+    for i in 1..=3 {
+        assert_eq!(
+            trustee_receive(&dir, &secret(i), &share(i)).unwrap(),
+            ReceiveOutcome::Share
+        );
+    }
+    let outcome = ceremony_finish(&dir).unwrap();
+    for i in 1..=3u32 {
+        let s = valurna_server::commands::read_share(&share(i)).unwrap();
+        assert_eq!(
+            s.share.public_key().unwrap().element(),
+            &outcome.public_shares[i as usize - 1]
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(share(1)).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "a key share must be private to its owner");
+    }
+}
+
+#[test]
+fn a_cheating_dealer_is_named_through_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let record_dir = tmp.path().join("record");
+    demo(&record_dir, None);
+    let dir = tmp.path().join("ceremony");
+    ceremony_init(&record_dir.join(files::MANIFEST), 3, 2, &dir).unwrap();
+    let secret = |i: u32| tmp.path().join(format!("t{i}.secret"));
+    for i in 1..=3 {
+        trustee_announce(&dir, i, &secret(i)).unwrap();
+    }
+    for i in 1..=3 {
+        trustee_deal(&dir, &secret(i)).unwrap();
+    }
+    // Trustee 1 corrupts the share it sent trustee 2.
+    let path = dir.join("shares-from-1.json");
+    let mut shares: Vec<record::EncryptedShareJson> = record::read_json(&path).unwrap();
+    let s = shares.iter_mut().find(|s| s.to == 2).unwrap();
+    let mut c = hex::decode(&s.ciphertext).unwrap();
+    c[3] ^= 0x10;
+    s.ciphertext = hex::encode(c);
+    record::write_json(&path, &shares).unwrap();
+    let out = trustee_receive(&dir, &secret(2), &tmp.path().join("t2.share")).unwrap();
+    assert_eq!(out, ReceiveOutcome::Complained(vec![1]));
+    let err = ceremony_finish(&dir).unwrap_err().to_string();
+    assert!(err.contains("trustee 1:"), "{err}");
+}
+
+#[test]
+fn trustees_redo_the_tally_from_their_share_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let record_dir = tmp.path().join("record");
+    let trustees = tmp.path().join("trustees");
+    let report = demo(&record_dir, Some(&trustees));
+    std::fs::remove_file(record_dir.join(files::DECRYPTION)).unwrap();
+    std::fs::remove_file(record_dir.join(files::RESULT)).unwrap();
+    let share = |i: u32| trustees.join(format!("trustee-{i}.share"));
+
+    // One trustee is not enough.
+    trustee_decrypt(&record_dir, &share(3)).unwrap();
+    assert!(tally_finish(&record_dir).is_err());
+
+    // A forged share from trustee 2 is refused and named; trustee 1's makes t.
+    let forged = trustee_decrypt(&record_dir, &share(2)).unwrap();
+    let mut json: DecryptionShareJson = record::read_json(&forged).unwrap();
+    json.partials[0][0].partial = json.partials[0][1].partial.clone();
+    record::write_json(&forged, &json).unwrap();
+    trustee_decrypt(&record_dir, &share(1)).unwrap();
+    let (result, refused) = tally_finish(&record_dir).unwrap();
+    assert_eq!(refused.len(), 1);
+    assert!(refused[0].starts_with("trustee 2:"), "{refused:?}");
+    assert_eq!(result, report.result);
+    let written: ResultFile = record::read_json(&record_dir.join(files::RESULT)).unwrap();
+    assert_eq!(written, report.result);
+}
