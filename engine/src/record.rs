@@ -26,8 +26,9 @@ use crate::board::Head;
 use crate::elgamal::{DLOG_BOUND, EncodedCiphertext, PublicKey};
 use crate::encoding::{Element, IdentityRule, decode_hex};
 use crate::errors::{DecodeError, Error, Result};
+use crate::manifest::Manifest;
 use crate::proofs::{ChaumPedersenProof, SchnorrProof};
-use crate::tally::{ContestTally, DecryptionShare, EncryptedTally};
+use crate::tally::{ContestTally, DecryptionShare, EncryptedTally, rank};
 use crate::threshold::{Announcement, CeremonyTranscript, Complaint, Confirmation, EncryptedShare};
 
 /// File names (record.md §1).
@@ -602,6 +603,34 @@ pub struct ContestResult {
     pub elected: Vec<String>,
     /// Whether the lot decided the last seat.
     pub decided_by_lot: bool,
+}
+
+/// Every contest's result from its counts: candidates ranked by votes, ties
+/// by the lot of `seal`, the first `seats` elected (record.md §7.4).
+pub fn contest_results(
+    manifest: &Manifest,
+    counts: &[Vec<u64>],
+    seal: &[u8; 32],
+) -> Vec<ContestResult> {
+    manifest
+        .contests
+        .iter()
+        .zip(counts)
+        .enumerate()
+        .map(|(i, (contest, c))| {
+            let (order, by_lot) = rank(seal, i as u32, c, contest.seats);
+            ContestResult {
+                contest: contest.id.clone(),
+                counts: c.clone(),
+                elected: order
+                    .iter()
+                    .take(contest.seats as usize)
+                    .filter_map(|&k| contest.candidates.get(k).map(|c| c.id.clone()))
+                    .collect(),
+                decided_by_lot: by_lot,
+            }
+        })
+        .collect()
 }
 
 /// Participation figures.

@@ -180,6 +180,17 @@ pub struct DecryptionShare {
     pub partials: Vec<Vec<(Element, ChaumPedersenProof)>>,
 }
 
+/// The statement of a partial decryption: `log_G K_j = log_A D`
+/// (record.md §7.2).
+fn partial_statement(public_share: &Element, ct: &EncodedCiphertext, d: Element) -> DleqStatement {
+    DleqStatement {
+        base1: Element::generator(),
+        public1: *public_share,
+        base2: ct.a,
+        public2: d,
+    }
+}
+
 /// The transcript of trustee `trustee`'s proof for contest `contest`,
 /// candidate `candidate` (record.md §7.2).
 pub fn decryption_transcript(
@@ -215,12 +226,7 @@ impl DecryptionShare {
                     .enumerate()
                     .map(|(k, ct)| {
                         let d = Element::from_point(share.share.partial_decrypt(&ct.ciphertext()));
-                        let statement = DleqStatement {
-                            base1: Element::generator(),
-                            public1: *public_share,
-                            base2: ct.a,
-                            public2: d,
-                        };
+                        let statement = partial_statement(public_share, ct, d);
                         let mut t = decryption_transcript(base_hash, share.index, c, k);
                         (
                             d,
@@ -258,12 +264,7 @@ impl DecryptionShare {
         let mut batch = BatchVerifier::new();
         for (c, (row, contest)) in self.partials.iter().zip(&tally.contests).enumerate() {
             for (k, ((d, proof), ct)) in row.iter().zip(&contest.ciphertexts).enumerate() {
-                let statement = DleqStatement {
-                    base1: Element::generator(),
-                    public1: *public_share,
-                    base2: ct.a,
-                    public2: *d,
-                };
+                let statement = partial_statement(public_share, ct, *d);
                 let mut t = decryption_transcript(base_hash, self.trustee, c, k);
                 proof.add_to_batch(&mut t, &statement, &mut batch);
             }

@@ -50,6 +50,31 @@ fn transcript(
     }
 }
 
+/// Round 1 for every trustee.
+fn announce_all(
+    p: CeremonyParams,
+    rng: &mut valurna_engine::rng::OsRng,
+) -> (
+    Vec<TrusteeDealer>,
+    Vec<valurna_engine::threshold::Announcement>,
+) {
+    (1..=p.trustees)
+        .map(|i| TrusteeDealer::new(p, i, rng).unwrap())
+        .unzip()
+}
+
+/// Round 2 for every trustee.
+fn deal_all(
+    dealers: &[TrusteeDealer],
+    announcements: &[valurna_engine::threshold::Announcement],
+    rng: &mut valurna_engine::rng::OsRng,
+) -> Vec<valurna_engine::threshold::EncryptedShare> {
+    dealers
+        .iter()
+        .flat_map(|d| d.deal(announcements, rng).unwrap())
+        .collect()
+}
+
 fn faulty_trustees(e: Error) -> Vec<u32> {
     match e {
         Error::CeremonyFailed { faults } => faults.iter().map(|f| f.trustee).collect(),
@@ -113,17 +138,8 @@ fn ceremony_with(
     Vec<valurna_engine::threshold::Complaint>,
 ) {
     let mut rng = os_rng();
-    let mut dealers = vec![];
-    let mut announcements = vec![];
-    for i in 1..=p.trustees {
-        let (d, a) = TrusteeDealer::new(p, i, &mut rng).unwrap();
-        dealers.push(d);
-        announcements.push(a);
-    }
-    let mut shares = vec![];
-    for d in &dealers {
-        shares.extend(d.deal(&announcements, &mut rng).unwrap());
-    }
+    let (dealers, announcements) = announce_all(p, &mut rng);
+    let mut shares = deal_all(&dealers, &announcements, &mut rng);
     tamper(&mut shares);
     let mut complaints = vec![];
     let mut confirmations = vec![];
@@ -160,17 +176,8 @@ fn a_bad_share_gets_a_verifiable_complaint_naming_the_dealer() {
 fn a_missing_share_is_named() {
     let p = params(3, 2);
     let mut rng = os_rng();
-    let mut dealers = vec![];
-    let mut announcements = vec![];
-    for i in 1..=3 {
-        let (d, a) = TrusteeDealer::new(p, i, &mut rng).unwrap();
-        dealers.push(d);
-        announcements.push(a);
-    }
-    let mut shares = vec![];
-    for d in &dealers {
-        shares.extend(d.deal(&announcements, &mut rng).unwrap());
-    }
+    let (mut dealers, announcements) = announce_all(p, &mut rng);
+    let mut shares = deal_all(&dealers, &announcements, &mut rng);
     shares.retain(|s| !(s.from == 3 && s.to == 1));
     assert_eq!(
         faulty_trustees(finish(&p, &transcript(&announcements, &shares, &[], &[])).unwrap_err())[0],
@@ -193,17 +200,8 @@ fn a_false_complaint_names_the_accuser() {
 
     let p = params(3, 2);
     let mut rng = os_rng();
-    let mut dealers = vec![];
-    let mut announcements = vec![];
-    for i in 1..=3 {
-        let (d, a) = TrusteeDealer::new(p, i, &mut rng).unwrap();
-        dealers.push(d);
-        announcements.push(a);
-    }
-    let mut shares = vec![];
-    for d in &dealers {
-        shares.extend(d.deal(&announcements, &mut rng).unwrap());
-    }
+    let (mut dealers, announcements) = announce_all(p, &mut rng);
+    let shares = deal_all(&dealers, &announcements, &mut rng);
     // Make trustee 3 complain by giving it a corrupted copy, then publish
     // the complaint against the true (uncorrupted) share.
     let mut corrupted = shares.clone();
@@ -503,13 +501,7 @@ fn a_missing_confirmation_or_a_self_complaint_stops_the_ceremony() {
 fn a_substituted_announcement_is_noticed_by_its_trustee() {
     let p = params(3, 2);
     let mut rng = os_rng();
-    let mut dealers = vec![];
-    let mut announcements = vec![];
-    for i in 1..=3 {
-        let (d, a) = TrusteeDealer::new(p, i, &mut rng).unwrap();
-        dealers.push(d);
-        announcements.push(a);
-    }
+    let (dealers, mut announcements) = announce_all(p, &mut rng);
     // Someone replaces trustee 2's announcement with a valid one of their own.
     let (_, impostor) = TrusteeDealer::new(p, 2, &mut rng).unwrap();
     announcements[1] = impostor;

@@ -47,11 +47,11 @@ use valurna_engine::encoding::{decode_hex, decode_scalar};
 use valurna_engine::manifest::{Manifest, manifest_hash};
 use valurna_engine::record::{
     self, AnnouncementJson, BoardLine, BoardSeal, CeremonyFile, ComplaintJson, ConfirmationJson,
-    ContestResult, CredentialLine, DecryptionFile, DecryptionShareJson, EncryptedShareJson,
-    LinesReader, Parameters, ResultFile, TallyFile, Turnout, files,
+    CredentialLine, DecryptionFile, DecryptionShareJson, EncryptedShareJson, LinesReader,
+    Parameters, ResultFile, TallyFile, Turnout, files,
 };
 use valurna_engine::rng::os_rng;
-use valurna_engine::tally::{DecryptionShare, EncryptedTally, TallyAccumulator, combine, rank};
+use valurna_engine::tally::{DecryptionShare, EncryptedTally, TallyAccumulator, combine};
 use valurna_engine::threshold::{
     CeremonyOutcome, CeremonyParams, CeremonyTranscript, Received, TrusteeDealer, TrusteeShare,
     finish as finish_ceremony,
@@ -647,28 +647,8 @@ pub fn tally_finish(record_dir: &Path) -> Result<(ResultFile, Vec<String>), CliE
     }
     valid.truncate(threshold);
     let counts = combine(&checked.tally, &valid, DlogTable::shared())?;
-    let contests = checked
-        .manifest
-        .contests
-        .iter()
-        .zip(&counts)
-        .enumerate()
-        .map(|(i, (contest, c))| {
-            let (order, by_lot) = rank(&checked.seal, i as u32, c, contest.seats);
-            ContestResult {
-                contest: contest.id.clone(),
-                counts: c.clone(),
-                elected: order
-                    .iter()
-                    .take(contest.seats as usize)
-                    .filter_map(|&k| contest.candidates.get(k).map(|c| c.id.clone()))
-                    .collect(),
-                decided_by_lot: by_lot,
-            }
-        })
-        .collect();
     let result = ResultFile {
-        contests,
+        contests: record::contest_results(&checked.manifest, &counts, &checked.seal),
         turnout: checked.turnout,
     };
     record::write_json(

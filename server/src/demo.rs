@@ -27,11 +27,11 @@ use valurna_engine::elgamal::DlogTable;
 use valurna_engine::encoding::Element;
 use valurna_engine::manifest::{Candidate, Contest, Manifest, manifest_hash};
 use valurna_engine::record::{
-    self, BoardLine, BoardSeal, CeremonyFile, ContestResult, CredentialLine, DecryptionFile,
-    Parameters, ResultFile, TallyFile, Turnout, files,
+    self, BoardLine, BoardSeal, CeremonyFile, CredentialLine, DecryptionFile, Parameters,
+    ResultFile, TallyFile, Turnout, files,
 };
 use valurna_engine::rng::os_rng;
-use valurna_engine::tally::{DecryptionShare, TallyAccumulator, combine, rank};
+use valurna_engine::tally::{DecryptionShare, TallyAccumulator, combine};
 use valurna_engine::threshold::{CeremonyParams, run_in_process};
 
 use crate::error::CliError;
@@ -537,27 +537,8 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, CliError> {
 
     let start = Instant::now();
     let counts = combine(&encrypted, &shares, DlogTable::shared())?;
-    let contests = manifest
-        .contests
-        .iter()
-        .zip(&counts)
-        .enumerate()
-        .map(|(i, (contest, counts))| {
-            let (order, by_lot) = rank(&seal, i as u32, counts, contest.seats);
-            ContestResult {
-                contest: contest.id.clone(),
-                counts: counts.clone(),
-                elected: order
-                    .iter()
-                    .take(contest.seats as usize)
-                    .filter_map(|&k| contest.candidates.get(k).map(|c| c.id.clone()))
-                    .collect(),
-                decided_by_lot: by_lot,
-            }
-        })
-        .collect();
     let result = ResultFile {
-        contests,
+        contests: record::contest_results(&manifest, &counts, &seal),
         turnout: Turnout {
             eligible: config.voters,
             board_entries: board.len(),

@@ -35,23 +35,34 @@ fn demo(out: &Path, trustees: Option<&Path>) -> valurna_server::demo::DemoReport
     .unwrap()
 }
 
+fn secret(tmp: &Path, i: u32) -> std::path::PathBuf {
+    tmp.join(format!("t{i}.secret"))
+}
+
+/// A demo record's manifest, a ceremony for it, rounds 1 and 2 by three
+/// trustees whose secrets are `tmp/t<i>.secret`; returns the ceremony dir.
+fn announced_and_dealt(tmp: &Path) -> std::path::PathBuf {
+    let record_dir = tmp.join("record");
+    demo(&record_dir, None);
+    let dir = tmp.join("ceremony");
+    ceremony_init(&record_dir.join(files::MANIFEST), 3, 2, &dir).unwrap();
+    for i in 1..=3 {
+        trustee_announce(&dir, i, &secret(tmp, i)).unwrap();
+    }
+    for i in 1..=3 {
+        trustee_deal(&dir, &secret(tmp, i)).unwrap();
+    }
+    dir
+}
+
 #[test]
 fn a_ceremony_through_files() {
     let tmp = tempfile::tempdir().unwrap();
-    let record_dir = tmp.path().join("record");
-    demo(&record_dir, None);
-    let dir = tmp.path().join("ceremony");
-    ceremony_init(&record_dir.join(files::MANIFEST), 3, 2, &dir).unwrap();
-    let secret = |i: u32| tmp.path().join(format!("t{i}.secret"));
+    let dir = announced_and_dealt(tmp.path());
     let share = |i: u32| tmp.path().join(format!("t{i}.share"));
-    for i in 1..=3 {
-        trustee_announce(&dir, i, &secret(i)).unwrap();
-    }
     // A secret file is never overwritten.
-    assert!(trustee_announce(&dir, 1, &secret(1)).is_err());
-    for i in 1..=3 {
-        trustee_deal(&dir, &secret(i)).unwrap();
-    }
+    assert!(trustee_announce(&dir, 1, &secret(tmp.path(), 1)).is_err());
+    let secret = |i: u32| secret(tmp.path(), i);
     for i in 1..=3 {
         assert_eq!(
             trustee_receive(&dir, &secret(i), &share(i)).unwrap(),
@@ -77,17 +88,8 @@ fn a_ceremony_through_files() {
 #[test]
 fn a_cheating_dealer_is_named_through_files() {
     let tmp = tempfile::tempdir().unwrap();
-    let record_dir = tmp.path().join("record");
-    demo(&record_dir, None);
-    let dir = tmp.path().join("ceremony");
-    ceremony_init(&record_dir.join(files::MANIFEST), 3, 2, &dir).unwrap();
-    let secret = |i: u32| tmp.path().join(format!("t{i}.secret"));
-    for i in 1..=3 {
-        trustee_announce(&dir, i, &secret(i)).unwrap();
-    }
-    for i in 1..=3 {
-        trustee_deal(&dir, &secret(i)).unwrap();
-    }
+    let dir = announced_and_dealt(tmp.path());
+    let secret = |i: u32| secret(tmp.path(), i);
     // Trustee 1 corrupts the share it sent trustee 2.
     let path = dir.join("shares-from-1.json");
     let mut shares: Vec<record::EncryptedShareJson> = record::read_json(&path).unwrap();
