@@ -376,6 +376,49 @@ pub fn write_share(path: &Path, share: &TrusteeShare) -> Result<(), CliError> {
     )
 }
 
+/// Where each board entry's line starts and whose ballot it is, with the
+/// counted set: what is needed to find the superseded ballots again.
+pub(crate) struct Superseded<'a> {
+    /// Credential of the ballot at each position.
+    pub credential_at: &'a [[u8; 32]],
+    /// Byte offset of each position's line in `board.jsonl`.
+    pub offsets: &'a [u64],
+    /// The last ballot per credential.
+    pub counted: &'a CountedSet,
+}
+
+/// Takes every superseded ballot (record.md §5.6) out of `tally` again,
+/// reading just those lines of the board file back by their offsets. The
+/// board is summed as it streams, before the counted set is known; revotes
+/// are few.
+pub(crate) fn take_out_superseded(
+    board_file: &Path,
+    board: &Superseded<'_>,
+    ctx: &BallotContext,
+    tally: &mut TallyAccumulator,
+    weight_of: impl Fn(&[u8; 32]) -> u64,
+) -> Result<(), CliError> {
+    let mut reader = BufReader::new(File::open(board_file)?);
+    for (position, credential) in board.credential_at.iter().enumerate() {
+        if board.counted.counts(credential, position as u64) {
+            continue;
+        }
+        let offset = board
+            .offsets
+            .get(position)
+            .copied()
+            .ok_or(CliError::Internal("offset"))?;
+        std::io::Seek::seek(&mut reader, std::io::SeekFrom::Start(offset))?;
+        let line: BoardLine = LinesReader::new(&mut reader)
+            .next_value()
+            .ok_or(CliError::Internal("board line"))?
+            .map_err(|e| bad(format!("board.jsonl {e}")))?;
+        let ballot = Ballot::decode(&line.ballot_bytes()?, ctx)?;
+        tally.remove(&ballot, weight_of(credential));
+    }
+    Ok(())
+}
+
 /// A record re-checked up to the tally (record.md §3–§7.1).
 #[derive(Debug)]
 pub struct CheckedRecord {
@@ -484,12 +527,18 @@ pub fn check_record(dir: &Path) -> Result<CheckedRecord, CliError> {
     let mut batch: Vec<(BoardLine, Ballot)> = Vec::new();
     let weight_of = |c: &[u8; 32]| listed.get(c).map_or(1, |(_, w)| *w);
     let mut flush = |batch: &mut Vec<(BoardLine, Ballot)>| -> Result<(), CliError> {
-        let lines: Vec<BoardLine> = batch.iter().map(|(l, _)| l.clone()).collect();
-        let ballots: Vec<Ballot> = batch.drain(..).map(|(_, b)| b).collect();
-        let verdicts: Vec<_> = ballots
-            .par_chunks(32)
+        let (lines, ballots): (Vec<BoardLine>, Vec<Ballot>) = batch.drain(..).unzip();
+        let mut groups: Vec<Vec<Ballot>> = Vec::new();
+        for b in ballots {
+            match groups.last_mut() {
+                Some(g) if g.len() < 32 => g.push(b),
+                _ => groups.push(vec![b]),
+            }
+        }
+        let verdicts: Vec<_> = groups
+            .into_par_iter()
             .flat_map_iter(|group| {
-                verify_ballots(group.to_vec(), &ctx, |c| {
+                verify_ballots(group, &ctx, |c| {
                     listed.get(c.as_bytes()).map(|(cs, _)| cs.clone())
                 })
             })
@@ -527,23 +576,17 @@ pub fn check_record(dir: &Path) -> Result<CheckedRecord, CliError> {
         }
     }
     flush(&mut batch)?;
-    let mut reader = BufReader::new(File::open(dir.join(files::BOARD))?);
-    for (position, credential) in credential_at.iter().enumerate() {
-        if counted.counts(credential, position as u64) {
-            continue;
-        }
-        let offset = offsets
-            .get(position)
-            .copied()
-            .ok_or(CliError::Internal("offset"))?;
-        std::io::Seek::seek(&mut reader, std::io::SeekFrom::Start(offset))?;
-        let line: BoardLine = LinesReader::new(&mut reader)
-            .next_value()
-            .ok_or(CliError::Internal("board line"))?
-            .map_err(|e| bad(format!("board.jsonl {e}")))?;
-        let ballot = Ballot::decode(&line.ballot_bytes()?, &ctx)?;
-        tally.remove(&ballot, weight_of(credential));
-    }
+    take_out_superseded(
+        &dir.join(files::BOARD),
+        &Superseded {
+            credential_at: &credential_at,
+            offsets: &offsets,
+            counted: &counted,
+        },
+        &ctx,
+        &mut tally,
+        weight_of,
+    )?;
     let seal_file: BoardSeal = record::read_json(&dir.join(files::BOARD_SEAL))?;
     if seal_file.count != board.len()
         || seal_file.head != hex::encode(board.head())

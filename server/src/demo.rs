@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -456,31 +456,17 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, CliError> {
 
     // Superseded ballots (revotes): take them out of the sums again.
     let start = Instant::now();
-    let superseded: Vec<usize> = credential_at
-        .iter()
-        .enumerate()
-        .filter(|(p, c)| !counted.counts(c, *p as u64))
-        .map(|(p, _)| p)
-        .collect();
-    {
-        let mut reader = BufReader::new(File::open(out(files::BOARD))?);
-        let mut line = String::new();
-        for &p in &superseded {
-            let offset = offsets
-                .get(p)
-                .copied()
-                .ok_or(CliError::Internal("offset"))?;
-            reader.seek(SeekFrom::Start(offset))?;
-            line.clear();
-            reader.read_line(&mut line)?;
-            let entry: BoardLine = serde_json::from_str(&line).map_err(std::io::Error::other)?;
-            let ballot = Ballot::decode(&entry.ballot_bytes()?, &ctx)?;
-            let w = listed
-                .get(ballot.credential.as_bytes())
-                .map_or(1, |(_, w)| *w);
-            tally.remove(&ballot, w);
-        }
-    }
+    crate::commands::take_out_superseded(
+        &out(files::BOARD),
+        &crate::commands::Superseded {
+            credential_at: &credential_at,
+            offsets: &offsets,
+            counted: &counted,
+        },
+        &ctx,
+        &mut tally,
+        |c| listed.get(c).map_or(1, |(_, w)| *w),
+    )?;
     server_time += start.elapsed();
     stages.push(Stage {
         name: "encrypt + prove ballots",
