@@ -1,0 +1,315 @@
+//! Ballots (record.md §5.1–§5.2) and their proofs as batch equations.
+//!
+//! ```text
+//! enc(C) ‖ u32(k) ‖ k × ( u32(contest index) ‖ contest ) ‖ signature
+//! ```
+//!
+//! A contest of shape `(n, min, max)` is `n` ciphertexts, `n` zero-one
+//! proofs and one range proof over `[min, max]` (protocol.md §9.3). The
+//! equations of all of a ballot's proofs go into one batch; the terms on
+//! each selection's `A` and `B` — from its zero-one proof and from the
+//! contest's range proof, which is about their sum — are merged into one
+//! term each (protocol.md §10.1).
+
+use merlin::Transcript;
+use sha2::{Digest, Sha256};
+
+use crate::decode::{Identity, LEN, Point, Reader};
+use crate::equations::Equations;
+use crate::error::Malformed;
+use crate::proofs::{
+    Ciphertext, Disjunctive, Domain, SCHNORR_LEN, Schnorr, add_disjunctive, disjunctive_len,
+};
+use crate::transcript::{TranscriptExt, election, labels};
+
+/// The most candidates a contest may have (record.md §2.2).
+pub const MAX_CANDIDATES: usize = 200;
+
+/// What a contest looks like: `(candidates, min, max)` from the manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Candidates `n`.
+    pub candidates: usize,
+    /// Fewest selections.
+    pub min: u64,
+    /// Most selections.
+    pub max: u64,
+}
+
+impl Shape {
+    /// Bytes of an encrypted contest of this shape (protocol.md §9.3).
+    pub fn encoded_len(&self) -> Result<usize, Malformed> {
+        Ok(self.candidates * (64 + 224) + disjunctive_len(self.min, self.max)?)
+    }
+}
+
+/// An encrypted contest (protocol.md §9).
+#[derive(Debug, Clone)]
+pub struct Contest {
+    /// The contest index.
+    pub index: u32,
+    /// One ciphertext per candidate; no `A` is the identity.
+    pub ciphertexts: Vec<Ciphertext>,
+    zero_one: Vec<Disjunctive>,
+    range: Disjunctive,
+}
+
+impl Contest {
+    /// Strictly decodes a contest of `shape` (protocol.md §9.3).
+    pub fn decode(index: u32, bytes: &[u8], shape: &Shape) -> Result<Self, Malformed> {
+        let expected = shape.encoded_len()?;
+        if bytes.len() != expected {
+            return Err(Malformed::WrongLength {
+                expected,
+                actual: bytes.len(),
+            });
+        }
+        let mut r = Reader::new(bytes);
+        let mut ciphertexts = Vec::with_capacity(shape.candidates);
+        for _ in 0..shape.candidates {
+            ciphertexts.push(Ciphertext::decode(r.take(64)?, Identity::Forbidden)?);
+        }
+        let mut zero_one = Vec::with_capacity(shape.candidates);
+        for _ in 0..shape.candidates {
+            zero_one.push(Disjunctive::decode(r.take(224)?, 0, 1)?);
+        }
+        let range = Disjunctive::decode(
+            r.take(disjunctive_len(shape.min, shape.max)?)?,
+            shape.min,
+            shape.max,
+        )?;
+        r.finish()?;
+        Ok(Contest {
+            index,
+            ciphertexts,
+            zero_one,
+            range,
+        })
+    }
+}
+
+impl Contest {
+    /// Adds the equations of every proof of the contest (protocol.md
+    /// §9.1), with the terms on each selection's `A` and `B` merged.
+    /// `contest_transcript` holds the election binding and the context up
+    /// to `contest`; each zero-one proof adds its `selection`.
+    pub fn add_to(&self, contest_transcript: &Transcript, key: &Point, eq: &mut Equations) {
+        let mut t = contest_transcript.clone();
+        let (range_a, range_b) =
+            self.range
+                .add_to(&mut t, Domain::Range, key, &self.ciphertexts, eq);
+        for (i, (c, proof)) in self.ciphertexts.iter().zip(&self.zero_one).enumerate() {
+            let mut t = contest_transcript.clone();
+            t.append_number(labels::SELECTION, i as u64);
+            let (e_a, e_b) =
+                proof.add_to(&mut t, Domain::ZeroOne, key, std::slice::from_ref(c), eq);
+            eq.add(e_a + range_a, c.a.point);
+            eq.add(e_b + range_b, c.b.point);
+        }
+    }
+}
+
+/// Which of a ballot's proofs to add to a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// All of them, with merged terms.
+    All,
+    /// The signature.
+    Signature,
+    /// The zero-one proof of `(contest position in the ballot, selection)`.
+    Selection(usize, usize),
+    /// The range proof of the contest at this position in the ballot.
+    Range(usize),
+}
+
+/// A decoded ballot.
+#[derive(Debug, Clone)]
+pub struct Ballot {
+    /// `C`.
+    pub credential: Point,
+    /// Its contests, indices strictly increasing.
+    pub contests: Vec<Contest>,
+    signature: Schnorr,
+    /// SHA-256 of every byte before the signature.
+    body_digest: [u8; 32],
+}
+
+/// `SHA-256("valurna/tracker/v1" ‖ ballot bytes)` (record.md §5.2).
+pub fn tracker(bytes: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"valurna/tracker/v1");
+    h.update(bytes);
+    h.finalize().into()
+}
+
+const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// The short form of a tracker: its first 60 bits as 12 Crockford symbols,
+/// `XXXX-XXXX-XXXX` (record.md §5.2).
+pub fn short_tracker(tracker: &[u8; 32]) -> String {
+    let mut first = [0u8; 8];
+    first.copy_from_slice(tracker.get(..8).unwrap_or(&[0; 8]));
+    let bits = u64::from_be_bytes(first) >> 4;
+    let mut out = String::with_capacity(14);
+    for i in 0..12 {
+        if i > 0 && i % 4 == 0 {
+            out.push('-');
+        }
+        let symbol = (bits >> (55 - 5 * i)) & 31;
+        out.push(char::from(
+            CROCKFORD.get(symbol as usize).copied().unwrap_or(b'?'),
+        ));
+    }
+    out
+}
+
+impl Ballot {
+    /// Strictly decodes a ballot against the manifest's contest shapes
+    /// (record.md §5.1).
+    pub fn decode(bytes: &[u8], shapes: &[Shape]) -> Result<Self, Malformed> {
+        let body_len = bytes
+            .len()
+            .checked_sub(SCHNORR_LEN)
+            .ok_or(Malformed::WrongLength {
+                expected: LEN + 4 + SCHNORR_LEN,
+                actual: bytes.len(),
+            })?;
+        let (body, signature) = bytes.split_at(body_len);
+        let mut r = Reader::new(body);
+        let credential = r.point(Identity::Forbidden)?;
+        let k = r.u32()?;
+        if k as usize > shapes.len() {
+            return Err(Malformed::OutOfRange("contest count"));
+        }
+        let mut contests: Vec<Contest> = Vec::with_capacity(k as usize);
+        for _ in 0..k {
+            let index = r.u32()?;
+            if contests.last().is_some_and(|c| c.index >= index) {
+                return Err(Malformed::OutOfRange("contest order"));
+            }
+            let shape = shapes
+                .get(index as usize)
+                .ok_or(Malformed::OutOfRange("contest index"))?;
+            let len = shape.encoded_len()?;
+            contests.push(Contest::decode(index, r.take(len)?, shape)?);
+        }
+        r.finish()?;
+        Ok(Ballot {
+            credential,
+            contests,
+            signature: Schnorr::decode(signature)?,
+            body_digest: Sha256::digest(body).into(),
+        })
+    }
+
+    /// Adds the equations of `part` of this ballot's proofs
+    /// (record.md §5.1, protocol.md §9.1) to `eq`, whose shared key is the
+    /// election key `key`.
+    pub fn add_to(&self, base_hash: &[u8; 32], key: &Point, part: Part, eq: &mut Equations) {
+        let mut voter = election(base_hash);
+        voter.append(labels::CREDENTIAL, &self.credential.bytes);
+        if matches!(part, Part::All | Part::Signature) {
+            let mut t = voter.clone();
+            t.append(labels::BALLOT, &self.body_digest);
+            self.signature.add_to(&mut t, &self.credential, eq);
+        }
+        for (position, contest) in self.contests.iter().enumerate() {
+            let mut ct: Transcript = voter.clone();
+            ct.append_number(labels::CONTEST, u64::from(contest.index));
+            match part {
+                Part::All => contest.add_to(&ct, key, eq),
+                Part::Selection(p, i) if p == position => {
+                    if let (Some(c), Some(proof)) =
+                        (contest.ciphertexts.get(i), contest.zero_one.get(i))
+                    {
+                        let mut t = ct.clone();
+                        t.append_number(labels::SELECTION, i as u64);
+                        add_disjunctive(
+                            proof,
+                            &mut t,
+                            Domain::ZeroOne,
+                            key,
+                            std::slice::from_ref(c),
+                            eq,
+                        );
+                    }
+                }
+                Part::Range(p) if p == position => {
+                    add_disjunctive(
+                        &contest.range,
+                        &mut ct,
+                        Domain::Range,
+                        key,
+                        &contest.ciphertexts,
+                        eq,
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The proofs that fail on their own, each named, for a ballot whose
+    /// batch failed (protocol.md §10.2). Empty only if each proof holds
+    /// alone.
+    pub fn failing_parts(
+        &self,
+        base_hash: &[u8; 32],
+        key: &Point,
+        fresh: &mut dyn FnMut() -> Option<Equations>,
+    ) -> Vec<String> {
+        let mut parts = vec![(Part::Signature, "the signature".to_string())];
+        for (p, c) in self.contests.iter().enumerate() {
+            for i in 0..c.ciphertexts.len() {
+                parts.push((
+                    Part::Selection(p, i),
+                    format!("contest {} selection {i}: the zero-one proof", c.index),
+                ));
+            }
+            parts.push((
+                Part::Range(p),
+                format!("contest {}: the range proof", c.index),
+            ));
+        }
+        parts
+            .into_iter()
+            .filter(|(part, _)| match fresh() {
+                Some(mut eq) => {
+                    self.add_to(base_hash, key, *part, &mut eq);
+                    !eq.holds()
+                }
+                None => true,
+            })
+            .map(|(_, name)| name)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_trackers_are_twelve_symbols_in_three_groups() {
+        let s = short_tracker(&[0xff; 32]);
+        assert_eq!(s, "ZZZZ-ZZZZ-ZZZZ");
+        let s = short_tracker(&[0; 32]);
+        assert_eq!(s, "0000-0000-0000");
+        // 60 bits: 0x0842_1084_2108_421 spells 1 in every symbol.
+        let mut t = [0u8; 32];
+        t[..8].copy_from_slice(&0x0842_1084_2108_4210u64.to_be_bytes());
+        assert_eq!(short_tracker(&t), "1111-1111-1111");
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let shapes = [Shape {
+            candidates: 2,
+            min: 0,
+            max: 1,
+        }];
+        for len in 0..200 {
+            assert!(Ballot::decode(&vec![7u8; len], &shapes).is_err());
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! # valurna-verifier
+//!
+//! The observers' standalone verifier of a Valurna election record. It is a
+//! second implementation of `spec/` — `protocol.md` (the group, the
+//! transcripts and the proofs), `record.md` (the files) and
+//! `verification.md` (the checks V1–V20) — and deliberately shares no code
+//! with the engine that produced the record: it depends only on
+//! curve25519-dalek, merlin, sha2 and general-purpose crates. Where the two
+//! disagree, the spec is fixed first.
+//!
+//! ```no_run
+//! let report = valurna_verifier::verify_record(
+//!     std::path::Path::new("valurna-demo-record"),
+//!     &valurna_verifier::Options::default(),
+//! );
+//! assert!(report.verified, "{}", report.to_text());
+//! ```
+//!
+//! ## How it checks
+//!
+//! The board is streamed once, in chunks of lines read by one thread while
+//! the others decode ballots and verify their proofs. A ballot's proofs —
+//! its signature, every selection's zero-one proof and the contest's range
+//! proof — are linear equations in the group; the equations of 64 ballots
+//! are weighted with random 128-bit scalars and checked as one multiscalar
+//! multiplication (protocol.md §10). Only if such a batch fails are its
+//! ballots, and then their proofs, checked one by one, so that the report
+//! names each failing proof.
+
+pub mod ballot;
+pub mod decode;
+pub mod equations;
+pub mod error;
+pub mod proofs;
+pub mod record;
+pub mod report;
+pub mod tracker;
+pub mod transcript;
+mod verify;
+
+pub use error::{Error, Malformed};
+pub use report::{Check, Report, Status};
+pub use tracker::{Code, TrackerReport, check_tracker, parse_code};
+pub use verify::{Options, verify_record};
