@@ -1,0 +1,546 @@
+//! The observers' verifier against records from `valurna demo`
+//! (spec/verification.md).
+//!
+//! A fresh record verifies; the same record with any single element changed
+//! is rejected, and the first failing check — the root cause,
+//! verification.md §1 — is the one that guards that element. The engine
+//! wrote the record and the verifier, a second implementation from `spec/`,
+//! checks it, so these tests also show that the two agree.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use base64::Engine as _;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use valurna_server::demo::{DemoConfig, run};
+use valurna_verifier::{Check, Code, Options, Status, check_tracker, verify_record};
+
+const CANDIDATES: usize = 4;
+
+/// One demo record for all tests (they copy it before changing it).
+fn record() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let out = dir.join("record");
+        run(&DemoConfig {
+            voters: 300,
+            districts: 3,
+            candidates: CANDIDATES as u32,
+            seats: 2,
+            trustees: 3,
+            threshold: 2,
+            revote_percent: 5.0,
+            weighted: true,
+            out: out.clone(),
+            trustee_dir: None,
+            progress: false,
+        })
+        .unwrap();
+        out
+    })
+}
+
+fn copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(record()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    dir
+}
+
+fn read_json(dir: &Path, name: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(dir.join(name)).unwrap()).unwrap()
+}
+
+fn write_json(dir: &Path, name: &str, v: &Value) {
+    std::fs::write(dir.join(name), serde_json::to_vec_pretty(v).unwrap()).unwrap();
+}
+
+fn lines(dir: &Path, name: &str) -> Vec<String> {
+    std::fs::read_to_string(dir.join(name))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn write_lines(dir: &Path, name: &str, lines: &[String]) {
+    let mut text = lines.join("\n");
+    text.push('\n');
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+/// The ballot bytes of board line `i`.
+fn ballot(dir: &Path, i: usize) -> Vec<u8> {
+    let entry: Value = serde_json::from_str(&lines(dir, "board.jsonl")[i]).unwrap();
+    base64::engine::general_purpose::STANDARD
+        .decode(entry["ballot"].as_str().unwrap())
+        .unwrap()
+}
+
+/// Replaces the ballot of board line `i`, leaving its tracker and head.
+fn set_ballot(dir: &Path, i: usize, bytes: &[u8]) {
+    let mut board = lines(dir, "board.jsonl");
+    let mut entry: Value = serde_json::from_str(&board[i]).unwrap();
+    entry["ballot"] = base64::engine::general_purpose::STANDARD
+        .encode(bytes)
+        .into();
+    board[i] = serde_json::to_string(&entry).unwrap();
+    write_lines(dir, "board.jsonl", &board);
+}
+
+/// Where things are in a ballot (record.md §5.1, protocol.md §9.3): the
+/// first contest starts after `enc(C) ‖ u32(k) ‖ u32(index)`.
+const FIRST_CONTEST: usize = 32 + 4 + 4;
+fn ciphertext_at(i: usize) -> usize {
+    FIRST_CONTEST + 64 * i
+}
+/// Zero-one proof `i`: 4 points, `c_0`, `s_0`, `s_1`.
+fn zero_one_at(i: usize) -> usize {
+    FIRST_CONTEST + 64 * CANDIDATES + 224 * i
+}
+
+/// Verifies `dir` and checks that it fails with `expected` as the first
+/// failing check.
+fn rejected_by(dir: &Path, expected: Check) {
+    let report = verify_record(dir, &Options::default());
+    assert!(!report.verified, "a changed record verified");
+    let first = report.first_failure().unwrap();
+    assert_eq!(
+        first.id,
+        expected.id(),
+        "expected {} to fail first; report:\n{}",
+        expected.id(),
+        report.to_text()
+    );
+    assert_eq!(report.status(expected), Status::Fail);
+    // The failure names an item and a reason.
+    let entry = &report.checks[expected as usize];
+    assert!(!entry.failures.is_empty() && !entry.failures[0].item.is_empty());
+}
+
+#[test]
+fn a_fresh_record_verifies_and_reproduces_the_published_result() {
+    let report = verify_record(record(), &Options::default());
+    assert!(report.verified, "{}", report.to_text());
+    let published = read_json(record(), "result.json");
+    for (mine, theirs) in report
+        .result
+        .iter()
+        .zip(published["contests"].as_array().unwrap())
+    {
+        let counts: Vec<u64> = mine.counts.iter().map(|(_, _, n)| *n).collect();
+        let theirs_counts: Vec<u64> = theirs["counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_u64().unwrap())
+            .collect();
+        assert_eq!(counts, theirs_counts);
+        assert_eq!(
+            serde_json::to_value(&mine.elected).unwrap(),
+            theirs["elected"]
+        );
+    }
+    let turnout = report.turnout.unwrap();
+    assert_eq!(turnout.eligible, 300);
+    assert_eq!(turnout.board_entries, 315);
+    assert_eq!(turnout.counted, 300);
+    // The JSON report says the same.
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["verified"], true);
+    assert_eq!(json["checks"].as_array().unwrap().len(), 20);
+}
+
+#[test]
+fn a_changed_ciphertext_fails_the_ballot_proofs() {
+    let dir = copy();
+    let (mut b, other) = (ballot(dir.path(), 3), ballot(dir.path(), 4));
+    // Selection 0's ciphertext taken from another voter's ballot.
+    let at = ciphertext_at(0);
+    b[at..at + 64].copy_from_slice(&other[at..at + 64]);
+    set_ballot(dir.path(), 3, &b);
+    rejected_by(dir.path(), Check::V12);
+}
+
+#[test]
+fn a_changed_proof_scalar_fails_the_ballot_proofs() {
+    let dir = copy();
+    let mut b = ballot(dir.path(), 7);
+    // s_0 of selection 1's zero-one proof set to s_1 (a canonical scalar).
+    let at = zero_one_at(1);
+    let s1 = b[at + 192..at + 224].to_vec();
+    b[at + 160..at + 192].copy_from_slice(&s1);
+    set_ballot(dir.path(), 7, &b);
+    rejected_by(dir.path(), Check::V12);
+}
+
+#[test]
+fn a_non_canonical_proof_scalar_is_malformed() {
+    let dir = copy();
+    let mut b = ballot(dir.path(), 7);
+    let at = zero_one_at(0) + 192;
+    b[at + 31] |= 0xf0; // ≥ 2^252 + …: above ℓ
+    set_ballot(dir.path(), 7, &b);
+    rejected_by(dir.path(), Check::V10);
+}
+
+#[test]
+fn a_changed_signature_fails_the_ballot_proofs() {
+    let dir = copy();
+    let (mut b, other) = (ballot(dir.path(), 10), ballot(dir.path(), 11));
+    let n = b.len();
+    b[n - 32..].copy_from_slice(&other[other.len() - 32..]);
+    set_ballot(dir.path(), 10, &b);
+    rejected_by(dir.path(), Check::V12);
+}
+
+#[test]
+fn the_identity_as_a_ballot_ciphertext_is_malformed() {
+    let dir = copy();
+    let mut b = ballot(dir.path(), 2);
+    let at = ciphertext_at(1);
+    b[at..at + 32].fill(0);
+    set_ballot(dir.path(), 2, &b);
+    rejected_by(dir.path(), Check::V10);
+}
+
+#[test]
+fn a_malformed_credential_fails_the_list() {
+    let dir = copy();
+    let mut creds = lines(dir.path(), "credentials.jsonl");
+    let first: Value = serde_json::from_str(&creds[0]).unwrap();
+    // Not a canonical encoding (≥ 2^255 − 19); "ff…" sorts last.
+    let new = serde_json::json!({"credential": "ff".repeat(32), "district": first["district"], "weight": 1});
+    creds.push(serde_json::to_string(&new).unwrap());
+    write_lines(dir.path(), "credentials.jsonl", &creds);
+    rejected_by(dir.path(), Check::V3);
+}
+
+#[test]
+fn a_valid_credential_added_fails_the_credentials_hash() {
+    let dir = copy();
+    let mut creds = lines(dir.path(), "credentials.jsonl");
+    let first: Value = serde_json::from_str(&creds[0]).unwrap();
+    // The generator G: a valid element, placed where it sorts.
+    let g = "e2f2ae0a6abc4e71a884a961c500515f58e30b6aa582dd8db6a65945e08d2d76";
+    let new = serde_json::json!({"credential": g, "district": first["district"], "weight": 1});
+    let at = creds
+        .iter()
+        .position(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["credential"]
+                .as_str()
+                .unwrap()
+                > g
+        })
+        .unwrap_or(creds.len());
+    creds.insert(at, serde_json::to_string(&new).unwrap());
+    write_lines(dir.path(), "credentials.jsonl", &creds);
+    rejected_by(dir.path(), Check::V4);
+}
+
+#[test]
+fn a_credential_removed_fails_the_credentials_hash() {
+    let dir = copy();
+    let mut creds = lines(dir.path(), "credentials.jsonl");
+    creds.remove(17);
+    write_lines(dir.path(), "credentials.jsonl", &creds);
+    rejected_by(dir.path(), Check::V4);
+}
+
+#[test]
+fn a_duplicated_credential_is_a_clash() {
+    let dir = copy();
+    let mut creds = lines(dir.path(), "credentials.jsonl");
+    creds.insert(5, creds[5].clone());
+    write_lines(dir.path(), "credentials.jsonl", &creds);
+    rejected_by(dir.path(), Check::V3);
+}
+
+#[test]
+fn a_dropped_ballot_breaks_the_chain() {
+    let dir = copy();
+    let mut board = lines(dir.path(), "board.jsonl");
+    board.remove(20);
+    write_lines(dir.path(), "board.jsonl", &board);
+    rejected_by(dir.path(), Check::V14);
+}
+
+#[test]
+fn a_duplicated_ballot_is_a_replay() {
+    let dir = copy();
+    let mut board = lines(dir.path(), "board.jsonl");
+    board.insert(21, board[20].clone());
+    write_lines(dir.path(), "board.jsonl", &board);
+    rejected_by(dir.path(), Check::V13);
+}
+
+#[test]
+fn reordered_ballots_break_the_chain() {
+    let dir = copy();
+    let mut board = lines(dir.path(), "board.jsonl");
+    board.swap(30, 31);
+    write_lines(dir.path(), "board.jsonl", &board);
+    rejected_by(dir.path(), Check::V14);
+}
+
+#[test]
+fn a_wrong_tracker_is_caught() {
+    let dir = copy();
+    let mut board = lines(dir.path(), "board.jsonl");
+    let other: Value = serde_json::from_str(&board[41]).unwrap();
+    let mut entry: Value = serde_json::from_str(&board[40]).unwrap();
+    entry["tracker"] = other["tracker"].clone();
+    board[40] = serde_json::to_string(&entry).unwrap();
+    write_lines(dir.path(), "board.jsonl", &board);
+    rejected_by(dir.path(), Check::V13);
+}
+
+#[test]
+fn a_changed_sealed_head_fails_the_seal() {
+    let dir = copy();
+    let board = lines(dir.path(), "board.jsonl");
+    let before_last: Value = serde_json::from_str(&board[board.len() - 2]).unwrap();
+    let mut seal = read_json(dir.path(), "board_seal.json");
+    seal["head"] = before_last["head"].clone();
+    write_json(dir.path(), "board_seal.json", &seal);
+    rejected_by(dir.path(), Check::V15);
+}
+
+#[test]
+fn a_changed_trustee_commitment_fails_the_announcements() {
+    let dir = copy();
+    let mut ceremony = read_json(dir.path(), "ceremony.json");
+    let other = ceremony["announcements"][1]["commitments"][1].clone();
+    ceremony["announcements"][0]["commitments"][1] = other;
+    write_json(dir.path(), "ceremony.json", &ceremony);
+    rejected_by(dir.path(), Check::V6);
+}
+
+#[test]
+fn a_missing_confirmation_fails_the_ceremony() {
+    let dir = copy();
+    let mut ceremony = read_json(dir.path(), "ceremony.json");
+    ceremony["confirmations"].as_array_mut().unwrap().pop();
+    write_json(dir.path(), "ceremony.json", &ceremony);
+    rejected_by(dir.path(), Check::V8);
+}
+
+#[test]
+fn a_changed_public_share_fails_the_keys() {
+    let dir = copy();
+    let mut ceremony = read_json(dir.path(), "ceremony.json");
+    let other = ceremony["public_shares"][1].clone();
+    ceremony["public_shares"][0] = other;
+    write_json(dir.path(), "ceremony.json", &ceremony);
+    rejected_by(dir.path(), Check::V9);
+}
+
+#[test]
+fn another_joint_key_fails_the_keys_even_with_a_consistent_base_hash() {
+    let dir = copy();
+    let mut params = read_json(dir.path(), "parameters.json");
+    let ceremony = read_json(dir.path(), "ceremony.json");
+    // Someone publishes trustee 1's public share as the election key and
+    // recomputes the base hash (record.md §3.1) to match.
+    let key = ceremony["public_shares"][0].as_str().unwrap().to_string();
+    let mut h = Sha256::new();
+    h.update(b"valurna/base-hash/v1");
+    h.update(hex::decode(params["manifest_hash"].as_str().unwrap()).unwrap());
+    h.update((params["trustees"].as_u64().unwrap() as u32).to_le_bytes());
+    h.update((params["threshold"].as_u64().unwrap() as u32).to_le_bytes());
+    h.update((1u64 << 32).to_le_bytes());
+    h.update(hex::decode(&key).unwrap());
+    h.update(hex::decode(params["credentials_hash"].as_str().unwrap()).unwrap());
+    params["joint_key"] = key.into();
+    params["base_hash"] = hex::encode(h.finalize()).into();
+    write_json(dir.path(), "parameters.json", &params);
+    rejected_by(dir.path(), Check::V9);
+}
+
+#[test]
+fn a_changed_base_hash_fails_the_parameters() {
+    let dir = copy();
+    let mut params = read_json(dir.path(), "parameters.json");
+    params["base_hash"] = "11".repeat(32).into();
+    write_json(dir.path(), "parameters.json", &params);
+    rejected_by(dir.path(), Check::V5);
+}
+
+#[test]
+fn a_changed_manifest_fails_the_manifest_hash() {
+    let dir = copy();
+    let mut manifest = read_json(dir.path(), "manifest.json");
+    manifest["title"] = "Another election".into();
+    write_json(dir.path(), "manifest.json", &manifest);
+    rejected_by(dir.path(), Check::V2);
+}
+
+#[test]
+fn a_changed_turnout_fails_the_counted_set() {
+    let dir = copy();
+    let mut result = read_json(dir.path(), "result.json");
+    let counted = result["turnout"]["counted"].as_u64().unwrap();
+    result["turnout"]["counted"] = (counted + 1).into();
+    write_json(dir.path(), "result.json", &result);
+    rejected_by(dir.path(), Check::V16);
+}
+
+#[test]
+fn a_changed_tally_ciphertext_fails_the_tally() {
+    let dir = copy();
+    let mut tally = read_json(dir.path(), "tally.json");
+    let other = tally["contests"][0]["ciphertexts"][1].clone();
+    tally["contests"][0]["ciphertexts"][0] = other;
+    write_json(dir.path(), "tally.json", &tally);
+    rejected_by(dir.path(), Check::V17);
+}
+
+#[test]
+fn a_changed_decryption_share_fails_its_proof() {
+    let dir = copy();
+    let mut d = read_json(dir.path(), "decryption.json");
+    let other = d["shares"][0]["partials"][0][1]["partial"].clone();
+    d["shares"][0]["partials"][0][0]["partial"] = other;
+    write_json(dir.path(), "decryption.json", &d);
+    rejected_by(dir.path(), Check::V18);
+}
+
+#[test]
+fn a_changed_count_fails_the_combination() {
+    let dir = copy();
+    let mut result = read_json(dir.path(), "result.json");
+    let n = result["contests"][1]["counts"][2].as_u64().unwrap();
+    result["contests"][1]["counts"][2] = (n + 1).into();
+    write_json(dir.path(), "result.json", &result);
+    rejected_by(dir.path(), Check::V19);
+}
+
+#[test]
+fn a_changed_seat_list_fails_the_seats() {
+    let dir = copy();
+    let mut result = read_json(dir.path(), "result.json");
+    let manifest = read_json(dir.path(), "manifest.json");
+    let elected: Vec<Value> = result["contests"][0]["elected"].as_array().unwrap().clone();
+    let loser = manifest["contests"][0]["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].clone())
+        .find(|id| !elected.contains(id))
+        .unwrap();
+    result["contests"][0]["elected"][0] = loser;
+    write_json(dir.path(), "result.json", &result);
+    rejected_by(dir.path(), Check::V20);
+}
+
+#[test]
+fn a_flipped_lot_flag_fails_the_seats() {
+    let dir = copy();
+    let mut result = read_json(dir.path(), "result.json");
+    let flag = result["contests"][2]["decided_by_lot"].as_bool().unwrap();
+    result["contests"][2]["decided_by_lot"] = (!flag).into();
+    write_json(dir.path(), "result.json", &result);
+    rejected_by(dir.path(), Check::V20);
+}
+
+#[test]
+fn a_missing_file_fails_closed() {
+    let dir = copy();
+    std::fs::remove_file(dir.path().join("decryption.json")).unwrap();
+    rejected_by(dir.path(), Check::V18);
+    let report = verify_record(dir.path(), &Options::default());
+    assert_eq!(report.status(Check::V19), Status::NotRun);
+    assert_eq!(report.status(Check::V20), Status::NotRun);
+    assert!(report.result.is_empty());
+}
+
+/// Board positions of credentials that voted twice, first ballot first.
+fn revoters(dir: &Path) -> Vec<(usize, usize)> {
+    let board = lines(dir, "board.jsonl");
+    let mut first = std::collections::HashMap::new();
+    let mut pairs = Vec::new();
+    for i in 0..board.len() {
+        let credential = ballot(dir, i)[..32].to_vec();
+        if let Some(p) = first.insert(credential, i) {
+            pairs.push((p, i));
+        }
+    }
+    pairs
+}
+
+fn tracker_of(dir: &Path, i: usize) -> String {
+    let entry: Value = serde_json::from_str(&lines(dir, "board.jsonl")[i]).unwrap();
+    entry["tracker"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn a_voter_finds_a_counted_ballot_by_its_short_tracker() {
+    let full = tracker_of(record(), 5);
+    let bytes: [u8; 32] = hex::decode(&full).unwrap().try_into().unwrap();
+    // The engine's short form, typed in lower case.
+    let short = valurna_engine::ballot::short_tracker(&bytes).to_lowercase();
+    let code = valurna_verifier::parse_code(&short).unwrap();
+    assert!(matches!(code, Code::Short(_)));
+    let report = check_tracker(record(), &code);
+    assert!(report.ok(), "{}", report.to_text());
+    assert_eq!(report.found.len(), 1);
+    let found = &report.found[0];
+    assert_eq!(found.tracker, full);
+    let superseded = revoters(record()).iter().any(|(first, _)| *first == 5);
+    assert_eq!(found.superseded_by.is_some(), superseded);
+}
+
+#[test]
+fn a_voter_learns_that_a_revote_superseded_their_first_ballot() {
+    let (first, second) = revoters(record())[0];
+    let code = valurna_verifier::parse_code(&tracker_of(record(), first)).unwrap();
+    let report = check_tracker(record(), &code);
+    assert!(report.ok(), "{}", report.to_text());
+    let (position, _) = report.found[0].superseded_by.clone().unwrap();
+    assert_eq!(position, second as u64);
+    let code = valurna_verifier::parse_code(&tracker_of(record(), second)).unwrap();
+    let report = check_tracker(record(), &code);
+    assert!(report.found[0].superseded_by.is_none());
+}
+
+#[test]
+fn a_tracker_not_on_the_board_is_not_found() {
+    let code = valurna_verifier::parse_code("0000-0000-0000").unwrap();
+    let report = check_tracker(record(), &code);
+    assert!(report.found.is_empty());
+    assert!(!report.ok());
+    assert!(report.to_text().contains("NOT on the board"));
+}
+
+#[test]
+fn a_voter_is_told_when_the_board_was_tampered_with() {
+    let dir = copy();
+    let mut board = lines(dir.path(), "board.jsonl");
+    board.remove(3);
+    write_lines(dir.path(), "board.jsonl", &board);
+    let code = valurna_verifier::parse_code(&tracker_of(dir.path(), 10)).unwrap();
+    let report = check_tracker(dir.path(), &code);
+    assert_eq!(report.found.len(), 1);
+    assert!(!report.ok());
+    assert!(!report.sealed);
+    assert!(!report.board_problems.is_empty());
+}
+
+#[test]
+fn both_implementations_accept_the_record_vector() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/vectors/record");
+    valurna_server::commands::check_record(&dir).unwrap();
+    let report = verify_record(&dir, &Options::default());
+    assert!(report.verified, "{}", report.to_text());
+}

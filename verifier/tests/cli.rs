@@ -1,0 +1,126 @@
+//! `valurna-verify` as observers run it, on the record vector in
+//! `spec/vectors/record/` (a small election made by `valurna demo`):
+//! reports, JSON, the voter's check and exit codes.
+
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn record() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../spec/vectors/record")
+}
+
+fn verify(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_valurna-verify"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn copy_record() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(record()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    dir
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn the_record_vector_verifies_with_exit_code_zero() {
+    let out = verify(&[path(&record())]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("VERIFIED: all 20 checks pass"), "{text}");
+    for id in 1..=20 {
+        assert!(
+            text.contains(&format!("  V{id} ")),
+            "V{id} missing from\n{text}"
+        );
+    }
+    assert!(text.contains("Result (reproduced from the proofs)"));
+}
+
+#[test]
+fn json_reports_every_check() {
+    let out = verify(&[path(&record()), "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["verified"], true);
+    let checks = v["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 20);
+    assert!(
+        checks
+            .iter()
+            .all(|c| c["status"] == "pass" && c["items"].as_u64() > Some(0))
+    );
+    assert!(!v["result"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_changed_count_exits_with_one_and_names_the_check() {
+    let dir = copy_record();
+    let file = dir.path().join("result.json");
+    let mut result: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let n = result["contests"][0]["counts"][0].as_u64().unwrap();
+    result["contests"][0]["counts"][0] = (n + 3).into();
+    std::fs::write(&file, serde_json::to_vec(&result).unwrap()).unwrap();
+    let out = verify(&[path(dir.path())]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("NOT VERIFIED"), "{text}");
+    assert!(
+        text.contains("first failure: V19 combination and counts"),
+        "{text}"
+    );
+    assert!(text.contains("result.json contest 0"), "{text}");
+}
+
+#[test]
+fn an_empty_directory_fails_every_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = verify(&[path(dir.path()), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["verified"], false);
+    assert!(
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["status"] != "pass")
+    );
+}
+
+#[test]
+fn a_voter_checks_a_tracker() {
+    let board = std::fs::read_to_string(record().join("board.jsonl")).unwrap();
+    let first: Value = serde_json::from_str(board.lines().next().unwrap()).unwrap();
+    let tracker = first["tracker"].as_str().unwrap();
+    let out = verify(&[path(&record()), "--tracker", tracker]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("is on the board at position 0"), "{text}");
+    let out = verify(&[path(&record()), "--tracker", "0000-0000-0000"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("NOT on the board"));
+}
+
+#[test]
+fn usage_errors_exit_with_two() {
+    assert_eq!(verify(&[]).status.code(), Some(2));
+    assert_eq!(verify(&["/nonexistent/record"]).status.code(), Some(2));
+    let out = verify(&[path(&record()), "--tracker", "not a tracker"]);
+    assert_eq!(out.status.code(), Some(2));
+}
