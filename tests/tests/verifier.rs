@@ -544,3 +544,88 @@ fn both_implementations_accept_the_record_vector() {
     let report = verify_record(&dir, &Options::default());
     assert!(report.verified, "{}", report.to_text());
 }
+
+#[test]
+fn a_voter_is_not_told_superseded_by_a_forged_entry() {
+    // The board operator appends a well-chained, sealed entry that starts
+    // with the voter's credential but is not a valid ballot.
+    let dir = copy();
+    let target = 8;
+    let mut board = lines(dir.path(), "board.jsonl");
+    let mut forged = ballot(dir.path(), target)[..32].to_vec();
+    forged.extend_from_slice(&[7u8; 100]);
+    let mut t = Sha256::new();
+    t.update(b"valurna/tracker/v1");
+    t.update(&forged);
+    let tracker: [u8; 32] = t.finalize().into();
+    let last: Value = serde_json::from_str(board.last().unwrap()).unwrap();
+    let position = board.len() as u64;
+    let mut h = Sha256::new();
+    h.update(b"valurna/board/v1/entry");
+    h.update(hex::decode(last["head"].as_str().unwrap()).unwrap());
+    h.update(position.to_le_bytes());
+    h.update(tracker);
+    let head: [u8; 32] = h.finalize().into();
+    board.push(
+        serde_json::json!({
+            "position": position,
+            "tracker": hex::encode(tracker),
+            "ballot": base64::engine::general_purpose::STANDARD.encode(&forged),
+            "head": hex::encode(head),
+        })
+        .to_string(),
+    );
+    write_lines(dir.path(), "board.jsonl", &board);
+    let mut s = Sha256::new();
+    s.update(b"valurna/board/v1/seal");
+    s.update(head);
+    s.update((position + 1).to_le_bytes());
+    let seal = serde_json::json!({"count": position + 1, "head": hex::encode(head),
+        "seal": hex::encode(s.finalize())});
+    write_json(dir.path(), "board_seal.json", &seal);
+
+    let code = valurna_verifier::parse_code(&tracker_of(dir.path(), target)).unwrap();
+    let report = check_tracker(dir.path(), &code);
+    assert!(
+        report.sealed && report.board_problems.is_empty(),
+        "{}",
+        report.to_text()
+    );
+    let found = &report.found[0];
+    assert_eq!(found.superseded_by.as_ref().unwrap().0, position);
+    assert!(!found.problems.is_empty());
+    assert!(!report.ok());
+    assert!(report.to_text().contains("the ballot that supersedes it"));
+    // The full verification names the forged entry.
+    rejected_by(dir.path(), Check::V10);
+}
+
+#[test]
+fn an_unreadable_board_leaves_the_board_checks_not_run() {
+    let dir = copy();
+    std::fs::remove_file(dir.path().join("board.jsonl")).unwrap();
+    rejected_by(dir.path(), Check::V10);
+    let report = verify_record(dir.path(), &Options::default());
+    for check in [
+        Check::V11,
+        Check::V12,
+        Check::V13,
+        Check::V14,
+        Check::V15,
+        Check::V16,
+    ] {
+        assert_eq!(report.status(check), Status::NotRun, "{check:?}");
+    }
+}
+
+#[test]
+fn a_tracker_check_needs_the_base_hash() {
+    let dir = copy();
+    let mut params = read_json(dir.path(), "parameters.json");
+    params["base_hash"] = "22".repeat(32).into();
+    write_json(dir.path(), "parameters.json", &params);
+    let code = valurna_verifier::parse_code(&tracker_of(dir.path(), 3)).unwrap();
+    let report = check_tracker(dir.path(), &code);
+    assert!(!report.ok());
+    assert!(!report.board_problems.is_empty());
+}

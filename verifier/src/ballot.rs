@@ -249,39 +249,40 @@ impl Ballot {
         }
     }
 
-    /// The proofs that fail on their own, each named, for a ballot whose
-    /// batch failed (protocol.md §10.2). Empty only if each proof holds
-    /// alone.
+    /// The proofs that fail on their own, each named (with `contest_name`
+    /// giving a contest index's name), for a ballot whose batch failed
+    /// (protocol.md §10.2). Empty only if each proof holds alone.
     pub fn failing_parts(
         &self,
         base_hash: &[u8; 32],
         key: &Point,
-        fresh: &mut dyn FnMut() -> Option<Equations>,
+        contest_name: &dyn Fn(u32) -> String,
     ) -> Vec<String> {
         let mut parts = vec![(Part::Signature, "the signature".to_string())];
         for (p, c) in self.contests.iter().enumerate() {
+            let name = contest_name(c.index);
             for i in 0..c.ciphertexts.len() {
                 parts.push((
                     Part::Selection(p, i),
-                    format!("contest {} selection {i}: the zero-one proof", c.index),
+                    format!("{name} selection {i}: the zero-one proof"),
                 ));
             }
-            parts.push((
-                Part::Range(p),
-                format!("contest {}: the range proof", c.index),
-            ));
+            parts.push((Part::Range(p), format!("{name}: the range proof")));
         }
-        parts
-            .into_iter()
-            .filter(|(part, _)| match fresh() {
-                Some(mut eq) => {
-                    self.add_to(base_hash, key, *part, &mut eq);
-                    !eq.holds()
+        let mut failing = Vec::new();
+        for (part, name) in parts {
+            match Equations::new() {
+                Ok(eq) => {
+                    let mut eq = eq.with_key(key.point);
+                    self.add_to(base_hash, key, part, &mut eq);
+                    if !eq.holds() {
+                        failing.push(name);
+                    }
                 }
-                None => true,
-            })
-            .map(|(_, name)| name)
-            .collect()
+                Err(e) => return vec![format!("cannot be checked: {e}")],
+            }
+        }
+        failing
     }
 }
 

@@ -72,8 +72,12 @@ impl Equations {
         self
     }
 
-    /// Sets (or replaces, dropping its coefficient) the shared point `K`.
+    /// Sets the shared point `K`. Replacing a key that already has terms
+    /// would drop them, so it breaks the batch instead (it then fails).
     pub fn set_key(&mut self, key: RistrettoPoint) {
+        if self.key.is_some_and(|(_, e)| e != Scalar::ZERO) {
+            self.broken = true;
+        }
         self.key = Some((key, Scalar::ZERO));
     }
 
@@ -157,6 +161,16 @@ mod tests {
         let z = eq.weight();
         eq.add_g(z * (x + Scalar::ONE));
         eq.add(-z, p);
+        assert!(!eq.holds());
+    }
+
+    #[test]
+    fn replacing_a_used_key_fails_the_batch() {
+        let k = RISTRETTO_BASEPOINT_POINT * Scalar::from(3u64);
+        let mut eq = Equations::with_seed([4; 32]).with_key(k);
+        eq.add_key(Scalar::ONE);
+        eq.add(-Scalar::ONE, k);
+        eq.set_key(k);
         assert!(!eq.holds());
     }
 

@@ -64,6 +64,10 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// The operating system's random generator failed, so batch weights
+    /// could not be drawn and nothing was checked.
+    #[error("cannot be checked: {0}")]
+    Randomness(#[from] crate::equations::NoRandomness),
     /// A value differs from what the record's other parts give.
     #[error("{0}")]
     Mismatch(String),

@@ -28,6 +28,7 @@
 //! names each failing proof.
 
 pub mod ballot;
+mod checks;
 pub mod decode;
 pub mod equations;
 pub mod error;
@@ -36,9 +37,8 @@ pub mod record;
 pub mod report;
 pub mod tracker;
 pub mod transcript;
-mod verify;
 
+pub use checks::{Options, verify_record};
 pub use error::{Error, Malformed};
 pub use report::{Check, Report, Status};
 pub use tracker::{Code, TrackerReport, check_tracker, parse_code};
-pub use verify::{Options, verify_record};

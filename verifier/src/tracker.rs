@@ -5,14 +5,17 @@ use std::path::Path;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::ballot::{Ballot, Part, short_tracker, tracker};
+use crate::checks::{
+    Credentials, Election, Established, check_credentials, check_election, entry_head, genesis,
+    seal,
+};
 use crate::decode;
 use crate::equations::Equations;
+use crate::error::Error;
 use crate::record::{self, BoardLine, Lines, files};
 use crate::report::Recorder;
-use crate::verify::{Election, check_credentials, check_election, entry_head};
 
 /// What a voter typed: a whole tracker or its short form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +75,8 @@ pub struct Found {
     /// `None` if it counts; otherwise the position and short tracker of the
     /// same credential's last ballot, which counts instead.
     pub superseded_by: Option<(u64, String)>,
-    /// Problems with this ballot (V10–V12); empty if it is valid.
+    /// Problems with this ballot (V10–V12), or with the ballot that
+    /// supersedes it; empty if both are valid.
     pub problems: Vec<String>,
 }
 
@@ -142,11 +146,16 @@ impl TrackerReport {
         for p in &self.board_problems {
             let _ = writeln!(out, "Board PROBLEM: {p}");
         }
-        if self.sealed {
+        if self.sealed && self.board_problems.is_empty() {
             let _ = writeln!(
                 out,
                 "The board's hash chain is intact and sealed ({} entries).",
                 self.entries
+            );
+        } else if self.sealed {
+            let _ = writeln!(
+                out,
+                "board_seal.json seals the last head, but the board has the problems above."
             );
         } else {
             let _ = writeln!(out, "The board is NOT sealed by board_seal.json.");
@@ -160,24 +169,19 @@ impl TrackerReport {
 }
 
 struct Entry {
+    offset: u64,
     position: Option<u64>,
     claimed_tracker: Option<[u8; 32]>,
     head: Option<[u8; 32]>,
     computed: Option<[u8; 32]>,
     credential: Option<[u8; 32]>,
-    bytes: Option<Vec<u8>>,
 }
 
-fn read_entry(line: &record::Line, code: &Code) -> Entry {
+fn read_entry(line: &record::Line) -> Entry {
     let parsed: Option<BoardLine> = serde_json::from_slice(&line.bytes).ok();
     let bytes = parsed.as_ref().and_then(|p| decode::base64(&p.ballot).ok());
-    let computed = bytes.as_deref().map(tracker);
-    let credential = bytes
-        .as_ref()
-        .and_then(|b| b.get(..32))
-        .and_then(|c| <[u8; 32]>::try_from(c).ok());
-    let keep = computed.is_some_and(|t| code.matches(&t));
     Entry {
+        offset: line.offset,
         position: parsed.as_ref().map(|p| p.position),
         claimed_tracker: parsed
             .as_ref()
@@ -185,13 +189,64 @@ fn read_entry(line: &record::Line, code: &Code) -> Entry {
         head: parsed
             .as_ref()
             .and_then(|p| decode::hex_array(&p.head).ok()),
-        computed,
-        credential,
-        bytes: if keep { bytes } else { None },
+        computed: bytes.as_deref().map(tracker),
+        credential: bytes
+            .as_ref()
+            .and_then(|b| b.get(..32))
+            .and_then(|c| <[u8; 32]>::try_from(c).ok()),
     }
 }
 
-/// Runs the voter's check for `code` on the record in `dir`.
+/// A ballot of interest: a match, or the entry that supersedes one.
+struct Located {
+    offset: u64,
+    line: u64,
+    credential: [u8; 32],
+}
+
+/// V10–V12 for the ballot on the line at `offset`; the problems found.
+fn check_entry(
+    lines: &mut Lines,
+    at: &Located,
+    election: &Election,
+    credentials: Option<&Credentials>,
+) -> Vec<String> {
+    let bytes = lines
+        .seek(at.offset, at.line)
+        .and_then(|()| {
+            lines
+                .next()
+                .ok_or_else(|| Error::mismatch("the line is gone"))?
+        })
+        .and_then(|line| lines.parse::<BoardLine>(&line))
+        .and_then(|entry| Ok(decode::base64(&entry.ballot)?));
+    let ballot = bytes.and_then(|b| Ok(Ballot::decode(&b, &election.shapes)?));
+    let b = match ballot {
+        Ok(b) => b,
+        Err(e) => return vec![format!("malformed ballot: {e} (V10)")],
+    };
+    let mut problems = Vec::new();
+    match credentials {
+        None => {
+            problems.push("eligibility cannot be checked: the credential list is bad (V3)".into())
+        }
+        Some(c) => problems.extend(c.eligibility(election, &b).map(|p| format!("{p} (V11)"))),
+    }
+    let holds = Equations::new().map(|eq| {
+        let mut eq = eq.with_key(election.joint_key.point);
+        b.add_to(&election.base_hash, &election.joint_key, Part::All, &mut eq);
+        eq.holds()
+    });
+    match holds {
+        Ok(true) => {}
+        Ok(false) => problems.push("its signature or proofs do not verify (V12)".into()),
+        Err(e) => problems.push(format!("its proofs cannot be checked: {e} (V12)")),
+    }
+    problems
+}
+
+/// Runs the voter's check for `code` on the record in `dir`
+/// (verification.md §6).
 pub fn check_tracker(dir: &Path, code: &Code) -> TrackerReport {
     let mut report = TrackerReport {
         found: Vec::new(),
@@ -200,11 +255,15 @@ pub fn check_tracker(dir: &Path, code: &Code) -> TrackerReport {
         sealed: false,
     };
     let mut rec = Recorder::new(dir.display().to_string());
-    let Some(election) = check_election(dir, &mut rec) else {
-        report
-            .board_problems
-            .push("the election's parameters do not check out (run the full verification)".into());
-        return report;
+    let election = match check_election(dir, &mut rec) {
+        Established::Election(e) => *e,
+        Established::Manifest(_) | Established::Nothing => {
+            report.board_problems.push(
+                "the manifest, parameters or base hash do not check out (V1, V2, V4, V5): run the full verification"
+                    .into(),
+            );
+            return report;
+        }
     };
     let credentials = check_credentials(dir, &election, &mut rec);
     if credentials.is_none() {
@@ -219,11 +278,11 @@ pub fn check_tracker(dir: &Path, code: &Code) -> TrackerReport {
             return report;
         }
     };
-    let mut head = genesis(&election);
+    let mut head = genesis(&election.base_hash);
     let mut expected = 0u64;
     let mut seen = std::collections::HashSet::new();
-    // (index into report.found, credential, bytes) of the matches.
-    let mut matched: Vec<([u8; 32], Vec<u8>)> = Vec::new();
+    // Per match: where it is, and where the entry that supersedes it is.
+    let mut matched: Vec<(Located, Option<Located>)> = Vec::new();
     loop {
         let chunk: Vec<_> = lines.by_ref().take(4096).collect();
         if chunk.is_empty() {
@@ -232,7 +291,7 @@ pub fn check_tracker(dir: &Path, code: &Code) -> TrackerReport {
         let entries: Vec<Result<Entry, String>> = chunk
             .par_iter()
             .map(|l| match l {
-                Ok(line) => Ok(read_entry(line, code)),
+                Ok(line) => Ok(read_entry(line)),
                 Err(e) => Err(e.to_string()),
             })
             .collect();
@@ -245,7 +304,39 @@ pub fn check_tracker(dir: &Path, code: &Code) -> TrackerReport {
                 }
             };
             report.entries += 1;
-            let at = report.entries - 1;
+            let line = report.entries;
+            // The voter's ballot is found by its content, whatever the
+            // line's other fields say.
+            if let (Some(computed), Some(credential)) = (entry.computed, entry.credential) {
+                for (found, (first, later)) in report.found.iter_mut().zip(matched.iter_mut()) {
+                    if first.credential == credential {
+                        found.superseded_by =
+                            Some((entry.position.unwrap_or(line - 1), short_tracker(&computed)));
+                        *later = Some(Located {
+                            offset: entry.offset,
+                            line,
+                            credential,
+                        });
+                    }
+                }
+                if code.matches(&computed) {
+                    report.found.push(Found {
+                        position: entry.position.unwrap_or(line - 1),
+                        tracker: hex::encode(computed),
+                        short: short_tracker(&computed),
+                        superseded_by: None,
+                        problems: Vec::new(),
+                    });
+                    matched.push((
+                        Located {
+                            offset: entry.offset,
+                            line,
+                            credential,
+                        },
+                        None,
+                    ));
+                }
+            }
             let (Some(position), Some(claimed), Some(h), Some(computed)) = (
                 entry.position,
                 entry.claimed_tracker,
@@ -254,7 +345,8 @@ pub fn check_tracker(dir: &Path, code: &Code) -> TrackerReport {
             ) else {
                 report
                     .board_problems
-                    .push(format!("board line {}: malformed (V10)", at + 1));
+                    .push(format!("board line {line}: malformed (V10)"));
+                expected = expected.wrapping_add(1);
                 continue;
             };
             if claimed != computed {
@@ -274,23 +366,6 @@ pub fn check_tracker(dir: &Path, code: &Code) -> TrackerReport {
             }
             head = h;
             expected = position.wrapping_add(1);
-            if let Some(c) = entry.credential {
-                for (found, (credential, _)) in report.found.iter_mut().zip(&matched) {
-                    if *credential == c && found.position < position {
-                        found.superseded_by = Some((position, short_tracker(&computed)));
-                    }
-                }
-            }
-            if let (Some(bytes), Some(c)) = (entry.bytes, entry.credential) {
-                report.found.push(Found {
-                    position,
-                    tracker: hex::encode(computed),
-                    short: short_tracker(&computed),
-                    superseded_by: None,
-                    problems: Vec::new(),
-                });
-                matched.push((c, bytes));
-            }
         }
         if report.board_problems.len() > 100 {
             report.board_problems.truncate(100);
@@ -301,49 +376,25 @@ pub fn check_tracker(dir: &Path, code: &Code) -> TrackerReport {
         }
     }
     // V15
-    if let Ok(seal) = record::read_json::<record::BoardSeal>(&dir.join(files::BOARD_SEAL)) {
-        let mut h = Sha256::new();
-        h.update(b"valurna/board/v1/seal");
-        h.update(head);
-        h.update(report.entries.to_le_bytes());
-        let computed: [u8; 32] = h.finalize().into();
-        report.sealed = seal.count == report.entries
-            && decode::hex_array::<32>(&seal.head).ok() == Some(head)
-            && decode::hex_array::<32>(&seal.seal).ok() == Some(computed);
+    if let Ok(published) = record::read_json::<record::BoardSeal>(&dir.join(files::BOARD_SEAL)) {
+        report.sealed = published.count == report.entries
+            && decode::hex_array::<32>(&published.head).ok() == Some(head)
+            && decode::hex_array::<32>(&published.seal).ok() == Some(seal(&head, report.entries));
     }
-    // V10–V12 for the matches.
-    for (found, (_, bytes)) in report.found.iter_mut().zip(&matched) {
-        match Ballot::decode(bytes, &election.shapes) {
-            Err(e) => found.problems.push(format!("malformed ballot: {e} (V10)")),
-            Ok(b) => {
-                if let Some(problem) = credentials
-                    .as_ref()
-                    .and_then(|c| c.eligibility(&election, &b))
-                {
-                    found.problems.push(format!("{problem} (V11)"));
-                }
-                let key = election.joint_key.point;
-                let holds = Equations::new().is_ok_and(|eq| {
-                    let mut eq = eq.with_key(key);
-                    b.add_to(&election.base_hash, &election.joint_key, Part::All, &mut eq);
-                    eq.holds()
-                });
-                if !holds {
-                    found
-                        .problems
-                        .push("its signature or proofs do not verify (V12)".into());
-                }
-            }
+    // V10–V12 for the matches and for the ballots that supersede them: a
+    // voter is told "superseded" only by a valid ballot of theirs.
+    for (found, (first, later)) in report.found.iter_mut().zip(&matched) {
+        found.problems = check_entry(&mut lines, first, &election, credentials.as_ref());
+        if let Some(later) = later {
+            let problems = check_entry(&mut lines, later, &election, credentials.as_ref());
+            found.problems.extend(
+                problems
+                    .into_iter()
+                    .map(|p| format!("the ballot that supersedes it: {p}")),
+            );
         }
     }
     report
-}
-
-fn genesis(e: &Election) -> [u8; 32] {
-    let mut g = Sha256::new();
-    g.update(b"valurna/board/v1/genesis");
-    g.update(e.base_hash);
-    g.finalize().into()
 }
 
 #[cfg(test)]
