@@ -58,6 +58,17 @@ impl Check {
         Check::V20,
     ];
 
+    /// The checks made while the board streams (V10–V15), which V16 and
+    /// everything after it need.
+    pub const BOARD: [Check; 6] = [
+        Check::V10,
+        Check::V11,
+        Check::V12,
+        Check::V13,
+        Check::V14,
+        Check::V15,
+    ];
+
     /// `V1` … `V20`.
     pub fn id(self) -> &'static str {
         match self {

@@ -505,15 +505,7 @@ pub(super) fn check_counted(
     result: &Result<record::ElectionResult, Error>,
     rec: &mut Recorder,
 ) -> Option<Counted> {
-    let board_checks = [
-        Check::V10,
-        Check::V11,
-        Check::V12,
-        Check::V13,
-        Check::V14,
-        Check::V15,
-    ];
-    if !rec.requires(Check::V16, &board_checks) {
+    if !rec.requires(Check::V16, &Check::BOARD) {
         return None;
     }
     rec.start(Check::V16, "figures");

@@ -147,6 +147,32 @@ impl From<Option<Manifested>> for Established {
     }
 }
 
+/// V2 and V4: a hash in `parameters.json` against the file's.
+fn hash_matches(
+    rec: &mut Recorder,
+    check: Check,
+    published: Result<&str, &Error>,
+    computed: Result<[u8; 32], String>,
+    field: &str,
+    file: &str,
+) {
+    rec.start(check, "hashes");
+    match (published, computed) {
+        (Ok(p), Ok(h)) => {
+            rec.items(check, 1);
+            if p != hex::encode(h) {
+                rec.fail(
+                    check,
+                    format!("parameters.json {field}"),
+                    format!("is not SHA-256({file}) = {}", hex::encode(h)),
+                );
+            }
+        }
+        (Err(e), _) => rec.fail(check, files::PARAMETERS, e.to_string()),
+        (_, Err(e)) => rec.fail(check, file, e),
+    }
+}
+
 /// V1, V2, V4, V5.
 pub(crate) fn check_election(dir: &Path, rec: &mut Recorder) -> Established {
     // V1
@@ -182,40 +208,33 @@ pub(crate) fn check_election(dir: &Path, rec: &mut Recorder) -> Established {
     };
 
     // V2
-    rec.start(Check::V2, "hashes");
     let params = record::read_json::<record::Parameters>(&dir.join(files::PARAMETERS));
-    match (&params, &manifest_hash) {
-        (Ok(p), Some(h)) => {
-            rec.items(Check::V2, 1);
-            if p.manifest_hash != hex::encode(h) {
-                rec.fail(
-                    Check::V2,
-                    "parameters.json manifest_hash",
-                    format!("is not SHA-256(manifest.json) = {}", hex::encode(h)),
-                );
-            }
-        }
-        (Err(e), _) => rec.fail(Check::V2, files::PARAMETERS, e.to_string()),
-        (_, None) => rec.fail(Check::V2, files::MANIFEST, "cannot be read"),
-    }
+    let published = params.as_ref().map(|p| p.manifest_hash.as_str());
+    let computed = manifest_hash.ok_or_else(|| format!("{} cannot be read", files::MANIFEST));
+    hash_matches(
+        rec,
+        Check::V2,
+        published,
+        computed,
+        "manifest_hash",
+        files::MANIFEST,
+    );
 
     // V4
-    rec.start(Check::V4, "hashes");
     let credentials_hash = sha256_file(&dir.join(files::CREDENTIALS));
-    match (&params, &credentials_hash) {
-        (Ok(p), Ok(h)) => {
-            rec.items(Check::V4, 1);
-            if p.credentials_hash != hex::encode(h) {
-                rec.fail(
-                    Check::V4,
-                    "parameters.json credentials_hash",
-                    format!("is not SHA-256(credentials.jsonl) = {}", hex::encode(h)),
-                );
-            }
-        }
-        (Err(e), _) => rec.fail(Check::V4, files::PARAMETERS, e.to_string()),
-        (_, Err(e)) => rec.fail(Check::V4, files::CREDENTIALS, e.to_string()),
-    }
+    let published = params.as_ref().map(|p| p.credentials_hash.as_str());
+    let computed = credentials_hash
+        .as_ref()
+        .copied()
+        .map_err(|e| e.to_string());
+    hash_matches(
+        rec,
+        Check::V4,
+        published,
+        computed,
+        "credentials_hash",
+        files::CREDENTIALS,
+    );
 
     // V5
     if !rec.requires(Check::V5, &[Check::V2, Check::V4]) {

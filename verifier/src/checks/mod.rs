@@ -167,14 +167,7 @@ pub fn verify_record(dir: &Path, options: &Options) -> Report {
     let board = match (&election, &credentials) {
         (Some(e), Some(c)) => Some(board::check_board(dir, e, c, options, &mut rec)),
         _ => {
-            for check in [
-                Check::V10,
-                Check::V11,
-                Check::V12,
-                Check::V13,
-                Check::V14,
-                Check::V15,
-            ] {
+            for check in Check::BOARD {
                 rec.requires(check, &[Check::V1, Check::V3, Check::V5]);
             }
             None
@@ -184,17 +177,7 @@ pub fn verify_record(dir: &Path, options: &Options) -> Report {
     let counted = match (&credentials, &board) {
         (Some(c), Some(b)) => board::check_counted(c, b, &result, &mut rec),
         _ => {
-            rec.requires(
-                Check::V16,
-                &[
-                    Check::V10,
-                    Check::V11,
-                    Check::V12,
-                    Check::V13,
-                    Check::V14,
-                    Check::V15,
-                ],
-            );
+            rec.requires(Check::V16, &Check::BOARD);
             None
         }
     };
