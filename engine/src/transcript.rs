@@ -53,6 +53,8 @@ pub mod labels {
     pub const CONTEXT_SHARE_TO: &[u8] = b"share-to";
     /// Context: a trustee's confirmation of its share (record.md §6).
     pub const CONTEXT_CONFIRMATION: &[u8] = b"confirmation";
+    /// Context: a ballot box's receipt (record.md §5.7).
+    pub const CONTEXT_RECEIPT: &[u8] = b"receipt";
 
     /// Domain of the Schnorr proof of knowledge (§5).
     pub const DOMAIN_SCHNORR: &[u8] = b"schnorr-pok-v1";

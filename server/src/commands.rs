@@ -108,7 +108,9 @@ struct SecretFile {
     secret: Zeroizing<String>,
 }
 
-fn write_secret(path: &Path, file: &SecretFile) -> Result<(), CliError> {
+/// Creates `path` (which must not exist) readable by its owner only and
+/// writes a secret into it.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -119,9 +121,13 @@ fn write_secret(path: &Path, file: &SecretFile) -> Result<(), CliError> {
     let mut f = options
         .open(path)
         .map_err(|e| usage(format!("cannot create secret file {}: {e}", path.display())))?;
-    let bytes = Zeroizing::new(serde_json::to_vec_pretty(file).map_err(std::io::Error::other)?);
-    f.write_all(&bytes)?;
+    f.write_all(bytes)?;
     Ok(())
+}
+
+fn write_secret(path: &Path, file: &SecretFile) -> Result<(), CliError> {
+    let bytes = Zeroizing::new(serde_json::to_vec_pretty(file).map_err(std::io::Error::other)?);
+    write_private(path, &bytes)
 }
 
 fn read_secret(path: &Path, kind: &str) -> Result<SecretFile, CliError> {
@@ -442,12 +448,33 @@ fn bad(what: impl Into<String>) -> CliError {
     usage(format!("the record does not check out: {}", what.into()))
 }
 
-/// Re-checks a record from its files up to the tally: the manifest and
-/// credential hashes and the base hash; the ceremony and the joint key; the
-/// credential list (sorted, distinct, valid districts and weights); the
-/// board's chain, seal, distinct trackers and every ballot; the counted
-/// set; and that `tally.json` is the tally of the counted ballots.
-pub fn check_record(dir: &Path) -> Result<CheckedRecord, CliError> {
+/// What an election is before any ballot: its manifest, parameters, key
+/// ceremony and credential list, checked (record.md §2–§4, §6).
+#[derive(Debug)]
+pub struct Setup {
+    /// The manifest.
+    pub manifest: Manifest,
+    /// `manifest.json`, byte for byte.
+    pub manifest_bytes: Vec<u8>,
+    /// The parameters.
+    pub parameters: Parameters,
+    /// The base hash, recomputed.
+    pub base_hash: [u8; 32],
+    /// The ceremony's outcome, recomputed.
+    pub ceremony: CeremonyOutcome,
+    /// `ceremony.json`.
+    pub ceremony_file: CeremonyFile,
+    /// Credential → (the contests of its district, weight).
+    pub listed: HashMap<[u8; 32], (Vec<u32>, u64)>,
+    /// The credential lines in file order.
+    pub credentials: Vec<CredentialLine>,
+}
+
+/// Checks an election's set-up files in `dir` (`manifest.json`,
+/// `parameters.json`, `ceremony.json`, `credentials.jsonl`): the manifest
+/// and credential hashes and the base hash; the ceremony and the joint key;
+/// the credential list (sorted, distinct, valid districts and weights).
+pub fn check_setup(dir: &Path) -> Result<Setup, CliError> {
     let manifest_bytes = std::fs::read(dir.join(files::MANIFEST))?;
     let manifest = Manifest::from_json(&manifest_bytes)?;
     let m_hash = manifest_hash(&manifest_bytes);
@@ -493,6 +520,7 @@ pub fn check_record(dir: &Path) -> Result<CheckedRecord, CliError> {
         })
         .collect();
     let mut listed: HashMap<[u8; 32], (Vec<u32>, u64)> = HashMap::new();
+    let mut credentials = Vec::new();
     let mut lines = LinesReader::new(BufReader::new(File::open(dir.join(files::CREDENTIALS))?));
     let mut previous = String::new();
     while let Some(line) = lines.next_value::<CredentialLine>() {
@@ -508,8 +536,33 @@ pub fn check_record(dir: &Path) -> Result<CheckedRecord, CliError> {
             return Err(bad("a credential's weight"));
         }
         listed.insert(*line.element()?.as_bytes(), (contests.clone(), line.weight));
+        credentials.push(line);
     }
+    Ok(Setup {
+        manifest,
+        manifest_bytes,
+        parameters,
+        base_hash,
+        ceremony,
+        ceremony_file,
+        listed,
+        credentials,
+    })
+}
 
+/// Re-checks a record from its files up to the tally: its set-up
+/// ([`check_setup`]); the board's chain, seal, distinct trackers and every
+/// ballot; the counted set; and that `tally.json` is the tally of the
+/// counted ballots.
+pub fn check_record(dir: &Path) -> Result<CheckedRecord, CliError> {
+    let Setup {
+        manifest,
+        parameters,
+        base_hash,
+        ceremony,
+        listed,
+        ..
+    } = check_setup(dir)?;
     let shapes: Vec<_> = manifest.contests.iter().map(|c| c.shape()).collect();
     let ctx = BallotContext {
         base_hash,

@@ -15,6 +15,9 @@ pub enum CliError {
     /// Reading or writing a file failed.
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    /// The database or the stored election.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     /// An invariant of this program did not hold: a bug.
     #[error("internal error: {0}")]
     Internal(&'static str),

@@ -1,12 +1,16 @@
 //! # valurna-server
 //!
-//! The `valurna` command: the committee's and trustees' commands and the
-//! demo election. (The HTTP server, `valurna serve`, comes later.)
+//! The `valurna` command: the committee's and trustees' commands, the demo
+//! election, and `valurna serve`, the ballot box and public board over HTTP
+//! with PostgreSQL storage.
 
 #![forbid(unsafe_code)]
 
 pub mod commands;
 pub mod demo;
 pub mod error;
+pub mod receipt;
+pub mod serve;
+pub mod store;
 
 pub use error::CliError;

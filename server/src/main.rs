@@ -32,6 +32,80 @@ enum Command {
     /// The tally's shared steps.
     #[command(subcommand)]
     Tally(TallyCommand),
+    /// Run the ballot box and the public board over HTTP (PostgreSQL).
+    Serve(ServeArgs),
+    /// Apply the database schema's migrations and exit.
+    Migrate(DatabaseArgs),
+    /// The committee's steps on the ballot box's database.
+    #[command(subcommand)]
+    Election(ElectionCommand),
+}
+
+#[derive(Debug, Args)]
+struct DatabaseArgs {
+    /// PostgreSQL URL, e.g. postgres://valurna@127.0.0.1/valurna.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: String,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// Address to listen on.
+    #[arg(long, env = "VALURNA_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// The ballot box's receipt key (created, readable by its owner only,
+    /// if missing). Keep it: receipts are checked against it.
+    #[arg(
+        long,
+        env = "VALURNA_RECEIPT_KEY",
+        default_value = "valurna-receipt.key"
+    )]
+    receipt_key: PathBuf,
+    /// Database connections.
+    #[arg(long, default_value_t = 16)]
+    pool_size: usize,
+}
+
+#[derive(Debug, Subcommand)]
+enum ElectionCommand {
+    /// Load an election whose ceremony is finished and whose credentials
+    /// are fixed (manifest.json, parameters.json, ceremony.json,
+    /// credentials.jsonl in DIR) and open it for voting.
+    Load {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The directory with the set-up files.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The ballot box's receipt key, as for `serve`.
+        #[arg(
+            long,
+            env = "VALURNA_RECEIPT_KEY",
+            default_value = "valurna-receipt.key"
+        )]
+        receipt_key: PathBuf,
+    },
+    /// Close voting and seal the board.
+    Close {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The election's id (as `load` printed it).
+        #[arg(long)]
+        id: i64,
+    },
+    /// Write a closed election's record (up to the encrypted tally) to OUT.
+    Export {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The election's id.
+        #[arg(long)]
+        id: i64,
+        /// Where to write the record.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -230,6 +304,7 @@ fn run(command: Command) -> Result<(), CliError> {
             say(&format!("decryption share written to {}", path.display()));
             Ok(())
         }
+        Command::Serve(_) | Command::Migrate(_) | Command::Election(_) => run_async(command),
         Command::Tally(TallyCommand::Finish { record }) => {
             let (result, refused) = commands::tally_finish(&record)?;
             for r in refused {
@@ -243,8 +318,85 @@ fn run(command: Command) -> Result<(), CliError> {
     }
 }
 
+/// The database-backed commands, on a tokio runtime.
+fn run_async(command: Command) -> Result<(), CliError> {
+    use valurna_server::serve::{self, AppState, ReceiptKey};
+    use valurna_server::store;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        match command {
+            Command::Serve(a) => {
+                let pool = store::pool(&a.database.database_url, a.pool_size)?;
+                store::migrate(&pool).await?;
+                let key = ReceiptKey::load_or_create(&a.receipt_key)?;
+                say(&format!(
+                    "receipt key {}; listening on {}",
+                    key.public().to_hex(),
+                    a.listen
+                ));
+                serve::run(&a.listen, AppState::new(pool, key)).await?;
+            }
+            Command::Migrate(d) => {
+                store::migrate(&store::pool(&d.database_url, 1)?).await?;
+                say("database schema up to date");
+            }
+            Command::Election(ElectionCommand::Load {
+                database,
+                dir,
+                receipt_key,
+            }) => {
+                let pool = store::pool(&database.database_url, 1)?;
+                store::migrate(&pool).await?;
+                let setup = commands::check_setup(&dir)?;
+                let key = ReceiptKey::load_or_create(&receipt_key)?;
+                let id = store::load_election(
+                    &pool,
+                    &setup,
+                    &std::fs::read(dir.join("parameters.json"))?,
+                    &std::fs::read(dir.join("ceremony.json"))?,
+                    key.public(),
+                )
+                .await?;
+                say(&format!(
+                    "election {} loaded as id {id}, open for voting",
+                    setup.manifest.election_id
+                ));
+            }
+            Command::Election(ElectionCommand::Close { database, id }) => {
+                let seal = store::close(&store::pool(&database.database_url, 1)?, id).await?;
+                say(&format!("election {id} closed; seal {}", hex_of(&seal)));
+            }
+            Command::Election(ElectionCommand::Export { database, id, out }) => {
+                store::export(&store::pool(&database.database_url, 1)?, id, &out).await?;
+                say(&format!(
+                    "record of election {id} written to {}",
+                    out.display()
+                ));
+            }
+            _ => return Err(CliError::Internal("not a database command")),
+        }
+        Ok(())
+    })
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn main() -> ExitCode {
-    match run(Cli::parse().command) {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let command = Cli::parse().command;
+    let result = match command {
+        c @ (Command::Serve(_) | Command::Migrate(_) | Command::Election(_)) => run_async(c),
+        c => run(c),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("valurna: {e}");

@@ -1,0 +1,433 @@
+//! `valurna serve`: the ballot box and the public board over HTTP (axum).
+//!
+//! | method and path | what |
+//! |---|---|
+//! | `GET /healthz` | the process is up |
+//! | `GET /readyz` | the database answers |
+//! | `POST /api/elections/{id}/ballots` | cast a ballot: `{"ballot": "<base64>"}`; answers with a signed receipt (record.md §5.7) |
+//! | `GET /api/elections/{id}/board?from=N&limit=M` | board entries, as in `board.jsonl` |
+//! | `GET /api/elections/{id}/board/head` | the board's length, head and (once closed) seal |
+//! | `GET /api/elections/{id}/trackers/{tracker}` | where a ballot stands: counted or superseded |
+//! | `GET /api/elections/{id}/turnout` | eligible and voted per district (counts only) |
+//!
+//! Casting checks, cheapest first: the body's size and JSON shape, base64,
+//! a replay of a ballot already on the board (answered with its old
+//! receipt, nothing stored), strict decoding, the election being open, the
+//! credential being listed and the contests being its district's, and only
+//! then the signature and every proof. The board is appended in one
+//! database transaction and the receipt is sent only after it commits.
+//! Errors are JSON, `{"error": code, "message": text}`, with a 4xx status
+//! for anything the client sent.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine as _;
+use deadpool_postgres::Pool;
+use serde::{Deserialize, Serialize};
+use tokio::sync::RwLock;
+use valurna_engine::ballot::{Ballot, BallotContext};
+use valurna_engine::encoding::{Element, decode_hex};
+use valurna_engine::manifest::Manifest;
+use valurna_engine::record::{BoardLine, Parameters};
+
+pub use crate::receipt::ReceiptKey;
+use crate::store::{self, Cast, SignedReceipt, StoreError};
+
+/// The largest request body accepted: a ballot for a district with many
+/// contests, in base64, with room to spare.
+pub const MAX_BODY: usize = 4 << 20;
+/// The most board entries one page returns.
+pub const MAX_PAGE: u64 = 1000;
+
+/// Serves the API on `listen` until the process is stopped.
+pub async fn run(listen: &str, state: AppState) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    tracing::info!(address = %listener.local_addr()?, "valurna serve listening");
+    axum::serve(listener, router(state)).await
+}
+
+/// An election's data the ballot box checks ballots against.
+#[derive(Debug)]
+struct Loaded {
+    ctx: BallotContext,
+    election_id: String,
+    /// District → its contests' indices.
+    districts: HashMap<String, Vec<u32>>,
+}
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pool: Pool,
+    key: Arc<ReceiptKey>,
+    loaded: Arc<RwLock<HashMap<i64, Arc<Loaded>>>>,
+}
+
+impl AppState {
+    /// State over a pool and a receipt key.
+    pub fn new(pool: Pool, key: ReceiptKey) -> Self {
+        AppState {
+            pool,
+            key: Arc::new(key),
+            loaded: Arc::default(),
+        }
+    }
+}
+
+/// The one error type of the API, mapped to HTTP.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn bad(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    message: &'a str,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Json(ErrorBody {
+            error: self.code,
+            message: &self.message,
+        });
+        (self.status, body).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NoElection => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "no_such_election",
+                "no such election",
+            ),
+            StoreError::Closed => ApiError::new(
+                StatusCode::CONFLICT,
+                "election_closed",
+                "voting in this election is closed",
+            ),
+            other => {
+                tracing::error!(error = %other, "storage failed");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the ballot box cannot store or read right now; try again",
+                )
+            }
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        match r {
+            JsonRejection::MissingJsonContentType(_) => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "content_type",
+                "send application/json",
+            ),
+            JsonRejection::BytesRejection(_) => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("the body is over {MAX_BODY} bytes"),
+            ),
+            other => ApiError::bad("malformed_json", other.body_text()),
+        }
+    }
+}
+
+/// The router with every route of the module docs.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .route("/api/elections/{id}/ballots", post(cast))
+        .route("/api/elections/{id}/board", get(board))
+        .route("/api/elections/{id}/board/head", get(head))
+        .route("/api/elections/{id}/trackers/{tracker}", get(tracker))
+        .route("/api/elections/{id}/turnout", get(turnout))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+async fn ready(State(app): State<AppState>) -> Result<&'static str, ApiError> {
+    let client = app.pool.get().await.map_err(StoreError::from)?;
+    client
+        .query_one("SELECT 1", &[])
+        .await
+        .map_err(StoreError::from)?;
+    Ok("ready")
+}
+
+async fn loaded(app: &AppState, id: i64) -> Result<Arc<Loaded>, ApiError> {
+    if let Some(l) = app.loaded.read().await.get(&id) {
+        return Ok(l.clone());
+    }
+    let stored = store::election(&app.pool, id).await?;
+    let internal = |what: &str| {
+        tracing::error!(election = id, what, "stored election does not decode");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "stored election is damaged",
+        )
+    };
+    let manifest = Manifest::from_json(&stored.manifest).map_err(|_| internal("manifest"))?;
+    let parameters: Parameters =
+        serde_json::from_slice(&stored.parameters).map_err(|_| internal("parameters"))?;
+    let ctx = BallotContext {
+        base_hash: parameters
+            .computed_base_hash()
+            .map_err(|_| internal("base hash"))?,
+        key: parameters.joint_key().map_err(|_| internal("joint key"))?,
+        shapes: manifest.contests.iter().map(|c| c.shape()).collect(),
+    };
+    let districts = manifest
+        .contests
+        .iter()
+        .map(|c| {
+            let list = manifest.contests_of(&c.district);
+            (
+                c.district.clone(),
+                list.into_iter().map(|i| i as u32).collect(),
+            )
+        })
+        .collect();
+    let l = Arc::new(Loaded {
+        ctx,
+        election_id: manifest.election_id.clone(),
+        districts,
+    });
+    app.loaded.write().await.insert(id, l.clone());
+    Ok(l)
+}
+
+/// `POST /api/elections/{id}/ballots`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CastRequest {
+    /// The ballot's bytes (record.md §5.1), base64.
+    pub ballot: String,
+}
+
+/// A receipt as JSON (record.md §5.7).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ReceiptJson {
+    /// The manifest's `election_id`.
+    pub election: String,
+    /// Board position.
+    pub position: u64,
+    /// The tracker, hex.
+    pub tracker: String,
+    /// The chain head after this entry, hex.
+    pub head: String,
+    /// The ballot box's receipt key, hex.
+    pub server_key: String,
+    /// The signature, hex.
+    pub signature: String,
+}
+
+fn receipt_json(l: &Loaded, key: &Element, r: &SignedReceipt) -> ReceiptJson {
+    ReceiptJson {
+        election: l.election_id.clone(),
+        position: r.receipt.position,
+        tracker: hex::encode(r.receipt.tracker),
+        head: hex::encode(r.receipt.head),
+        server_key: key.to_hex(),
+        signature: hex::encode(r.signature),
+    }
+}
+
+async fn cast(
+    State(app): State<AppState>,
+    Path(id): Path<i64>,
+    body: Result<Json<CastRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<ReceiptJson>), ApiError> {
+    let Json(request) = body?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(&request.ballot)
+        .map_err(|_| ApiError::bad("malformed_ballot", "the ballot is not canonical base64"))?;
+    let l = loaded(&app, id).await?;
+    let tracker = Ballot::tracker(&bytes);
+    // A ballot already on the board: its receipt again, nothing new stored.
+    if let Some(r) = store::find_receipt(&app.pool, id, &tracker).await? {
+        return Ok((StatusCode::OK, Json(receipt_json(&l, app.key.public(), &r))));
+    }
+    let ballot = Ballot::decode(&bytes, &l.ctx)
+        .map_err(|e| ApiError::bad("malformed_ballot", e.to_string()))?;
+    let credential = ballot.credential;
+    let (district, _) = store::credential(&app.pool, id, &credential)
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "unlisted_credential",
+                "the ballot's credential is not on this election's list",
+            )
+        })?;
+    let contests = l.districts.get(&district).cloned().unwrap_or_default();
+    let ctx = l.clone();
+    let verified = tokio::task::spawn_blocking(move || ballot.verify(&ctx.ctx, &contests))
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "verification stopped",
+            )
+        })?
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_ballot",
+                e.to_string(),
+            )
+        })?;
+    let cast = store::append(&app.pool, id, &l.ctx.base_hash, &verified, &app.key).await?;
+    Ok(match cast {
+        Cast::Appended(r) => (
+            StatusCode::CREATED,
+            Json(receipt_json(&l, app.key.public(), &r)),
+        ),
+        Cast::Replayed(r) => (StatusCode::OK, Json(receipt_json(&l, app.key.public(), &r))),
+    })
+}
+
+/// `?from=&limit=`.
+#[derive(Debug, Deserialize)]
+pub struct Page {
+    from: Option<u64>,
+    limit: Option<u64>,
+}
+
+async fn board(
+    State(app): State<AppState>,
+    Path(id): Path<i64>,
+    Query(page): Query<Page>,
+) -> Result<Json<Vec<BoardLine>>, ApiError> {
+    let from = page.from.unwrap_or(0);
+    let limit = page.limit.unwrap_or(100).min(MAX_PAGE);
+    if from > i64::MAX as u64 {
+        return Err(ApiError::bad("out_of_range", "from is too large"));
+    }
+    Ok(Json(store::board_page(&app.pool, id, from, limit).await?))
+}
+
+/// The board's head.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct HeadJson {
+    /// Entries.
+    pub count: u64,
+    /// The last head (the genesis value for an empty board).
+    pub head: String,
+    /// The seal, once voting is closed.
+    pub seal: Option<String>,
+}
+
+async fn head(
+    State(app): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<HeadJson>, ApiError> {
+    let (count, head, seal) = store::board_head(&app.pool, id).await?;
+    Ok(Json(HeadJson {
+        count,
+        head: hex::encode(head),
+        seal: seal.map(hex::encode),
+    }))
+}
+
+/// Where a tracker stands.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TrackerJson {
+    /// Board position.
+    pub position: u64,
+    /// `counted` or `superseded`.
+    pub status: String,
+    /// The position of the ballot that counts instead, if superseded.
+    pub superseded_by: Option<u64>,
+}
+
+async fn tracker(
+    State(app): State<AppState>,
+    Path((id, tracker)): Path<(i64, String)>,
+) -> Result<Json<TrackerJson>, ApiError> {
+    let bytes: [u8; 32] = decode_hex(&tracker)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| {
+            ApiError::bad("malformed_tracker", "a tracker is 64 lower-case hex digits")
+        })?;
+    let (position, later) = store::tracker_status(&app.pool, id, &bytes)
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_on_board",
+                "no ballot with this tracker",
+            )
+        })?;
+    Ok(Json(TrackerJson {
+        position,
+        status: if later.is_some() {
+            "superseded"
+        } else {
+            "counted"
+        }
+        .into(),
+        superseded_by: later,
+    }))
+}
+
+/// Turnout of one district.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DistrictTurnout {
+    /// The district.
+    pub district: String,
+    /// Listed credentials.
+    pub eligible: u64,
+    /// Credentials with a ballot on the board.
+    pub voted: u64,
+}
+
+async fn turnout(
+    State(app): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<DistrictTurnout>>, ApiError> {
+    loaded(&app, id).await?;
+    let rows = store::turnout(&app.pool, id).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|(district, eligible, voted)| DistrictTurnout {
+                district,
+                eligible,
+                voted,
+            })
+            .collect(),
+    ))
+}

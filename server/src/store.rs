@@ -1,0 +1,589 @@
+//! The ballot box's storage in PostgreSQL: elections, their public
+//! credential lists and their hash-chained boards (record.md §4–§5).
+//!
+//! Appending a ballot is one transaction that locks the election's row
+//! (`SELECT … FOR UPDATE`), so positions and heads are handed out in one
+//! order, and commits the board entry together with the election's new
+//! head: a receipt is only ever answered for a committed entry. The schema
+//! is in `server/migrations/`, embedded in the binary and applied by
+//! [`migrate`].
+
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio_postgres::NoTls;
+use valurna_engine::ballot::{Tracker, VerifiedBallot};
+use valurna_engine::board::{CountedSet, Head, Receipt, genesis, next_head, seal};
+use valurna_engine::encoding::Element;
+use valurna_engine::proofs::SchnorrProof;
+use valurna_engine::record::{self, BoardLine, BoardSeal, CredentialLine, TallyFile, files};
+use valurna_engine::tally::TallyAccumulator;
+
+use crate::commands::Setup;
+use crate::receipt::ReceiptKey;
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+/// What storage can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or could not be reached.
+    #[error("database: {0}")]
+    Database(#[from] tokio_postgres::Error),
+    /// No connection from the pool.
+    #[error("database pool: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    /// A schema migration failed.
+    #[error("migration: {0}")]
+    Migration(#[from] refinery::Error),
+    /// The stored data breaks an invariant.
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(&'static str),
+    /// No such election.
+    #[error("no such election")]
+    NoElection,
+    /// The election is closed.
+    #[error("the election is closed")]
+    Closed,
+    /// Writing an export failed.
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
+    /// The engine refused something.
+    #[error(transparent)]
+    Engine(#[from] valurna_engine::Error),
+}
+
+/// A pool of connections to `url` (a `postgres://` URL).
+pub fn pool(url: &str, size: usize) -> Result<Pool, StoreError> {
+    pool_with(url.parse()?, size)
+}
+
+/// A pool of connections with `config`.
+pub fn pool_with(config: tokio_postgres::Config, size: usize) -> Result<Pool, StoreError> {
+    let manager = Manager::from_config(
+        config,
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Pool::builder(manager)
+        .max_size(size)
+        .build()
+        .map_err(|_| StoreError::Corrupt("the pool could not be built"))
+}
+
+/// Applies the embedded schema migrations that are not applied yet.
+pub async fn migrate(pool: &Pool) -> Result<(), StoreError> {
+    let mut client = pool.get().await?;
+    let client: &mut tokio_postgres::Client = &mut client;
+    embedded::migrations::runner().run_async(client).await?;
+    Ok(())
+}
+
+fn i64_of(n: u64) -> Result<i64, StoreError> {
+    i64::try_from(n).map_err(|_| StoreError::Corrupt("a number beyond i64"))
+}
+
+fn array32(bytes: &[u8]) -> Result<[u8; 32], StoreError> {
+    bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("a 32-byte value of another length"))
+}
+
+/// Loads an election whose key ceremony is done and whose credential list
+/// is fixed (the files of [`Setup`]) and opens it for voting, with the
+/// ballot box's receipt key `receipt_key`. Returns its id.
+pub async fn load_election(
+    pool: &Pool,
+    setup: &Setup,
+    parameters_bytes: &[u8],
+    ceremony_bytes: &[u8],
+    receipt_key: &Element,
+) -> Result<i64, StoreError> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    let credentials_hash = hex::decode(&setup.parameters.credentials_hash)
+        .map_err(|_| StoreError::Corrupt("credentials hash"))?;
+    let row = tx
+        .query_one(
+            "INSERT INTO elections (election_id, organisation, manifest, parameters, ceremony, \
+             credentials_hash, base_hash, receipt_key, status, board_head) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9) RETURNING id",
+            &[
+                &setup.manifest.election_id,
+                &setup.manifest.organisation,
+                &setup.manifest_bytes,
+                &parameters_bytes,
+                &ceremony_bytes,
+                &credentials_hash,
+                &setup.base_hash.as_slice(),
+                &receipt_key.as_bytes().as_slice(),
+                &genesis(&setup.base_hash).as_slice(),
+            ],
+        )
+        .await?;
+    let id: i64 = row.get(0);
+    for chunk in setup.credentials.chunks(10_000) {
+        let mut creds = Vec::with_capacity(chunk.len());
+        let mut districts = Vec::with_capacity(chunk.len());
+        let mut weights = Vec::with_capacity(chunk.len());
+        for line in chunk {
+            creds.push(line.element()?.as_bytes().to_vec());
+            districts.push(line.district.clone());
+            weights.push(i64_of(line.weight)?);
+        }
+        tx.execute(
+            "INSERT INTO credentials (election, credential, district, weight) \
+             SELECT $1, * FROM unnest($2::bytea[], $3::text[], $4::bigint[])",
+            &[&id, &creds, &districts, &weights],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A receipt with the ballot box's signature (record.md §5.7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedReceipt {
+    /// Position, tracker, head.
+    pub receipt: Receipt,
+    /// The Schnorr signature's 64 bytes.
+    pub signature: [u8; 64],
+}
+
+/// The outcome of casting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cast {
+    /// Appended now.
+    Appended(SignedReceipt),
+    /// Already on the board: the receipt it got then.
+    Replayed(SignedReceipt),
+}
+
+fn receipt_of(row: &tokio_postgres::Row, tracker: &Tracker) -> Result<SignedReceipt, StoreError> {
+    let position: i64 = row.get(0);
+    let head: Vec<u8> = row.get(1);
+    let signature: Vec<u8> = row.get(2);
+    Ok(SignedReceipt {
+        receipt: Receipt {
+            position: u64::try_from(position).map_err(|_| StoreError::Corrupt("position"))?,
+            tracker: *tracker,
+            head: array32(&head)?,
+        },
+        signature: signature
+            .as_slice()
+            .try_into()
+            .map_err(|_| StoreError::Corrupt("signature length"))?,
+    })
+}
+
+/// The receipt of a ballot already on the board, if it is.
+pub async fn find_receipt(
+    pool: &Pool,
+    election: i64,
+    tracker: &Tracker,
+) -> Result<Option<SignedReceipt>, StoreError> {
+    let client = pool.get().await?;
+    let row = client
+        .query_opt(
+            "SELECT position, head, signature FROM board WHERE election = $1 AND tracker = $2",
+            &[&election, &tracker.as_slice()],
+        )
+        .await?;
+    row.map(|r| receipt_of(&r, tracker)).transpose()
+}
+
+/// Appends a verified ballot to the board in one transaction and signs its
+/// receipt; a ballot already there gets its old receipt back and nothing
+/// is stored.
+pub async fn append(
+    pool: &Pool,
+    election: i64,
+    base_hash: &[u8; 32],
+    ballot: &VerifiedBallot,
+    key: &ReceiptKey,
+) -> Result<Cast, StoreError> {
+    let tracker = ballot.tracker();
+    let credential = ballot.ballot().credential;
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    let row = tx
+        .query_opt(
+            "SELECT status, board_count, board_head FROM elections WHERE id = $1 FOR UPDATE",
+            &[&election],
+        )
+        .await?
+        .ok_or(StoreError::NoElection)?;
+    let status: String = row.get(0);
+    let count: i64 = row.get(1);
+    let head: Vec<u8> = row.get(2);
+    if let Some(r) = tx
+        .query_opt(
+            "SELECT position, head, signature FROM board WHERE election = $1 AND tracker = $2",
+            &[&election, &tracker.as_slice()],
+        )
+        .await?
+    {
+        return Ok(Cast::Replayed(receipt_of(&r, tracker)?));
+    }
+    if status != "open" {
+        return Err(StoreError::Closed);
+    }
+    let position = u64::try_from(count).map_err(|_| StoreError::Corrupt("board count"))?;
+    let receipt = Receipt {
+        position,
+        tracker: *tracker,
+        head: next_head(&array32(&head)?, position, tracker),
+    };
+    let signature = key.sign(base_hash, &receipt);
+    tx.execute(
+        "INSERT INTO board (election, position, tracker, ballot, head, credential, signature) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[
+            &election,
+            &count,
+            &tracker.as_slice(),
+            &ballot.bytes(),
+            &receipt.head.as_slice(),
+            &credential.as_bytes().as_slice(),
+            &signature.as_slice(),
+        ],
+    )
+    .await?;
+    tx.execute(
+        "UPDATE elections SET board_count = $2, board_head = $3 WHERE id = $1",
+        &[&election, &(count + 1), &receipt.head.as_slice()],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Cast::Appended(SignedReceipt { receipt, signature }))
+}
+
+/// An election as the ballot box needs it to validate ballots.
+#[derive(Debug)]
+pub struct StoredElection {
+    /// The database id.
+    pub id: i64,
+    /// `open` or `closed`.
+    pub status: String,
+    /// The set-up files' bytes: manifest, parameters, ceremony.
+    pub manifest: Vec<u8>,
+    /// `parameters.json`.
+    pub parameters: Vec<u8>,
+    /// `ceremony.json`.
+    pub ceremony: Vec<u8>,
+    /// The receipt key's public element.
+    pub receipt_key: [u8; 32],
+}
+
+/// Reads an election.
+pub async fn election(pool: &Pool, id: i64) -> Result<StoredElection, StoreError> {
+    let client = pool.get().await?;
+    let row = client
+        .query_opt(
+            "SELECT status, manifest, parameters, ceremony, receipt_key FROM elections WHERE id = $1",
+            &[&id],
+        )
+        .await?
+        .ok_or(StoreError::NoElection)?;
+    let key: Vec<u8> = row.get(4);
+    Ok(StoredElection {
+        id,
+        status: row.get(0),
+        manifest: row.get(1),
+        parameters: row.get(2),
+        ceremony: row.get(3),
+        receipt_key: array32(&key)?,
+    })
+}
+
+/// A listed credential's district and weight.
+pub async fn credential(
+    pool: &Pool,
+    election: i64,
+    credential: &Element,
+) -> Result<Option<(String, u64)>, StoreError> {
+    let client = pool.get().await?;
+    let row = client
+        .query_opt(
+            "SELECT district, weight FROM credentials WHERE election = $1 AND credential = $2",
+            &[&election, &credential.as_bytes().as_slice()],
+        )
+        .await?;
+    row.map(|r| {
+        let w: i64 = r.get(1);
+        Ok((
+            r.get(0),
+            u64::try_from(w).map_err(|_| StoreError::Corrupt("weight"))?,
+        ))
+    })
+    .transpose()
+}
+
+/// One board entry as published.
+pub type Entry = BoardLine;
+
+/// Board entries from `from`, at most `limit`, in order.
+pub async fn board_page(
+    pool: &Pool,
+    election: i64,
+    from: u64,
+    limit: u64,
+) -> Result<Vec<Entry>, StoreError> {
+    let client = pool.get().await?;
+    let rows = client
+        .query(
+            "SELECT position, tracker, ballot, head FROM board WHERE election = $1 \
+             AND position >= $2 ORDER BY position LIMIT $3",
+            &[&election, &i64_of(from)?, &i64_of(limit)?],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let position: i64 = r.get(0);
+            let tracker: Vec<u8> = r.get(1);
+            let ballot: Vec<u8> = r.get(2);
+            let head: Vec<u8> = r.get(3);
+            Ok(BoardLine::new(
+                u64::try_from(position).map_err(|_| StoreError::Corrupt("position"))?,
+                &array32(&tracker)?,
+                &ballot,
+                &array32(&head)?,
+            ))
+        })
+        .collect()
+}
+
+/// The board's length and head, and its seal once closed.
+pub async fn board_head(
+    pool: &Pool,
+    election: i64,
+) -> Result<(u64, Head, Option<[u8; 32]>), StoreError> {
+    let client = pool.get().await?;
+    let row = client
+        .query_opt(
+            "SELECT board_count, board_head, seal FROM elections WHERE id = $1",
+            &[&election],
+        )
+        .await?
+        .ok_or(StoreError::NoElection)?;
+    let count: i64 = row.get(0);
+    let head: Vec<u8> = row.get(1);
+    let seal: Option<Vec<u8>> = row.get(2);
+    Ok((
+        u64::try_from(count).map_err(|_| StoreError::Corrupt("board count"))?,
+        array32(&head)?,
+        seal.map(|s| array32(&s)).transpose()?,
+    ))
+}
+
+/// Where a tracker stands: its position, and the position of the same
+/// credential's last ballot if that is a later one.
+pub async fn tracker_status(
+    pool: &Pool,
+    election: i64,
+    tracker: &Tracker,
+) -> Result<Option<(u64, Option<u64>)>, StoreError> {
+    let client = pool.get().await?;
+    let row = client
+        .query_opt(
+            "SELECT b.position, (SELECT max(position) FROM board l \
+               WHERE l.election = b.election AND l.credential = b.credential) \
+             FROM board b WHERE b.election = $1 AND b.tracker = $2",
+            &[&election, &tracker.as_slice()],
+        )
+        .await?;
+    row.map(|r| {
+        let p: i64 = r.get(0);
+        let last: i64 = r.get(1);
+        let p = u64::try_from(p).map_err(|_| StoreError::Corrupt("position"))?;
+        let last = u64::try_from(last).map_err(|_| StoreError::Corrupt("position"))?;
+        Ok((p, (last > p).then_some(last)))
+    })
+    .transpose()
+}
+
+/// Voters who have cast a ballot, per district (counts only).
+pub async fn turnout(pool: &Pool, election: i64) -> Result<Vec<(String, u64, u64)>, StoreError> {
+    let client = pool.get().await?;
+    let rows = client
+        .query(
+            "SELECT c.district, count(*) AS eligible, \
+               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM board b \
+                 WHERE b.election = c.election AND b.credential = c.credential)) AS voted \
+             FROM credentials c WHERE c.election = $1 GROUP BY c.district ORDER BY c.district",
+            &[&election],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let eligible: i64 = r.get(1);
+            let voted: i64 = r.get(2);
+            Ok((
+                r.get(0),
+                u64::try_from(eligible).map_err(|_| StoreError::Corrupt("count"))?,
+                u64::try_from(voted).map_err(|_| StoreError::Corrupt("count"))?,
+            ))
+        })
+        .collect()
+}
+
+/// Closes voting: no ballot is accepted afterwards, and the board is
+/// sealed (record.md §5.5). Returns the seal.
+pub async fn close(pool: &Pool, election: i64) -> Result<[u8; 32], StoreError> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    let row = tx
+        .query_opt(
+            "SELECT status, board_count, board_head FROM elections WHERE id = $1 FOR UPDATE",
+            &[&election],
+        )
+        .await?
+        .ok_or(StoreError::NoElection)?;
+    let status: String = row.get(0);
+    if status != "open" {
+        return Err(StoreError::Closed);
+    }
+    let count: i64 = row.get(1);
+    let head: Vec<u8> = row.get(2);
+    let s = seal(
+        &array32(&head)?,
+        u64::try_from(count).map_err(|_| StoreError::Corrupt("board count"))?,
+    );
+    tx.execute(
+        "UPDATE elections SET status = 'closed', seal = $2, closed_at = now() WHERE id = $1",
+        &[&election, &s.as_slice()],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(s)
+}
+
+/// Writes a closed election's record up to the encrypted tally
+/// (record.md §1): the set-up files, `credentials.jsonl`, `board.jsonl`,
+/// `board_seal.json` and `tally.json`. The trustees then add their
+/// decryption shares (`valurna trustee decrypt`) and the committee the
+/// result (`valurna tally finish`).
+pub async fn export(pool: &Pool, election: i64, dir: &Path) -> Result<(), StoreError> {
+    let stored = self::election(pool, election).await?;
+    if stored.status != "closed" {
+        return Err(StoreError::Corrupt("only a closed election is exported"));
+    }
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join(files::MANIFEST), &stored.manifest)?;
+    std::fs::write(dir.join(files::PARAMETERS), &stored.parameters)?;
+    std::fs::write(dir.join(files::CEREMONY), &stored.ceremony)?;
+    let manifest = valurna_engine::manifest::Manifest::from_json(&stored.manifest)?;
+    let parameters: record::Parameters = serde_json::from_slice(&stored.parameters)
+        .map_err(|_| StoreError::Corrupt("parameters"))?;
+    let client = pool.get().await?;
+
+    // The credential list, sorted by credential (record.md §4.2).
+    let rows = client
+        .query(
+            "SELECT credential, district, weight FROM credentials WHERE election = $1 \
+             ORDER BY credential",
+            &[&election],
+        )
+        .await?;
+    let mut weights = std::collections::HashMap::with_capacity(rows.len());
+    {
+        let mut w = BufWriter::new(std::fs::File::create(dir.join(files::CREDENTIALS))?);
+        for r in &rows {
+            let credential: Vec<u8> = r.get(0);
+            let weight: i64 = r.get(2);
+            let weight = u64::try_from(weight).map_err(|_| StoreError::Corrupt("weight"))?;
+            weights.insert(array32(&credential)?, weight);
+            record::write_line(
+                &mut w,
+                &CredentialLine {
+                    credential: hex::encode(&credential),
+                    district: r.get(1),
+                    weight,
+                },
+            )?;
+        }
+        w.flush()?;
+    }
+    if hex::encode(record::sha256_file(&dir.join(files::CREDENTIALS))?)
+        != parameters.credentials_hash
+    {
+        return Err(StoreError::Corrupt(
+            "the stored credentials do not hash to the election's credentials hash",
+        ));
+    }
+
+    // The board, and the tally of its counted ballots.
+    let shapes: Vec<_> = manifest.contests.iter().map(|c| c.shape()).collect();
+    let ctx = valurna_engine::ballot::BallotContext {
+        base_hash: parameters.computed_base_hash()?,
+        key: parameters.joint_key()?,
+        shapes: shapes.clone(),
+    };
+    let rows = client
+        .query(
+            "SELECT position, tracker, ballot, head, credential FROM board WHERE election = $1 \
+             ORDER BY position",
+            &[&election],
+        )
+        .await?;
+    let mut counted = CountedSet::new();
+    for r in &rows {
+        let position: i64 = r.get(0);
+        let credential: Vec<u8> = r.get(4);
+        counted.note(
+            &array32(&credential)?,
+            u64::try_from(position).map_err(|_| StoreError::Corrupt("position"))?,
+        );
+    }
+    let mut tally = TallyAccumulator::new(&shapes);
+    {
+        let mut w = BufWriter::new(std::fs::File::create(dir.join(files::BOARD))?);
+        for r in &rows {
+            let position: i64 = r.get(0);
+            let position = u64::try_from(position).map_err(|_| StoreError::Corrupt("position"))?;
+            let tracker: Vec<u8> = r.get(1);
+            let ballot: Vec<u8> = r.get(2);
+            let head: Vec<u8> = r.get(3);
+            let credential = array32(&r.get::<_, Vec<u8>>(4))?;
+            record::write_line(
+                &mut w,
+                &BoardLine::new(position, &array32(&tracker)?, &ballot, &array32(&head)?),
+            )?;
+            if counted.counts(&credential, position) {
+                let b = valurna_engine::ballot::Ballot::decode(&ballot, &ctx)?;
+                tally.add(&b, weights.get(&credential).copied().unwrap_or(1));
+            }
+        }
+        w.flush()?;
+    }
+    // Give the connection back first: the pool may have only one.
+    drop(client);
+    let (count, head, sealed) = board_head(pool, election).await?;
+    let sealed = sealed.ok_or(StoreError::Corrupt("a closed election without a seal"))?;
+    if seal(&head, count) != sealed {
+        return Err(StoreError::Corrupt(
+            "the stored seal does not match the board",
+        ));
+    }
+    record::write_json(
+        &dir.join(files::BOARD_SEAL),
+        &BoardSeal {
+            count,
+            head: hex::encode(head),
+            seal: hex::encode(sealed),
+        },
+    )?;
+    record::write_json(&dir.join(files::TALLY), &TallyFile::new(&tally.finish()?))?;
+    Ok(())
+}
+
+/// Decodes a stored receipt signature.
+pub fn signature(bytes: &[u8; 64]) -> Result<SchnorrProof, StoreError> {
+    SchnorrProof::decode(bytes).map_err(|e| StoreError::Engine(e.into()))
+}

@@ -1,0 +1,426 @@
+//! An election through the ballot box, `valurna serve`, over HTTP against
+//! the real PostgreSQL, then its exported record through the trustees'
+//! tally and the observers' verifier.
+//!
+//! The database comes from `DATABASE_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`); the test creates a
+//! throwaway database of its own there and drops it at the end. Without a
+//! reachable PostgreSQL the test fails and says how to start one.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::path::Path;
+
+use base64::Engine as _;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use valurna_engine::board::Receipt;
+use valurna_engine::encoding::{Element, IdentityRule, decode_hex};
+use valurna_engine::proofs::SchnorrProof;
+use valurna_server::commands::{check_setup, tally_finish, trustee_decrypt};
+use valurna_server::demo::{DemoConfig, run};
+use valurna_server::serve::{AppState, ReceiptJson, ReceiptKey, router};
+use valurna_server::store;
+
+const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// A database of this test's own, dropped by [`TestDb::drop_now`].
+struct TestDb {
+    admin: tokio_postgres::Config,
+    name: String,
+    config: tokio_postgres::Config,
+}
+
+impl TestDb {
+    async fn create() -> TestDb {
+        let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| ADMIN_URL.to_string());
+        let admin: tokio_postgres::Config =
+            url.parse().expect("DATABASE_URL is not a postgres URL");
+        let (client, conn) = admin.connect(tokio_postgres::NoTls).await.unwrap_or_else(|e| {
+            panic!(
+                "PostgreSQL is not reachable at {url}: {e}. Start one (e.g. `service postgresql \
+                 start`, trust auth for 127.0.0.1) or point DATABASE_URL at a server where this \
+                 user may create databases."
+            )
+        });
+        tokio::spawn(conn);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let name = format!("valurna_test_{}_{nanos}", std::process::id());
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+        let mut config = admin.clone();
+        config.dbname(&name);
+        TestDb {
+            admin,
+            name,
+            config,
+        }
+    }
+
+    async fn drop_now(self) {
+        let (client, conn) = self.admin.connect(tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(conn);
+        client
+            .batch_execute(&format!("DROP DATABASE {} WITH (FORCE)", self.name))
+            .await
+            .unwrap();
+    }
+}
+
+fn board_lines(dir: &Path) -> Vec<Value> {
+    std::fs::read_to_string(dir.join("board.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn unb64(text: &str) -> Vec<u8> {
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .unwrap()
+}
+
+/// The board's length through the API.
+async fn count(http: &reqwest::Client, base: &str) -> u64 {
+    let head: Value = http
+        .get(format!("{base}/board/head"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    head["count"].as_u64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_election_through_the_ballot_box_verifies() {
+    let db = TestDb::create().await;
+    let tmp = tempfile::tempdir().unwrap();
+
+    // The committee prepares an election (manifest, ceremony, credentials);
+    // the demo's voters' devices provide the ballots, in the demo's order.
+    let demo = tmp.path().join("demo");
+    let shares = tmp.path().join("shares");
+    run(&DemoConfig {
+        voters: 120,
+        districts: 2,
+        candidates: 4,
+        seats: 2,
+        trustees: 3,
+        threshold: 2,
+        revote_percent: 10.0,
+        weighted: true,
+        out: demo.clone(),
+        trustee_dir: Some(shares.clone()),
+        progress: false,
+    })
+    .unwrap();
+    let setup_dir = tmp.path().join("setup");
+    std::fs::create_dir_all(&setup_dir).unwrap();
+    for f in [
+        "manifest.json",
+        "parameters.json",
+        "ceremony.json",
+        "credentials.jsonl",
+    ] {
+        std::fs::copy(demo.join(f), setup_dir.join(f)).unwrap();
+    }
+
+    // The ballot box: migrate, load the election, serve on a free port.
+    let pool = store::pool_with(db.config.clone(), 4).unwrap();
+    store::migrate(&pool).await.unwrap();
+    store::migrate(&pool).await.unwrap(); // idempotent
+    let key = ReceiptKey::load_or_create(&tmp.path().join("receipt.key")).unwrap();
+    let server_key = *key.public();
+    let setup = check_setup(&setup_dir).unwrap();
+    let id = store::load_election(
+        &pool,
+        &setup,
+        &std::fs::read(setup_dir.join("parameters.json")).unwrap(),
+        &std::fs::read(setup_dir.join("ceremony.json")).unwrap(),
+        &server_key,
+    )
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(axum::serve(listener, router(AppState::new(pool.clone(), key))).into_future());
+    let http = reqwest::Client::new();
+    let root = format!("http://{addr}");
+    let base = format!("{root}/api/elections/{id}");
+    assert_eq!(
+        http.get(format!("{root}/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    // Every ballot but the last, in the demo's order: each gets a signed
+    // receipt with the position and head the demo's board has.
+    let lines = board_lines(&demo);
+    let (held_back, to_cast) = lines.split_last().unwrap();
+    let base_hash: [u8; 32] = setup.base_hash;
+    let mut first_receipt = None;
+    for line in to_cast {
+        let r = http
+            .post(format!("{base}/ballots"))
+            .json(&json!({"ballot": line["ballot"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::CREATED,
+            "{}",
+            r.text().await.unwrap()
+        );
+        let receipt: ReceiptJson = r.json().await.unwrap();
+        assert_eq!(receipt.position, line["position"].as_u64().unwrap());
+        assert_eq!(receipt.tracker, line["tracker"].as_str().unwrap());
+        assert_eq!(receipt.head, line["head"].as_str().unwrap());
+        assert_eq!(receipt.server_key, server_key.to_hex());
+        let signed = Receipt {
+            position: receipt.position,
+            tracker: decode_hex(&receipt.tracker).unwrap().try_into().unwrap(),
+            head: decode_hex(&receipt.head).unwrap().try_into().unwrap(),
+        };
+        let signature = SchnorrProof::decode(&decode_hex(&receipt.signature).unwrap()).unwrap();
+        let public = Element::decode(
+            &decode_hex(&receipt.server_key).unwrap(),
+            IdentityRule::Forbidden,
+        )
+        .unwrap();
+        signed.verify(&base_hash, &public, &signature).unwrap();
+        first_receipt.get_or_insert(receipt);
+    }
+    let cast = to_cast.len() as u64;
+    assert_eq!(count(&http, &base).await, cast);
+
+    // The same ballot again: the same receipt, nothing stored.
+    let first = &to_cast[0];
+    let r = http
+        .post(format!("{base}/ballots"))
+        .json(&json!({"ballot": first["ballot"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.json::<ReceiptJson>().await.unwrap(),
+        first_receipt.unwrap()
+    );
+    assert_eq!(count(&http, &base).await, cast);
+
+    // Bad requests: each a 4xx with a JSON error, and nothing stored.
+    let good = unb64(held_back["ballot"].as_str().unwrap());
+    let other = unb64(to_cast[1]["ballot"].as_str().unwrap());
+    let mut proof_from_another_ballot = good.clone();
+    // Contest data starts after enc(C) ‖ u32(k) ‖ u32(index); selection 0's
+    // zero-one proof follows the 4 ciphertexts.
+    let at = 40 + 64 * 4;
+    proof_from_another_ballot[at..at + 224].copy_from_slice(&other[at..at + 224]);
+    let mut non_canonical = good.clone();
+    non_canonical[40 + 64 * 4 + 192 + 31] |= 0xf0;
+    let mut identity_a = good.clone();
+    identity_a[40..72].fill(0);
+    let post_json = |body: Value| {
+        let http = http.clone();
+        let url = format!("{base}/ballots");
+        async move { http.post(url).json(&body).send().await.unwrap() }
+    };
+    let cases: Vec<(&str, reqwest::Response, StatusCode, &str)> = vec![
+        (
+            "malformed JSON",
+            http.post(format!("{base}/ballots"))
+                .header("content-type", "application/json")
+                .body("{\"ballot\": ")
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            "wrong content type",
+            http.post(format!("{base}/ballots"))
+                .body("{}")
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "content_type",
+        ),
+        (
+            "missing field",
+            post_json(json!({})).await,
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            "unknown field",
+            post_json(json!({"ballot": b64(&good), "vote": 1})).await,
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            "not base64",
+            post_json(json!({"ballot": "not base64!"})).await,
+            StatusCode::BAD_REQUEST,
+            "malformed_ballot",
+        ),
+        (
+            "truncated ballot",
+            post_json(json!({"ballot": b64(&good[..good.len() - 1])})).await,
+            StatusCode::BAD_REQUEST,
+            "malformed_ballot",
+        ),
+        (
+            "non-canonical scalar",
+            post_json(json!({"ballot": b64(&non_canonical)})).await,
+            StatusCode::BAD_REQUEST,
+            "malformed_ballot",
+        ),
+        (
+            "the identity as a ciphertext",
+            post_json(json!({"ballot": b64(&identity_a)})).await,
+            StatusCode::BAD_REQUEST,
+            "malformed_ballot",
+        ),
+        (
+            "a proof from another ballot",
+            post_json(json!({"ballot": b64(&proof_from_another_ballot)})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_ballot",
+        ),
+        (
+            "oversized body",
+            post_json(json!({"ballot": "A".repeat(5 << 20)})).await,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+        ),
+        (
+            "unknown election",
+            http.post(format!("{root}/api/elections/999999/ballots"))
+                .json(&json!({"ballot": b64(&good)}))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::NOT_FOUND,
+            "no_such_election",
+        ),
+    ];
+    for (name, response, status, code) in cases {
+        assert_eq!(response.status(), status, "{name}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"], code, "{name}: {body}");
+        assert!(
+            body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        count(&http, &base).await,
+        cast,
+        "a bad request stored something"
+    );
+
+    // The public board, a tracker, turnout.
+    let page: Vec<Value> = http
+        .get(format!("{base}/board?from=2&limit=3"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page.len(), 3);
+    assert_eq!(page[0], lines[2]);
+    let status: Value = http
+        .get(format!(
+            "{base}/trackers/{}",
+            lines[0]["tracker"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["position"], 0);
+    let turnout: Vec<Value> = http
+        .get(format!("{base}/turnout"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        turnout
+            .iter()
+            .map(|d| d["eligible"].as_u64().unwrap())
+            .sum::<u64>(),
+        120
+    );
+
+    // Closing seals the board; a new ballot is refused afterwards.
+    let seal = store::close(&pool, id).await.unwrap();
+    let r = post_json(json!({"ballot": held_back["ballot"]})).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "election_closed");
+    let head: Value = http
+        .get(format!("{base}/board/head"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(head["seal"], hex::encode(seal));
+
+    // The record: exported, decrypted by two trustees, tallied, verified
+    // by the independent verifier.
+    let record = tmp.path().join("record");
+    // (With a pool of one connection: the export must not need two.)
+    let single = store::pool_with(db.config.clone(), 1).unwrap();
+    store::export(&single, id, &record).await.unwrap();
+    drop(single);
+    for i in [1, 3] {
+        trustee_decrypt(&record, &shares.join(format!("trustee-{i}.share"))).unwrap();
+    }
+    tally_finish(&record).unwrap();
+    for f in std::fs::read_dir(&record).unwrap() {
+        let f = f.unwrap().path();
+        if f.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("decryption-share-")
+        {
+            std::fs::remove_file(f).unwrap();
+        }
+    }
+    let report = valurna_verifier::verify_record(&record, &valurna_verifier::Options::default());
+    assert!(report.verified, "{}", report.to_text());
+    assert_eq!(report.turnout.unwrap().board_entries, cast);
+
+    drop(pool);
+    db.drop_now().await;
+}
