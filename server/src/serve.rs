@@ -31,8 +31,8 @@ use axum::{Json, Router};
 use base64::Engine as _;
 use deadpool_postgres::Pool;
 use serde::{Deserialize, Serialize};
-use tokio::sync::RwLock;
-use valurna_engine::ballot::{Ballot, BallotContext};
+use tokio::sync::{RwLock, mpsc, oneshot};
+use valurna_engine::ballot::{Ballot, BallotContext, VerifiedBallot};
 use valurna_engine::encoding::{Element, decode_hex};
 use valurna_engine::manifest::Manifest;
 use valurna_engine::record::{BoardLine, Parameters};
@@ -68,21 +68,81 @@ pub struct AppState {
     pool: Pool,
     key: Arc<ReceiptKey>,
     loaded: Arc<RwLock<HashMap<i64, Arc<Loaded>>>>,
+    writer: mpsc::Sender<Job>,
 }
 
 impl AppState {
-    /// State over a pool and a receipt key.
+    /// State over a pool and a receipt key; starts the board writer (so it
+    /// must be called inside a tokio runtime).
     pub fn new(pool: Pool, key: ReceiptKey) -> Self {
+        let key = Arc::new(key);
+        let (writer, jobs) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(board_writer(pool.clone(), key.clone(), jobs));
         AppState {
             pool,
-            key: Arc::new(key),
+            key,
             loaded: Arc::default(),
+            writer,
+        }
+    }
+}
+
+/// The most ballots appended in one transaction.
+pub const MAX_BATCH: usize = 512;
+
+/// A verified ballot waiting for the board.
+#[derive(Debug)]
+struct Job {
+    election: i64,
+    base_hash: [u8; 32],
+    ballot: VerifiedBallot,
+    reply: oneshot::Sender<Result<Cast, ApiError>>,
+}
+
+/// The board writer: takes every verified ballot waiting (up to
+/// [`MAX_BATCH`]) and appends them per election in one transaction, then
+/// answers each. Under load the next batch gathers while one commits, so
+/// one commit serves many ballots (group commit); when idle a ballot is
+/// written at once.
+async fn board_writer(pool: Pool, key: Arc<ReceiptKey>, mut jobs: mpsc::Receiver<Job>) {
+    while let Some(first) = jobs.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut by_election: Vec<(i64, Vec<Job>)> = Vec::new();
+        for job in batch {
+            match by_election.iter_mut().find(|(e, _)| *e == job.election) {
+                Some((_, list)) => list.push(job),
+                None => by_election.push((job.election, vec![job])),
+            }
+        }
+        for (election, list) in by_election {
+            let base_hash = list.first().map(|j| j.base_hash).unwrap_or_default();
+            let ballots: Vec<&VerifiedBallot> = list.iter().map(|j| &j.ballot).collect();
+            let outcome = store::append_batch(&pool, election, &base_hash, &ballots, &key).await;
+            match outcome {
+                Ok(casts) => {
+                    for (job, cast) in list.into_iter().zip(casts) {
+                        let _ = job.reply.send(Ok(cast));
+                    }
+                }
+                Err(e) => {
+                    let error = ApiError::from(e);
+                    for job in list {
+                        let _ = job.reply.send(Err(error.clone()));
+                    }
+                }
+            }
         }
     }
 }
 
 /// The one error type of the API, mapped to HTTP.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     status: StatusCode,
     code: &'static str,
@@ -309,13 +369,29 @@ async fn cast(
                 e.to_string(),
             )
         })?;
-    let cast = store::append(&app.pool, id, &l.ctx.base_hash, &verified, &app.key).await?;
+    let (reply, answer) = oneshot::channel();
+    let job = Job {
+        election: id,
+        base_hash: l.ctx.base_hash,
+        ballot: verified,
+        reply,
+    };
+    let unavailable = || {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the ballot box is shutting down; try again",
+        )
+    };
+    app.writer.send(job).await.map_err(|_| unavailable())?;
+    let cast = answer.await.map_err(|_| unavailable())??;
     Ok(match cast {
         Cast::Appended(r) => (
             StatusCode::CREATED,
             Json(receipt_json(&l, app.key.public(), &r)),
         ),
         Cast::Replayed(r) => (StatusCode::OK, Json(receipt_json(&l, app.key.public(), &r))),
+        Cast::Closed => return Err(StoreError::Closed.into()),
     })
 }
 

@@ -8,6 +8,7 @@
 //! is in `server/migrations/`, embedded in the binary and applied by
 //! [`migrate`].
 
+use std::collections::HashMap;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
@@ -163,6 +164,8 @@ pub enum Cast {
     Appended(SignedReceipt),
     /// Already on the board: the receipt it got then.
     Replayed(SignedReceipt),
+    /// Not stored: voting is closed.
+    Closed,
 }
 
 fn receipt_of(row: &tokio_postgres::Row, tracker: &Tracker) -> Result<SignedReceipt, StoreError> {
@@ -198,18 +201,20 @@ pub async fn find_receipt(
     row.map(|r| receipt_of(&r, tracker)).transpose()
 }
 
-/// Appends a verified ballot to the board in one transaction and signs its
-/// receipt; a ballot already there gets its old receipt back and nothing
-/// is stored.
-pub async fn append(
+/// Appends verified ballots to an election's board, in the given order, in
+/// one transaction (a group commit), and signs their receipts. The
+/// election's row is locked for the transaction, so positions and heads
+/// are handed out in one order even with several ballot boxes. A ballot
+/// already on the board — or earlier in the same batch — gets its receipt
+/// back and is not stored again; in a closed election every other ballot
+/// gets [`Cast::Closed`]. Nothing is answered before the commit.
+pub async fn append_batch(
     pool: &Pool,
     election: i64,
     base_hash: &[u8; 32],
-    ballot: &VerifiedBallot,
+    ballots: &[&VerifiedBallot],
     key: &ReceiptKey,
-) -> Result<Cast, StoreError> {
-    let tracker = ballot.tracker();
-    let credential = ballot.ballot().credential;
+) -> Result<Vec<Cast>, StoreError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
     let row = tx
@@ -220,48 +225,107 @@ pub async fn append(
         .await?
         .ok_or(StoreError::NoElection)?;
     let status: String = row.get(0);
-    let count: i64 = row.get(1);
-    let head: Vec<u8> = row.get(2);
-    if let Some(r) = tx
-        .query_opt(
-            "SELECT position, head, signature FROM board WHERE election = $1 AND tracker = $2",
-            &[&election, &tracker.as_slice()],
+    let mut count: i64 = row.get(1);
+    let mut head = array32(&row.get::<_, Vec<u8>>(2))?;
+    let trackers: Vec<&[u8]> = ballots.iter().map(|b| b.tracker().as_slice()).collect();
+    let mut known: HashMap<Tracker, SignedReceipt> = HashMap::new();
+    for r in tx
+        .query(
+            "SELECT position, head, signature, tracker FROM board              WHERE election = $1 AND tracker = ANY($2)",
+            &[&election, &trackers],
         )
         .await?
     {
-        return Ok(Cast::Replayed(receipt_of(&r, tracker)?));
+        let tracker = array32(&r.get::<_, Vec<u8>>(3))?;
+        known.insert(tracker, receipt_of(&r, &tracker)?);
     }
-    if status != "open" {
-        return Err(StoreError::Closed);
+    let mut outcomes = Vec::with_capacity(ballots.len());
+    let mut rows = NewRows::default();
+    for b in ballots {
+        let tracker = b.tracker();
+        if let Some(r) = known.get(tracker) {
+            outcomes.push(Cast::Replayed(r.clone()));
+            continue;
+        }
+        if status != "open" {
+            outcomes.push(Cast::Closed);
+            continue;
+        }
+        let position = u64::try_from(count).map_err(|_| StoreError::Corrupt("board count"))?;
+        let receipt = Receipt {
+            position,
+            tracker: *tracker,
+            head: next_head(&head, position, tracker),
+        };
+        let signed = SignedReceipt {
+            receipt,
+            signature: key.sign(base_hash, &receipt),
+        };
+        rows.push(count, b, &signed);
+        known.insert(*tracker, signed.clone());
+        outcomes.push(Cast::Appended(signed));
+        head = receipt.head;
+        count += 1;
     }
-    let position = u64::try_from(count).map_err(|_| StoreError::Corrupt("board count"))?;
-    let receipt = Receipt {
-        position,
-        tracker: *tracker,
-        head: next_head(&array32(&head)?, position, tracker),
-    };
-    let signature = key.sign(base_hash, &receipt);
-    tx.execute(
-        "INSERT INTO board (election, position, tracker, ballot, head, credential, signature) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        &[
-            &election,
-            &count,
-            &tracker.as_slice(),
-            &ballot.bytes(),
-            &receipt.head.as_slice(),
-            &credential.as_bytes().as_slice(),
-            &signature.as_slice(),
-        ],
-    )
-    .await?;
-    tx.execute(
-        "UPDATE elections SET board_count = $2, board_head = $3 WHERE id = $1",
-        &[&election, &(count + 1), &receipt.head.as_slice()],
-    )
-    .await?;
+    if !rows.positions.is_empty() {
+        tx.execute(
+            "INSERT INTO board (election, position, tracker, ballot, head, credential, signature)              SELECT $1, * FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[],              $6::bytea[], $7::bytea[])",
+            &[
+                &election,
+                &rows.positions,
+                &rows.trackers,
+                &rows.ballots,
+                &rows.heads,
+                &rows.credentials,
+                &rows.signatures,
+            ],
+        )
+        .await?;
+        tx.execute(
+            "UPDATE elections SET board_count = $2, board_head = $3 WHERE id = $1",
+            &[&election, &count, &head.as_slice()],
+        )
+        .await?;
+    }
     tx.commit().await?;
-    Ok(Cast::Appended(SignedReceipt { receipt, signature }))
+    Ok(outcomes)
+}
+
+/// Columns of new board rows, for one multi-row insert.
+#[derive(Default)]
+struct NewRows<'a> {
+    positions: Vec<i64>,
+    trackers: Vec<&'a [u8]>,
+    ballots: Vec<&'a [u8]>,
+    heads: Vec<Vec<u8>>,
+    credentials: Vec<&'a [u8]>,
+    signatures: Vec<Vec<u8>>,
+}
+
+impl<'a> NewRows<'a> {
+    fn push(&mut self, position: i64, b: &'a VerifiedBallot, r: &SignedReceipt) {
+        self.positions.push(position);
+        self.trackers.push(b.tracker().as_slice());
+        self.ballots.push(b.bytes());
+        self.heads.push(r.receipt.head.to_vec());
+        self.credentials
+            .push(b.ballot().credential.as_bytes().as_slice());
+        self.signatures.push(r.signature.to_vec());
+    }
+}
+
+/// Appends one ballot ([`append_batch`] of one).
+pub async fn append(
+    pool: &Pool,
+    election: i64,
+    base_hash: &[u8; 32],
+    ballot: &VerifiedBallot,
+    key: &ReceiptKey,
+) -> Result<Cast, StoreError> {
+    append_batch(pool, election, base_hash, &[ballot], key)
+        .await?
+        .pop()
+        .ok_or(StoreError::Corrupt("no outcome for a ballot"))
 }
 
 /// An election as the ballot box needs it to validate ballots.
@@ -491,7 +555,7 @@ pub async fn export(pool: &Pool, election: i64, dir: &Path) -> Result<(), StoreE
             &[&election],
         )
         .await?;
-    let mut weights = std::collections::HashMap::with_capacity(rows.len());
+    let mut weights = HashMap::with_capacity(rows.len());
     {
         let mut w = BufWriter::new(std::fs::File::create(dir.join(files::CREDENTIALS))?);
         for r in &rows {

@@ -424,3 +424,99 @@ async fn an_election_through_the_ballot_box_verifies() {
     drop(pool);
     db.drop_now().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_casts_get_distinct_positions_on_one_chain() {
+    let db = TestDb::create().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = tmp.path().join("demo");
+    run(&DemoConfig {
+        voters: 150,
+        districts: 3,
+        candidates: 3,
+        seats: 1,
+        trustees: 2,
+        threshold: 2,
+        revote_percent: 0.0,
+        weighted: false,
+        out: demo.clone(),
+        trustee_dir: Some(tmp.path().join("shares")),
+        progress: false,
+    })
+    .unwrap();
+    let pool = store::pool_with(db.config.clone(), 8).unwrap();
+    store::migrate(&pool).await.unwrap();
+    let key = ReceiptKey::load_or_create(&tmp.path().join("receipt.key")).unwrap();
+    let setup = check_setup(&demo).unwrap();
+    let id = store::load_election(
+        &pool,
+        &setup,
+        &std::fs::read(demo.join("parameters.json")).unwrap(),
+        &std::fs::read(demo.join("ceremony.json")).unwrap(),
+        key.public(),
+    )
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(axum::serve(listener, router(AppState::new(pool.clone(), key))).into_future());
+    let http = reqwest::Client::new();
+    let url = format!("http://{addr}/api/elections/{id}/ballots");
+
+    // Every ballot at once, and each one twice: 300 requests in flight.
+    let lines = board_lines(&demo);
+    let mut tasks = tokio::task::JoinSet::new();
+    for line in lines.iter().chain(lines.iter()) {
+        let (http, url, ballot) = (http.clone(), url.clone(), line["ballot"].clone());
+        tasks.spawn(async move {
+            let r = http
+                .post(url)
+                .json(&json!({"ballot": ballot}))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            (status, r.json::<ReceiptJson>().await.unwrap())
+        });
+    }
+    let mut receipts = std::collections::HashMap::new();
+    let mut created = 0;
+    while let Some(done) = tasks.join_next().await {
+        let (status, receipt) = done.unwrap();
+        assert!(status == StatusCode::CREATED || status == StatusCode::OK);
+        created += u32::from(status == StatusCode::CREATED);
+        // Both posts of a ballot got the same receipt.
+        if let Some(other) = receipts.insert(receipt.tracker.clone(), receipt.clone()) {
+            assert_eq!(other, receipt);
+        }
+    }
+    assert_eq!(
+        created as usize,
+        lines.len(),
+        "each ballot stored exactly once"
+    );
+    let mut positions: Vec<u64> = receipts.values().map(|r| r.position).collect();
+    positions.sort_unstable();
+    assert_eq!(positions, (0..lines.len() as u64).collect::<Vec<_>>());
+
+    // The board they make is one valid chain: the verifier's board checks.
+    store::close(&pool, id).await.unwrap();
+    let record = tmp.path().join("record");
+    store::export(&pool, id, &record).await.unwrap();
+    let report = valurna_verifier::verify_record(&record, &valurna_verifier::Options::default());
+    for check in valurna_verifier::Check::BOARD {
+        assert_eq!(
+            report.status(check),
+            valurna_verifier::Status::Pass,
+            "{check:?}"
+        );
+    }
+    // Each receipt's head is the head at its position on the exported board.
+    for line in board_lines(&record) {
+        let r = &receipts[line["tracker"].as_str().unwrap()];
+        assert_eq!(r.position, line["position"].as_u64().unwrap());
+        assert_eq!(r.head, line["head"].as_str().unwrap());
+    }
+    drop(pool);
+    db.drop_now().await;
+}
