@@ -1,0 +1,223 @@
+//! Crash safety of the ballot box: `valurna serve` is killed with SIGKILL
+//! at random moments while ballots pour in, and restarted. No ballot that
+//! got a receipt may be lost, and the board's chain must still check out.
+//!
+//! Needs PostgreSQL like the other database tests: `DATABASE_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`), where it creates and
+//! drops a database of its own.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use valurna_engine::rng::os_rng;
+use valurna_server::commands::{check_record, check_setup};
+use valurna_server::demo::{DemoConfig, run};
+use valurna_server::serve::{ReceiptJson, ReceiptKey};
+use valurna_server::store;
+
+fn admin_url() -> String {
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+async fn admin() -> tokio_postgres::Client {
+    let url = admin_url();
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "PostgreSQL is not reachable at {url}: {e}. Start one (e.g. `service postgresql \
+                 start`) or set DATABASE_URL to a server where this user may create databases."
+            )
+        });
+    tokio::spawn(conn);
+    client
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let url = url.split('?').next().unwrap_or(url);
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let host = rest.split_once('/').map_or(rest, |(h, _)| h);
+    format!("{scheme}://{host}/{name}")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start(url: &str, port: u16, key: &std::path::Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_valurna"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--receipt-key")
+        .arg(key)
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+async fn wait_ready(http: &reqwest::Client, port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let ready = http
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success());
+        if ready {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("valurna serve did not become ready");
+}
+
+/// A random duration in `[lo, hi)` milliseconds.
+fn random_ms(lo: u64, hi: u64) -> Duration {
+    use rand_core::Rng;
+    Duration::from_millis(lo + os_rng().next_u64() % (hi - lo))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_ballot_box_loses_no_receipted_ballot() {
+    let admin = admin().await;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let name = format!("valurna_crash_{}_{nanos}", std::process::id());
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let mut config: tokio_postgres::Config = admin_url().parse().unwrap();
+    config.dbname(&name);
+    let url = with_database(&admin_url(), &name);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = tmp.path().join("demo");
+    run(&DemoConfig {
+        voters: 800,
+        districts: 2,
+        candidates: 4,
+        seats: 2,
+        trustees: 2,
+        threshold: 2,
+        revote_percent: 0.0,
+        weighted: false,
+        out: demo.clone(),
+        trustee_dir: None,
+        progress: false,
+    })
+    .unwrap();
+    let key_file = tmp.path().join("receipt.key");
+    let key = ReceiptKey::load_or_create(&key_file).unwrap();
+    let pool = store::pool_with(config.clone(), 2).unwrap();
+    store::migrate(&pool).await.unwrap();
+    let setup = check_setup(&demo).unwrap();
+    let id = store::load_election(
+        &pool,
+        &setup,
+        &std::fs::read(demo.join("parameters.json")).unwrap(),
+        &std::fs::read(demo.join("ceremony.json")).unwrap(),
+        key.public(),
+    )
+    .await
+    .unwrap();
+
+    let ballots: Vec<Value> = std::fs::read_to_string(demo.join("board.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["ballot"].clone())
+        .collect();
+    let http = reqwest::Client::new();
+    let mut receipts: HashMap<String, ReceiptJson> = HashMap::new();
+    let mut next = 0;
+    for _round in 0..5 {
+        let port = free_port();
+        let mut child = start(&url, port, &key_file);
+        wait_ready(&http, port).await;
+        // Ballots in flight, 16 at a time, until the kill.
+        let url = format!("http://127.0.0.1:{port}/api/elections/{id}/ballots");
+        let kill_at = Instant::now() + random_ms(100, 400);
+        let mut tasks = tokio::task::JoinSet::new();
+        while Instant::now() < kill_at && next < ballots.len() {
+            while tasks.len() < 16 && next < ballots.len() {
+                let (http, url, ballot) = (http.clone(), url.clone(), ballots[next].clone());
+                next += 1;
+                tasks.spawn(async move {
+                    let r = http
+                        .post(url)
+                        .json(&json!({"ballot": ballot}))
+                        .send()
+                        .await
+                        .ok()?;
+                    if r.status().is_success() {
+                        r.json::<ReceiptJson>().await.ok()
+                    } else {
+                        None
+                    }
+                });
+            }
+            if let Some(Ok(Some(receipt))) = tasks.join_next().await {
+                receipts.insert(receipt.tracker.clone(), receipt);
+            }
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        while let Some(done) = tasks.join_next().await {
+            if let Ok(Some(receipt)) = done {
+                receipts.insert(receipt.tracker.clone(), receipt);
+            }
+        }
+    }
+    assert!(
+        receipts.len() > 50,
+        "too few ballots got through: {}",
+        receipts.len()
+    );
+
+    // After the last restart, every receipted ballot is on the board at its
+    // position with its head, and the board checks out.
+    store::close(&pool, id).await.unwrap();
+    let record = tmp.path().join("record");
+    store::export(&pool, id, &record).await.unwrap();
+    check_record(&record).unwrap();
+    let board: HashMap<String, Value> = std::fs::read_to_string(record.join("board.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            (v["tracker"].as_str().unwrap().to_string(), v)
+        })
+        .collect();
+    for (tracker, receipt) in &receipts {
+        let entry = board
+            .get(tracker)
+            .unwrap_or_else(|| panic!("a ballot with a receipt is missing: {tracker}"));
+        assert_eq!(entry["position"].as_u64().unwrap(), receipt.position);
+        assert_eq!(entry["head"].as_str().unwrap(), receipt.head);
+    }
+
+    drop(pool);
+    admin
+        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .await
+        .unwrap();
+}
