@@ -9,6 +9,7 @@ CREATE TABLE elections (
     manifest         BYTEA       NOT NULL,   -- manifest.json, byte for byte
     parameters       BYTEA       NOT NULL,   -- parameters.json
     ceremony         BYTEA       NOT NULL,   -- ceremony.json
+    credentials_file BYTEA       NOT NULL,   -- credentials.jsonl, byte for byte
     credentials_hash BYTEA       NOT NULL CHECK (length(credentials_hash) = 32),
     base_hash        BYTEA       NOT NULL CHECK (length(base_hash) = 32),
     receipt_key      BYTEA       NOT NULL CHECK (length(receipt_key) = 32),

@@ -40,6 +40,7 @@ use std::path::{Path, PathBuf};
 use rand_core::Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use valurna_engine::ballot::{Ballot, BallotContext, verify_ballots};
 use valurna_engine::board::{Board, CountedSet};
 use valurna_engine::elgamal::{DlogTable, SecretKey};
@@ -456,6 +457,12 @@ pub struct Setup {
     pub manifest: Manifest,
     /// `manifest.json`, byte for byte.
     pub manifest_bytes: Vec<u8>,
+    /// `parameters.json`, byte for byte.
+    pub parameters_bytes: Vec<u8>,
+    /// `ceremony.json`, byte for byte.
+    pub ceremony_bytes: Vec<u8>,
+    /// `credentials.jsonl`, byte for byte (its hash is in the base hash).
+    pub credentials_bytes: Vec<u8>,
     /// The parameters.
     pub parameters: Parameters,
     /// The base hash, recomputed.
@@ -475,23 +482,27 @@ pub struct Setup {
 /// and credential hashes and the base hash; the ceremony and the joint key;
 /// the credential list (sorted, distinct, valid districts and weights).
 pub fn check_setup(dir: &Path) -> Result<Setup, CliError> {
+    // Each file is read once, and what is checked is what is returned.
     let manifest_bytes = std::fs::read(dir.join(files::MANIFEST))?;
+    let parameters_bytes = std::fs::read(dir.join(files::PARAMETERS))?;
+    let ceremony_bytes = std::fs::read(dir.join(files::CEREMONY))?;
+    let credentials_bytes = std::fs::read(dir.join(files::CREDENTIALS))?;
     let manifest = Manifest::from_json(&manifest_bytes)?;
     let m_hash = manifest_hash(&manifest_bytes);
-    let parameters: Parameters = record::read_json(&dir.join(files::PARAMETERS))?;
+    let parameters: Parameters =
+        serde_json::from_slice(&parameters_bytes).map_err(|_| bad("parameters.json"))?;
     if parameters.manifest_hash != hex::encode(m_hash) {
         return Err(bad("the manifest hash"));
     }
-    if parameters.credentials_hash
-        != hex::encode(record::sha256_file(&dir.join(files::CREDENTIALS))?)
-    {
+    if parameters.credentials_hash != hex::encode(Sha256::digest(&credentials_bytes)) {
         return Err(bad("the credentials hash"));
     }
     let base_hash = parameters.computed_base_hash()?;
     if parameters.base_hash != hex::encode(base_hash) {
         return Err(bad("the base hash"));
     }
-    let ceremony_file: CeremonyFile = record::read_json(&dir.join(files::CEREMONY))?;
+    let ceremony_file: CeremonyFile =
+        serde_json::from_slice(&ceremony_bytes).map_err(|_| bad("ceremony.json"))?;
     let cparams = CeremonyParams {
         manifest_hash: m_hash,
         ceremony_id: ceremony_file.ceremony_id()?,
@@ -521,7 +532,7 @@ pub fn check_setup(dir: &Path) -> Result<Setup, CliError> {
         .collect();
     let mut listed: HashMap<[u8; 32], (Vec<u32>, u64)> = HashMap::new();
     let mut credentials = Vec::new();
-    let mut lines = LinesReader::new(BufReader::new(File::open(dir.join(files::CREDENTIALS))?));
+    let mut lines = LinesReader::new(credentials_bytes.as_slice());
     let mut previous = String::new();
     while let Some(line) = lines.next_value::<CredentialLine>() {
         let line = line.map_err(|e| bad(format!("credentials.jsonl {e}")))?;
@@ -541,6 +552,9 @@ pub fn check_setup(dir: &Path) -> Result<Setup, CliError> {
     Ok(Setup {
         manifest,
         manifest_bytes,
+        parameters_bytes,
+        ceremony_bytes,
+        credentials_bytes,
         parameters,
         base_hash,
         ceremony,

@@ -328,7 +328,9 @@ fn run_async(command: Command) -> Result<(), CliError> {
             Command::Serve(a) => {
                 let pool = store::pool(&a.database.database_url, a.pool_size)?;
                 store::migrate(&pool).await?;
-                let key = ReceiptKey::load_or_create(&a.receipt_key)?;
+                // Never a new key here: receipts must be signed with the key
+                // the elections were loaded with (`election load` makes it).
+                let key = ReceiptKey::load(&a.receipt_key)?;
                 say(&format!(
                     "receipt key {}; listening on {}",
                     key.public().to_hex(),
@@ -349,14 +351,7 @@ fn run_async(command: Command) -> Result<(), CliError> {
                 store::migrate(&pool).await?;
                 let setup = commands::check_setup(&dir)?;
                 let key = ReceiptKey::load_or_create(&receipt_key)?;
-                let id = store::load_election(
-                    &pool,
-                    &setup,
-                    &std::fs::read(dir.join("parameters.json"))?,
-                    &std::fs::read(dir.join("ceremony.json"))?,
-                    key.public(),
-                )
-                .await?;
+                let id = store::load_election(&pool, &setup, key.public()).await?;
                 say(&format!(
                     "election {} loaded as id {id}, open for voting",
                     setup.manifest.election_id

@@ -33,13 +33,19 @@ impl ReceiptKey {
     /// makes one there, readable by the owner only, if the file does not
     /// exist.
     pub fn load_or_create(path: &std::path::Path) -> Result<Self, crate::CliError> {
-        use valurna_engine::encoding::decode_scalar;
         use zeroize::Zeroizing;
         if !path.exists() {
             let key = SecretKey::generate(&mut os_rng());
             let text = Zeroizing::new(hex::encode(key.as_scalar().as_bytes()));
             crate::commands::write_private(path, text.as_bytes())?;
         }
+        Self::load(path)
+    }
+
+    /// Reads the key from `path`; a missing file is an error.
+    pub fn load(path: &std::path::Path) -> Result<Self, crate::CliError> {
+        use valurna_engine::encoding::decode_scalar;
+        use zeroize::Zeroizing;
         let text = Zeroizing::new(std::fs::read_to_string(path)?);
         let bytes = Zeroizing::new(decode_hex(text.trim())?);
         let key = SecretKey::from_scalar(decode_scalar(&bytes)?);

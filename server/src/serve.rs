@@ -12,9 +12,10 @@
 //!
 //! Casting checks, cheapest first: the body's size and JSON shape, base64,
 //! a replay of a ballot already on the board (answered with its old
-//! receipt, nothing stored), strict decoding, the election being open, the
-//! credential being listed and the contests being its district's, and only
-//! then the signature and every proof. The board is appended in one
+//! receipt, nothing stored), the credential being listed and the election
+//! open, then — admitted to a bounded queue (or answered 503 at once) and
+//! run one per core — strict decoding, the contests being the district's,
+//! the signature and every proof. The board is appended in one
 //! database transaction and the receipt is sent only after it commits.
 //! Errors are JSON, `{"error": code, "message": text}`, with a 4xx status
 //! for anything the client sent.
@@ -31,9 +32,9 @@ use axum::{Json, Router};
 use base64::Engine as _;
 use deadpool_postgres::Pool;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{RwLock, mpsc, oneshot};
+use tokio::sync::{RwLock, Semaphore, mpsc, oneshot};
 use valurna_engine::ballot::{Ballot, BallotContext, VerifiedBallot};
-use valurna_engine::encoding::{Element, decode_hex};
+use valurna_engine::encoding::{Element, IdentityRule, decode_hex};
 use valurna_engine::manifest::Manifest;
 use valurna_engine::record::{BoardLine, Parameters};
 
@@ -69,6 +70,13 @@ pub struct AppState {
     key: Arc<ReceiptKey>,
     loaded: Arc<RwLock<HashMap<i64, Arc<Loaded>>>>,
     writer: mpsc::Sender<Job>,
+    /// Ballots admitted to the CPU-heavy part of casting (decoding and
+    /// proofs), counted in KiB of ballot: at most [`QUEUE_KIB`] wait; a
+    /// ballot that finds no room is answered 503 at once instead of
+    /// queueing without bound.
+    admitted: Arc<Semaphore>,
+    /// Of those, two per core run at a time.
+    running: Arc<Semaphore>,
 }
 
 impl AppState {
@@ -78,14 +86,21 @@ impl AppState {
         let key = Arc::new(key);
         let (writer, jobs) = mpsc::channel(4 * MAX_BATCH);
         tokio::spawn(board_writer(pool.clone(), key.clone(), jobs));
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         AppState {
             pool,
             key,
             loaded: Arc::default(),
             writer,
+            admitted: Arc::new(Semaphore::new(QUEUE_KIB as usize)),
+            running: Arc::new(Semaphore::new(2 * cores)),
         }
     }
 }
+
+/// How much ballot data may wait for verification, in KiB (64 MiB: about
+/// 13,000 ten-candidate ballots).
+pub const QUEUE_KIB: u32 = 64 * 1024;
 
 /// The most ballots appended in one transaction.
 pub const MAX_BATCH: usize = 512;
@@ -232,11 +247,21 @@ pub fn router(state: AppState) -> Router {
         .route("/api/elections/{id}/board/head", get(head))
         .route("/api/elections/{id}/trackers/{tracker}", get(tracker))
         .route("/api/elections/{id}/turnout", get(turnout))
+        .fallback(|| async {
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
+        })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }
 
 async fn ready(State(app): State<AppState>) -> Result<&'static str, ApiError> {
+    if app.writer.is_closed() {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the board writer has stopped",
+        ));
+    }
     let client = app.pool.get().await.map_err(StoreError::from)?;
     client
         .query_one("SELECT 1", &[])
@@ -250,6 +275,17 @@ async fn loaded(app: &AppState, id: i64) -> Result<Arc<Loaded>, ApiError> {
         return Ok(l.clone());
     }
     let stored = store::election(&app.pool, id).await?;
+    if stored.receipt_key != *app.key.public().as_bytes() {
+        tracing::error!(
+            election = id,
+            "the election was loaded with another receipt key than this server's"
+        );
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "wrong_receipt_key",
+            "this ballot box does not hold the receipt key published for the election",
+        ));
+    }
     let internal = |what: &str| {
         tracing::error!(election = id, what, "stored election does not decode");
         ApiError::new(
@@ -339,10 +375,13 @@ async fn cast(
     if let Some(r) = store::find_receipt(&app.pool, id, &tracker).await? {
         return Ok((StatusCode::OK, Json(receipt_json(&l, app.key.public(), &r))));
     }
-    let ballot = Ballot::decode(&bytes, &l.ctx)
-        .map_err(|e| ApiError::bad("malformed_ballot", e.to_string()))?;
-    let credential = ballot.credential;
-    let (district, _) = store::credential(&app.pool, id, &credential)
+    // The credential is the ballot's first 32 bytes: look it up (and
+    // whether voting is open) before any expensive work.
+    let credential = bytes
+        .get(..32)
+        .and_then(|c| Element::decode(c, IdentityRule::Forbidden).ok())
+        .ok_or_else(|| ApiError::bad("malformed_ballot", "the ballot's credential is malformed"))?;
+    let (district, _, open) = store::credential(&app.pool, id, &credential)
         .await?
         .ok_or_else(|| {
             ApiError::new(
@@ -351,24 +390,50 @@ async fn cast(
                 "the ballot's credential is not on this election's list",
             )
         })?;
+    if !open {
+        return Err(StoreError::Closed.into());
+    }
     let contests = l.districts.get(&district).cloned().unwrap_or_default();
-    let ctx = l.clone();
-    let verified = tokio::task::spawn_blocking(move || ballot.verify(&ctx.ctx, &contests))
-        .await
+    let kib = u32::try_from(bytes.len().div_ceil(1024)).unwrap_or(u32::MAX);
+    let _admitted = app
+        .admitted
+        .clone()
+        .try_acquire_many_owned(kib)
         .map_err(|_| {
             ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "verification stopped",
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "the ballot box is busy; try again in a moment",
             )
-        })?
-        .map_err(|e| {
+        })?;
+    let running = app.running.clone().acquire_owned().await.map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "shutting down",
+        )
+    })?;
+    let ctx = l.clone();
+    let verified = tokio::task::spawn_blocking(move || {
+        let _running = running;
+        let ballot = Ballot::decode(&bytes, &ctx.ctx)
+            .map_err(|e| ApiError::bad("malformed_ballot", e.to_string()))?;
+        ballot.verify(&ctx.ctx, &contests).map_err(|e| {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_ballot",
                 e.to_string(),
             )
-        })?;
+        })
+    })
+    .await
+    .map_err(|_| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "verification stopped",
+        )
+    })??;
     let (reply, answer) = oneshot::channel();
     let job = Job {
         election: id,

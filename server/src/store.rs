@@ -18,7 +18,7 @@ use valurna_engine::ballot::{Tracker, VerifiedBallot};
 use valurna_engine::board::{CountedSet, Head, Receipt, genesis, next_head, seal};
 use valurna_engine::encoding::Element;
 use valurna_engine::proofs::SchnorrProof;
-use valurna_engine::record::{self, BoardLine, BoardSeal, CredentialLine, TallyFile, files};
+use valurna_engine::record::{self, BoardLine, BoardSeal, TallyFile, files};
 use valurna_engine::tally::TallyAccumulator;
 
 use crate::commands::Setup;
@@ -101,8 +101,6 @@ fn array32(bytes: &[u8]) -> Result<[u8; 32], StoreError> {
 pub async fn load_election(
     pool: &Pool,
     setup: &Setup,
-    parameters_bytes: &[u8],
-    ceremony_bytes: &[u8],
     receipt_key: &Element,
 ) -> Result<i64, StoreError> {
     let mut client = pool.get().await?;
@@ -112,14 +110,15 @@ pub async fn load_election(
     let row = tx
         .query_one(
             "INSERT INTO elections (election_id, organisation, manifest, parameters, ceremony, \
-             credentials_hash, base_hash, receipt_key, status, board_head) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9) RETURNING id",
+             credentials_file, credentials_hash, base_hash, receipt_key, status, board_head) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10) RETURNING id",
             &[
                 &setup.manifest.election_id,
                 &setup.manifest.organisation,
                 &setup.manifest_bytes,
-                &parameters_bytes,
-                &ceremony_bytes,
+                &setup.parameters_bytes,
+                &setup.ceremony_bytes,
+                &setup.credentials_bytes,
                 &credentials_hash,
                 &setup.base_hash.as_slice(),
                 &receipt_key.as_bytes().as_slice(),
@@ -216,7 +215,13 @@ pub async fn append_batch(
     key: &ReceiptKey,
 ) -> Result<Vec<Cast>, StoreError> {
     let mut client = pool.get().await?;
-    let tx = client.transaction().await?;
+    // Read committed, whatever the server's default: the lock on the
+    // election's row orders the appends, and each sees the last commit.
+    let tx = client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::ReadCommitted)
+        .start()
+        .await?;
     let row = tx
         .query_opt(
             "SELECT status, board_count, board_head FROM elections WHERE id = $1 FOR UPDATE",
@@ -366,16 +371,19 @@ pub async fn election(pool: &Pool, id: i64) -> Result<StoredElection, StoreError
     })
 }
 
-/// A listed credential's district and weight.
+/// A listed credential's district and weight, and whether the election is
+/// open.
 pub async fn credential(
     pool: &Pool,
     election: i64,
     credential: &Element,
-) -> Result<Option<(String, u64)>, StoreError> {
+) -> Result<Option<(String, u64, bool)>, StoreError> {
     let client = pool.get().await?;
     let row = client
         .query_opt(
-            "SELECT district, weight FROM credentials WHERE election = $1 AND credential = $2",
+            "SELECT c.district, c.weight, e.status = 'open' FROM credentials c \
+             JOIN elections e ON e.id = c.election \
+             WHERE c.election = $1 AND c.credential = $2",
             &[&election, &credential.as_bytes().as_slice()],
         )
         .await?;
@@ -384,6 +392,7 @@ pub async fn credential(
         Ok((
             r.get(0),
             u64::try_from(w).map_err(|_| StoreError::Corrupt("weight"))?,
+            r.get(2),
         ))
     })
     .transpose()
@@ -547,39 +556,36 @@ pub async fn export(pool: &Pool, election: i64, dir: &Path) -> Result<(), StoreE
         .map_err(|_| StoreError::Corrupt("parameters"))?;
     let client = pool.get().await?;
 
-    // The credential list, sorted by credential (record.md §4.2).
-    let rows = client
-        .query(
-            "SELECT credential, district, weight FROM credentials WHERE election = $1 \
-             ORDER BY credential",
+    // The credential list exactly as loaded (its hash is in the base hash),
+    // and the weights from the table.
+    let file: Vec<u8> = client
+        .query_one(
+            "SELECT credentials_file FROM elections WHERE id = $1",
             &[&election],
         )
-        .await?;
-    let mut weights = HashMap::with_capacity(rows.len());
-    {
-        let mut w = BufWriter::new(std::fs::File::create(dir.join(files::CREDENTIALS))?);
-        for r in &rows {
-            let credential: Vec<u8> = r.get(0);
-            let weight: i64 = r.get(2);
-            let weight = u64::try_from(weight).map_err(|_| StoreError::Corrupt("weight"))?;
-            weights.insert(array32(&credential)?, weight);
-            record::write_line(
-                &mut w,
-                &CredentialLine {
-                    credential: hex::encode(&credential),
-                    district: r.get(1),
-                    weight,
-                },
-            )?;
-        }
-        w.flush()?;
-    }
+        .await?
+        .get(0);
+    std::fs::write(dir.join(files::CREDENTIALS), &file)?;
     if hex::encode(record::sha256_file(&dir.join(files::CREDENTIALS))?)
         != parameters.credentials_hash
     {
         return Err(StoreError::Corrupt(
-            "the stored credentials do not hash to the election's credentials hash",
+            "the stored credential list does not hash to the election's credentials hash",
         ));
+    }
+    let mut weights = HashMap::new();
+    for r in client
+        .query(
+            "SELECT credential, weight FROM credentials WHERE election = $1",
+            &[&election],
+        )
+        .await?
+    {
+        let weight: i64 = r.get(1);
+        weights.insert(
+            array32(&r.get::<_, Vec<u8>>(0))?,
+            u64::try_from(weight).map_err(|_| StoreError::Corrupt("weight"))?,
+        );
     }
 
     // The board, and the tally of its counted ballots.
@@ -621,7 +627,13 @@ pub async fn export(pool: &Pool, election: i64, dir: &Path) -> Result<(), StoreE
             )?;
             if counted.counts(&credential, position) {
                 let b = valurna_engine::ballot::Ballot::decode(&ballot, &ctx)?;
-                tally.add(&b, weights.get(&credential).copied().unwrap_or(1));
+                let weight = weights
+                    .get(&credential)
+                    .copied()
+                    .ok_or(StoreError::Corrupt(
+                        "a ballot whose credential is not listed",
+                    ))?;
+                tally.add(&b, weight);
             }
         }
         w.flush()?;

@@ -131,15 +131,9 @@ async fn a_killed_ballot_box_loses_no_receipted_ballot() {
     let pool = store::pool_with(config.clone(), 2).unwrap();
     store::migrate(&pool).await.unwrap();
     let setup = check_setup(&demo).unwrap();
-    let id = store::load_election(
-        &pool,
-        &setup,
-        &std::fs::read(demo.join("parameters.json")).unwrap(),
-        &std::fs::read(demo.join("ceremony.json")).unwrap(),
-        key.public(),
-    )
-    .await
-    .unwrap();
+    let id = store::load_election(&pool, &setup, key.public())
+        .await
+        .unwrap();
 
     let ballots: Vec<Value> = std::fs::read_to_string(demo.join("board.jsonl"))
         .unwrap()

@@ -149,15 +149,9 @@ async fn an_election_through_the_ballot_box_verifies() {
     let key = ReceiptKey::load_or_create(&tmp.path().join("receipt.key")).unwrap();
     let server_key = *key.public();
     let setup = check_setup(&setup_dir).unwrap();
-    let id = store::load_election(
-        &pool,
-        &setup,
-        &std::fs::read(setup_dir.join("parameters.json")).unwrap(),
-        &std::fs::read(setup_dir.join("ceremony.json")).unwrap(),
-        &server_key,
-    )
-    .await
-    .unwrap();
+    let id = store::load_election(&pool, &setup, &server_key)
+        .await
+        .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(axum::serve(listener, router(AppState::new(pool.clone(), key))).into_future());
@@ -241,6 +235,11 @@ async fn an_election_through_the_ballot_box_verifies() {
     non_canonical[40 + 64 * 4 + 192 + 31] |= 0xf0;
     let mut identity_a = good.clone();
     identity_a[40..72].fill(0);
+    // The generator's encoding: a valid element that is nobody's credential.
+    let mut unlisted = good.clone();
+    unlisted[..32].copy_from_slice(
+        &decode_hex("e2f2ae0a6abc4e71a884a961c500515f58e30b6aa582dd8db6a65945e08d2d76").unwrap(),
+    );
     let post_json = |body: Value| {
         let http = http.clone();
         let url = format!("{base}/ballots");
@@ -315,6 +314,21 @@ async fn an_election_through_the_ballot_box_verifies() {
             post_json(json!({"ballot": "A".repeat(5 << 20)})).await,
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_large",
+        ),
+        (
+            "an unlisted credential",
+            post_json(json!({"ballot": b64(&unlisted)})).await,
+            StatusCode::FORBIDDEN,
+            "unlisted_credential",
+        ),
+        (
+            "an unknown route",
+            http.get(format!("{root}/api/nothing"))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::NOT_FOUND,
+            "not_found",
         ),
         (
             "unknown election",
@@ -398,6 +412,25 @@ async fn an_election_through_the_ballot_box_verifies() {
 
     // The record: exported, decrypted by two trustees, tallied, verified
     // by the independent verifier.
+    // A ballot box holding another receipt key than the one the election
+    // was loaded with refuses to sign for it.
+    let other_key = ReceiptKey::load_or_create(&tmp.path().join("other.key")).unwrap();
+    let wrong = router(AppState::new(pool.clone(), other_key));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let wrong_addr = listener.local_addr().unwrap();
+    tokio::spawn(axum::serve(listener, wrong).into_future());
+    let r = http
+        .post(format!("http://{wrong_addr}/api/elections/{id}/ballots"))
+        .json(&json!({"ballot": to_cast[2]["ballot"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"],
+        "wrong_receipt_key"
+    );
+
     let record = tmp.path().join("record");
     // (With a pool of one connection: the export must not need two.)
     let single = store::pool_with(db.config.clone(), 1).unwrap();
@@ -448,15 +481,9 @@ async fn concurrent_casts_get_distinct_positions_on_one_chain() {
     store::migrate(&pool).await.unwrap();
     let key = ReceiptKey::load_or_create(&tmp.path().join("receipt.key")).unwrap();
     let setup = check_setup(&demo).unwrap();
-    let id = store::load_election(
-        &pool,
-        &setup,
-        &std::fs::read(demo.join("parameters.json")).unwrap(),
-        &std::fs::read(demo.join("ceremony.json")).unwrap(),
-        key.public(),
-    )
-    .await
-    .unwrap();
+    let id = store::load_election(&pool, &setup, key.public())
+        .await
+        .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(axum::serve(listener, router(AppState::new(pool.clone(), key))).into_future());
@@ -469,14 +496,21 @@ async fn concurrent_casts_get_distinct_positions_on_one_chain() {
     for line in lines.iter().chain(lines.iter()) {
         let (http, url, ballot) = (http.clone(), url.clone(), line["ballot"].clone());
         tasks.spawn(async move {
-            let r = http
-                .post(url)
-                .json(&json!({"ballot": ballot}))
-                .send()
-                .await
-                .unwrap();
-            let status = r.status();
-            (status, r.json::<ReceiptJson>().await.unwrap())
+            // A busy ballot box (503) is tried again, as a booth would.
+            loop {
+                let r = http
+                    .post(&url)
+                    .json(&json!({"ballot": ballot}))
+                    .send()
+                    .await
+                    .unwrap();
+                let status = r.status();
+                if status == StatusCode::SERVICE_UNAVAILABLE {
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    continue;
+                }
+                return (status, r.json::<ReceiptJson>().await.unwrap());
+            }
         });
     }
     let mut receipts = std::collections::HashMap::new();
