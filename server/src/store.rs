@@ -49,6 +49,9 @@ pub enum StoreError {
     /// The election is closed.
     #[error("the election is closed")]
     Closed,
+    /// The election is still open (close it before exporting).
+    #[error("the election is still open; close it first")]
+    StillOpen,
     /// Writing an export failed.
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
@@ -71,8 +74,13 @@ pub fn pool_with(config: tokio_postgres::Config, size: usize) -> Result<Pool, St
             recycling_method: RecyclingMethod::Fast,
         },
     );
+    // Waiting for a connection, or making one, never hangs: after the
+    // timeout the caller gets an error (a 503 for an HTTP request).
     Pool::builder(manager)
-        .max_size(size)
+        .max_size(size.max(1))
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .wait_timeout(Some(std::time::Duration::from_secs(10)))
+        .create_timeout(Some(std::time::Duration::from_secs(10)))
         .build()
         .map_err(|_| StoreError::Corrupt("the pool could not be built"))
 }
@@ -543,11 +551,31 @@ pub async fn close(pool: &Pool, election: i64) -> Result<[u8; 32], StoreError> {
 /// decryption shares (`valurna trustee decrypt`) and the committee the
 /// result (`valurna tally finish`).
 pub async fn export(pool: &Pool, election: i64, dir: &Path) -> Result<(), StoreError> {
+    if dir.exists() {
+        return Err(StoreError::Io(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!("{} exists; export into a new directory", dir.display()),
+        )));
+    }
+    // Written next to its destination and renamed into place when
+    // complete, so a failed export leaves no record that looks whole.
+    let partial = dir.with_extension("partial");
+    let _ = std::fs::remove_dir_all(&partial);
+    std::fs::create_dir_all(&partial)?;
+    match export_into(pool, election, &partial).await {
+        Ok(()) => Ok(std::fs::rename(&partial, dir)?),
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&partial);
+            Err(e)
+        }
+    }
+}
+
+async fn export_into(pool: &Pool, election: i64, dir: &Path) -> Result<(), StoreError> {
     let stored = self::election(pool, election).await?;
     if stored.status != "closed" {
-        return Err(StoreError::Corrupt("only a closed election is exported"));
+        return Err(StoreError::StillOpen);
     }
-    std::fs::create_dir_all(dir)?;
     std::fs::write(dir.join(files::MANIFEST), &stored.manifest)?;
     std::fs::write(dir.join(files::PARAMETERS), &stored.parameters)?;
     std::fs::write(dir.join(files::CEREMONY), &stored.ceremony)?;

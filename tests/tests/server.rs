@@ -533,10 +533,20 @@ async fn concurrent_casts_get_distinct_positions_on_one_chain() {
     positions.sort_unstable();
     assert_eq!(positions, (0..lines.len() as u64).collect::<Vec<_>>());
 
+    // An open election is not exported, and a failed export leaves nothing.
+    let early = tmp.path().join("early");
+    assert!(matches!(
+        store::export(&pool, id, &early).await,
+        Err(store::StoreError::StillOpen)
+    ));
+    assert!(!early.exists() && !early.with_extension("partial").exists());
+
     // The board they make is one valid chain: the verifier's board checks.
     store::close(&pool, id).await.unwrap();
     let record = tmp.path().join("record");
     store::export(&pool, id, &record).await.unwrap();
+    // An export never overwrites one.
+    assert!(store::export(&pool, id, &record).await.is_err());
     let report = valurna_verifier::verify_record(&record, &valurna_verifier::Options::default());
     for check in valurna_verifier::Check::BOARD {
         assert_eq!(
