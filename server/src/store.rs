@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+pub use deadpool_postgres::Pool;
+use deadpool_postgres::{Manager, ManagerConfig, RecyclingMethod};
 use tokio_postgres::NoTls;
 use valurna_engine::ballot::{Tracker, VerifiedBallot};
 use valurna_engine::board::{CountedSet, Head, Receipt, genesis, next_head, seal};

@@ -95,6 +95,104 @@ fn unb64(text: &str) -> Vec<u8> {
         .unwrap()
 }
 
+/// A demo election (its set-up only) loaded into a ballot box that serves
+/// on a free port, with a throwaway database.
+struct BallotBox {
+    db: TestDb,
+    tmp: tempfile::TempDir,
+    /// The demo's record: its board holds the ballots to cast.
+    demo: std::path::PathBuf,
+    /// The trustees' key shares.
+    shares: std::path::PathBuf,
+    pool: store::Pool,
+    base_hash: [u8; 32],
+    server_key: Element,
+    id: i64,
+    root: String,
+}
+
+impl BallotBox {
+    async fn start(config: DemoConfig) -> BallotBox {
+        let db = TestDb::create().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let demo = tmp.path().join("demo");
+        let shares = tmp.path().join("shares");
+        run(&DemoConfig {
+            out: demo.clone(),
+            trustee_dir: Some(shares.clone()),
+            progress: false,
+            ..config
+        })
+        .unwrap();
+        // Only the set-up goes to the ballot box.
+        let setup_dir = tmp.path().join("setup");
+        std::fs::create_dir_all(&setup_dir).unwrap();
+        for f in [
+            "manifest.json",
+            "parameters.json",
+            "ceremony.json",
+            "credentials.jsonl",
+        ] {
+            std::fs::copy(demo.join(f), setup_dir.join(f)).unwrap();
+        }
+        let pool = store::pool_with(db.config.clone(), 4).unwrap();
+        store::migrate(&pool).await.unwrap();
+        store::migrate(&pool).await.unwrap(); // idempotent
+        let key = ReceiptKey::load_or_create(&tmp.path().join("receipt.key")).unwrap();
+        let server_key = *key.public();
+        let setup = check_setup(&setup_dir).unwrap();
+        let id = store::load_election(&pool, &setup, &server_key)
+            .await
+            .unwrap();
+        let root = serve_on_free_port(AppState::new(pool.clone(), key)).await;
+        BallotBox {
+            db,
+            tmp,
+            demo,
+            shares,
+            pool,
+            base_hash: setup.base_hash,
+            server_key,
+            id,
+            root,
+        }
+    }
+
+    /// `…/api/elections/{id}`.
+    fn base(&self) -> String {
+        format!("{}/api/elections/{}", self.root, self.id)
+    }
+
+    async fn stop(self) {
+        drop(self.pool);
+        self.db.drop_now().await;
+    }
+}
+
+/// Serves the API on a free port; returns `http://address`.
+async fn serve_on_free_port(state: AppState) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(axum::serve(listener, router(state)).into_future());
+    format!("http://{addr}")
+}
+
+fn demo_config() -> DemoConfig {
+    DemoConfig {
+        voters: 120,
+        districts: 2,
+        candidates: 4,
+        seats: 2,
+        trustees: 3,
+        threshold: 2,
+        revote_percent: 10.0,
+        weighted: true,
+        out: std::path::PathBuf::new(),
+        trustee_dir: None,
+        progress: false,
+    }
+}
+
 /// The board's length through the API.
 async fn count(http: &reqwest::Client, base: &str) -> u64 {
     let head: Value = http
@@ -110,54 +208,15 @@ async fn count(http: &reqwest::Client, base: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_election_through_the_ballot_box_verifies() {
-    let db = TestDb::create().await;
-    let tmp = tempfile::tempdir().unwrap();
-
-    // The committee prepares an election (manifest, ceremony, credentials);
-    // the demo's voters' devices provide the ballots, in the demo's order.
-    let demo = tmp.path().join("demo");
-    let shares = tmp.path().join("shares");
-    run(&DemoConfig {
-        voters: 120,
-        districts: 2,
-        candidates: 4,
-        seats: 2,
-        trustees: 3,
-        threshold: 2,
-        revote_percent: 10.0,
-        weighted: true,
-        out: demo.clone(),
-        trustee_dir: Some(shares.clone()),
-        progress: false,
-    })
-    .unwrap();
-    let setup_dir = tmp.path().join("setup");
-    std::fs::create_dir_all(&setup_dir).unwrap();
-    for f in [
-        "manifest.json",
-        "parameters.json",
-        "ceremony.json",
-        "credentials.jsonl",
-    ] {
-        std::fs::copy(demo.join(f), setup_dir.join(f)).unwrap();
-    }
-
-    // The ballot box: migrate, load the election, serve on a free port.
-    let pool = store::pool_with(db.config.clone(), 4).unwrap();
-    store::migrate(&pool).await.unwrap();
-    store::migrate(&pool).await.unwrap(); // idempotent
-    let key = ReceiptKey::load_or_create(&tmp.path().join("receipt.key")).unwrap();
-    let server_key = *key.public();
-    let setup = check_setup(&setup_dir).unwrap();
-    let id = store::load_election(&pool, &setup, &server_key)
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(axum::serve(listener, router(AppState::new(pool.clone(), key))).into_future());
+    // The committee prepares an election (manifest, ceremony, credentials)
+    // and loads it; the demo's voters' devices provide the ballots, in the
+    // demo's order.
+    let bb = BallotBox::start(demo_config()).await;
+    let (tmp, demo, shares, pool, id) = (&bb.tmp, &bb.demo, &bb.shares, &bb.pool, bb.id);
+    let server_key = bb.server_key;
+    let root = bb.root.clone();
+    let base = bb.base();
     let http = reqwest::Client::new();
-    let root = format!("http://{addr}");
-    let base = format!("{root}/api/elections/{id}");
     assert_eq!(
         http.get(format!("{root}/readyz"))
             .send()
@@ -169,9 +228,9 @@ async fn an_election_through_the_ballot_box_verifies() {
 
     // Every ballot but the last, in the demo's order: each gets a signed
     // receipt with the position and head the demo's board has.
-    let lines = board_lines(&demo);
+    let lines = board_lines(demo);
     let (held_back, to_cast) = lines.split_last().unwrap();
-    let base_hash: [u8; 32] = setup.base_hash;
+    let base_hash = bb.base_hash;
     let mut first_receipt = None;
     for line in to_cast {
         let r = http
@@ -396,7 +455,7 @@ async fn an_election_through_the_ballot_box_verifies() {
     );
 
     // Closing seals the board; a new ballot is refused afterwards.
-    let seal = store::close(&pool, id).await.unwrap();
+    let seal = store::close(pool, id).await.unwrap();
     let r = post_json(json!({"ballot": held_back["ballot"]})).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "election_closed");
@@ -410,17 +469,12 @@ async fn an_election_through_the_ballot_box_verifies() {
         .unwrap();
     assert_eq!(head["seal"], hex::encode(seal));
 
-    // The record: exported, decrypted by two trustees, tallied, verified
-    // by the independent verifier.
     // A ballot box holding another receipt key than the one the election
     // was loaded with refuses to sign for it.
     let other_key = ReceiptKey::load_or_create(&tmp.path().join("other.key")).unwrap();
-    let wrong = router(AppState::new(pool.clone(), other_key));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let wrong_addr = listener.local_addr().unwrap();
-    tokio::spawn(axum::serve(listener, wrong).into_future());
+    let wrong = serve_on_free_port(AppState::new(pool.clone(), other_key)).await;
     let r = http
-        .post(format!("http://{wrong_addr}/api/elections/{id}/ballots"))
+        .post(format!("{wrong}/api/elections/{id}/ballots"))
         .json(&json!({"ballot": to_cast[2]["ballot"]}))
         .send()
         .await
@@ -431,9 +485,11 @@ async fn an_election_through_the_ballot_box_verifies() {
         "wrong_receipt_key"
     );
 
+    // The record: exported, decrypted by two trustees, tallied, verified
+    // by the independent verifier. (With a pool of one connection: the
+    // export must not need two.)
     let record = tmp.path().join("record");
-    // (With a pool of one connection: the export must not need two.)
-    let single = store::pool_with(db.config.clone(), 1).unwrap();
+    let single = store::pool_with(bb.db.config.clone(), 1).unwrap();
     store::export(&single, id, &record).await.unwrap();
     drop(single);
     for i in [1, 3] {
@@ -453,45 +509,28 @@ async fn an_election_through_the_ballot_box_verifies() {
     let report = valurna_verifier::verify_record(&record, &valurna_verifier::Options::default());
     assert!(report.verified, "{}", report.to_text());
     assert_eq!(report.turnout.unwrap().board_entries, cast);
-
-    drop(pool);
-    db.drop_now().await;
+    bb.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_casts_get_distinct_positions_on_one_chain() {
-    let db = TestDb::create().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let demo = tmp.path().join("demo");
-    run(&DemoConfig {
+    let bb = BallotBox::start(DemoConfig {
         voters: 150,
         districts: 3,
         candidates: 3,
         seats: 1,
         trustees: 2,
-        threshold: 2,
         revote_percent: 0.0,
         weighted: false,
-        out: demo.clone(),
-        trustee_dir: Some(tmp.path().join("shares")),
-        progress: false,
+        ..demo_config()
     })
-    .unwrap();
-    let pool = store::pool_with(db.config.clone(), 8).unwrap();
-    store::migrate(&pool).await.unwrap();
-    let key = ReceiptKey::load_or_create(&tmp.path().join("receipt.key")).unwrap();
-    let setup = check_setup(&demo).unwrap();
-    let id = store::load_election(&pool, &setup, key.public())
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(axum::serve(listener, router(AppState::new(pool.clone(), key))).into_future());
+    .await;
+    let (tmp, demo, pool, id) = (&bb.tmp, &bb.demo, &bb.pool, bb.id);
     let http = reqwest::Client::new();
-    let url = format!("http://{addr}/api/elections/{id}/ballots");
+    let url = format!("{}/ballots", bb.base());
 
     // Every ballot at once, and each one twice: 300 requests in flight.
-    let lines = board_lines(&demo);
+    let lines = board_lines(demo);
     let mut tasks = tokio::task::JoinSet::new();
     for line in lines.iter().chain(lines.iter()) {
         let (http, url, ballot) = (http.clone(), url.clone(), line["ballot"].clone());
@@ -536,17 +575,17 @@ async fn concurrent_casts_get_distinct_positions_on_one_chain() {
     // An open election is not exported, and a failed export leaves nothing.
     let early = tmp.path().join("early");
     assert!(matches!(
-        store::export(&pool, id, &early).await,
+        store::export(pool, id, &early).await,
         Err(store::StoreError::StillOpen)
     ));
     assert!(!early.exists() && !early.with_extension("partial").exists());
 
     // The board they make is one valid chain: the verifier's board checks.
-    store::close(&pool, id).await.unwrap();
+    store::close(pool, id).await.unwrap();
     let record = tmp.path().join("record");
-    store::export(&pool, id, &record).await.unwrap();
+    store::export(pool, id, &record).await.unwrap();
     // An export never overwrites one.
-    assert!(store::export(&pool, id, &record).await.is_err());
+    assert!(store::export(pool, id, &record).await.is_err());
     let report = valurna_verifier::verify_record(&record, &valurna_verifier::Options::default());
     for check in valurna_verifier::Check::BOARD {
         assert_eq!(
@@ -561,6 +600,5 @@ async fn concurrent_casts_get_distinct_positions_on_one_chain() {
         assert_eq!(r.position, line["position"].as_u64().unwrap());
         assert_eq!(r.head, line["head"].as_str().unwrap());
     }
-    drop(pool);
-    db.drop_now().await;
+    bb.stop().await;
 }
