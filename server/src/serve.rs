@@ -23,7 +23,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -237,6 +237,24 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
+/// An election's id from the path; anything else is a JSON 400.
+#[derive(Debug)]
+pub struct ElectionId(pub i64);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ElectionId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        let Path(id) = Path::<i64>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::bad("malformed_path", e.body_text()))?;
+        Ok(ElectionId(id))
+    }
+}
+
 /// The router with every route of the module docs.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -362,7 +380,7 @@ fn receipt_json(l: &Loaded, key: &Element, r: &SignedReceipt) -> ReceiptJson {
 
 async fn cast(
     State(app): State<AppState>,
-    Path(id): Path<i64>,
+    ElectionId(id): ElectionId,
     body: Result<Json<CastRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<ReceiptJson>), ApiError> {
     let Json(request) = body?;
@@ -469,9 +487,10 @@ pub struct Page {
 
 async fn board(
     State(app): State<AppState>,
-    Path(id): Path<i64>,
-    Query(page): Query<Page>,
+    ElectionId(id): ElectionId,
+    query: Result<Query<Page>, QueryRejection>,
 ) -> Result<Json<Vec<BoardLine>>, ApiError> {
+    let Query(page) = query.map_err(|e| ApiError::bad("malformed_query", e.body_text()))?;
     let from = page.from.unwrap_or(0);
     let limit = page.limit.unwrap_or(100).min(MAX_PAGE);
     if from > i64::MAX as u64 {
@@ -493,7 +512,7 @@ pub struct HeadJson {
 
 async fn head(
     State(app): State<AppState>,
-    Path(id): Path<i64>,
+    ElectionId(id): ElectionId,
 ) -> Result<Json<HeadJson>, ApiError> {
     let (count, head, seal) = store::board_head(&app.pool, id).await?;
     Ok(Json(HeadJson {
@@ -516,8 +535,9 @@ pub struct TrackerJson {
 
 async fn tracker(
     State(app): State<AppState>,
-    Path((id, tracker)): Path<(i64, String)>,
+    path: Result<Path<(i64, String)>, PathRejection>,
 ) -> Result<Json<TrackerJson>, ApiError> {
+    let Path((id, tracker)) = path.map_err(|e| ApiError::bad("malformed_path", e.body_text()))?;
     let bytes: [u8; 32] = decode_hex(&tracker)
         .ok()
         .and_then(|b| b.try_into().ok())
@@ -558,7 +578,7 @@ pub struct DistrictTurnout {
 
 async fn turnout(
     State(app): State<AppState>,
-    Path(id): Path<i64>,
+    ElectionId(id): ElectionId,
 ) -> Result<Json<Vec<DistrictTurnout>>, ApiError> {
     loaded(&app, id).await?;
     let rows = store::turnout(&app.pool, id).await?;

@@ -390,6 +390,33 @@ async fn an_election_through_the_ballot_box_verifies() {
             "not_found",
         ),
         (
+            "an election id that is not a number",
+            http.get(format!("{root}/api/elections/abc/board/head"))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+            "malformed_path",
+        ),
+        (
+            "a negative page start",
+            http.get(format!("{base}/board?from=-1"))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+            "malformed_query",
+        ),
+        (
+            "a malformed tracker",
+            http.get(format!("{base}/trackers/XYZ"))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+            "malformed_tracker",
+        ),
+        (
             "unknown election",
             http.post(format!("{root}/api/elections/999999/ballots"))
                 .json(&json!({"ballot": b64(&good)}))
