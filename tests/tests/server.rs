@@ -74,6 +74,32 @@ impl TestDb {
             .batch_execute(&format!("DROP DATABASE {} WITH (FORCE)", self.name))
             .await
             .unwrap();
+        std::mem::forget(self);
+    }
+}
+
+/// A test that fails still drops its database (on a thread of its own,
+/// since this may run while a runtime unwinds).
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                if let Ok((client, conn)) = admin.connect(tokio_postgres::NoTls).await {
+                    tokio::spawn(conn);
+                    let _ = client
+                        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+                        .await;
+                }
+            });
+        })
+        .join();
     }
 }
 
