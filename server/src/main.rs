@@ -359,7 +359,7 @@ fn run_async(command: Command) -> Result<(), CliError> {
             }
             Command::Election(ElectionCommand::Close { database, id }) => {
                 let seal = store::close(&store::pool(&database.database_url, 1)?, id).await?;
-                say(&format!("election {id} closed; seal {}", hex_of(&seal)));
+                say(&format!("election {id} closed; seal {}", hex::encode(seal)));
             }
             Command::Election(ElectionCommand::Export { database, id, out }) => {
                 store::export(&store::pool(&database.database_url, 1)?, id, &out).await?;
@@ -372,10 +372,6 @@ fn run_async(command: Command) -> Result<(), CliError> {
         }
         Ok(())
     })
-}
-
-fn hex_of(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn main() -> ExitCode {

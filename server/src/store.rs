@@ -18,7 +18,6 @@ use tokio_postgres::NoTls;
 use valurna_engine::ballot::{Tracker, VerifiedBallot};
 use valurna_engine::board::{CountedSet, Head, Receipt, genesis, next_head, seal};
 use valurna_engine::encoding::Element;
-use valurna_engine::proofs::SchnorrProof;
 use valurna_engine::record::{self, BoardLine, BoardSeal, TallyFile, files};
 use valurna_engine::tally::TallyAccumulator;
 
@@ -96,6 +95,27 @@ pub async fn migrate(pool: &Pool) -> Result<(), StoreError> {
 
 fn i64_of(n: u64) -> Result<i64, StoreError> {
     i64::try_from(n).map_err(|_| StoreError::Corrupt("a number beyond i64"))
+}
+
+fn u64_of(n: i64, what: &'static str) -> Result<u64, StoreError> {
+    u64::try_from(n).map_err(|_| StoreError::Corrupt(what))
+}
+
+/// Locks the election's row until the transaction ends (`FOR UPDATE`),
+/// which orders every append and the close; returns its status, board
+/// length and head.
+async fn lock_election(
+    tx: &tokio_postgres::Transaction<'_>,
+    election: i64,
+) -> Result<(String, i64, Head), StoreError> {
+    let row = tx
+        .query_opt(
+            "SELECT status, board_count, board_head FROM elections WHERE id = $1 FOR UPDATE",
+            &[&election],
+        )
+        .await?
+        .ok_or(StoreError::NoElection)?;
+    Ok((row.get(0), row.get(1), array32(&row.get::<_, Vec<u8>>(2))?))
 }
 
 fn array32(bytes: &[u8]) -> Result<[u8; 32], StoreError> {
@@ -182,7 +202,7 @@ fn receipt_of(row: &tokio_postgres::Row, tracker: &Tracker) -> Result<SignedRece
     let signature: Vec<u8> = row.get(2);
     Ok(SignedReceipt {
         receipt: Receipt {
-            position: u64::try_from(position).map_err(|_| StoreError::Corrupt("position"))?,
+            position: u64_of(position, "position")?,
             tracker: *tracker,
             head: array32(&head)?,
         },
@@ -231,21 +251,13 @@ pub async fn append_batch(
         .isolation_level(tokio_postgres::IsolationLevel::ReadCommitted)
         .start()
         .await?;
-    let row = tx
-        .query_opt(
-            "SELECT status, board_count, board_head FROM elections WHERE id = $1 FOR UPDATE",
-            &[&election],
-        )
-        .await?
-        .ok_or(StoreError::NoElection)?;
-    let status: String = row.get(0);
-    let mut count: i64 = row.get(1);
-    let mut head = array32(&row.get::<_, Vec<u8>>(2))?;
+    let (status, mut count, mut head) = lock_election(&tx, election).await?;
     let trackers: Vec<&[u8]> = ballots.iter().map(|b| b.tracker().as_slice()).collect();
     let mut known: HashMap<Tracker, SignedReceipt> = HashMap::new();
     for r in tx
         .query(
-            "SELECT position, head, signature, tracker FROM board              WHERE election = $1 AND tracker = ANY($2)",
+            "SELECT position, head, signature, tracker FROM board \
+             WHERE election = $1 AND tracker = ANY($2)",
             &[&election, &trackers],
         )
         .await?
@@ -265,7 +277,7 @@ pub async fn append_batch(
             outcomes.push(Cast::Closed);
             continue;
         }
-        let position = u64::try_from(count).map_err(|_| StoreError::Corrupt("board count"))?;
+        let position = u64_of(count, "board count")?;
         let receipt = Receipt {
             position,
             tracker: *tracker,
@@ -328,20 +340,6 @@ impl<'a> NewRows<'a> {
     }
 }
 
-/// Appends one ballot ([`append_batch`] of one).
-pub async fn append(
-    pool: &Pool,
-    election: i64,
-    base_hash: &[u8; 32],
-    ballot: &VerifiedBallot,
-    key: &ReceiptKey,
-) -> Result<Cast, StoreError> {
-    append_batch(pool, election, base_hash, &[ballot], key)
-        .await?
-        .pop()
-        .ok_or(StoreError::Corrupt("no outcome for a ballot"))
-}
-
 /// An election as the ballot box needs it to validate ballots.
 #[derive(Debug)]
 pub struct StoredElection {
@@ -398,17 +396,10 @@ pub async fn credential(
         .await?;
     row.map(|r| {
         let w: i64 = r.get(1);
-        Ok((
-            r.get(0),
-            u64::try_from(w).map_err(|_| StoreError::Corrupt("weight"))?,
-            r.get(2),
-        ))
+        Ok((r.get(0), u64_of(w, "weight")?, r.get(2)))
     })
     .transpose()
 }
-
-/// One board entry as published.
-pub type Entry = BoardLine;
 
 /// Board entries from `from`, at most `limit`, in order.
 pub async fn board_page(
@@ -416,7 +407,7 @@ pub async fn board_page(
     election: i64,
     from: u64,
     limit: u64,
-) -> Result<Vec<Entry>, StoreError> {
+) -> Result<Vec<BoardLine>, StoreError> {
     let client = pool.get().await?;
     let rows = client
         .query(
@@ -432,7 +423,7 @@ pub async fn board_page(
             let ballot: Vec<u8> = r.get(2);
             let head: Vec<u8> = r.get(3);
             Ok(BoardLine::new(
-                u64::try_from(position).map_err(|_| StoreError::Corrupt("position"))?,
+                u64_of(position, "position")?,
                 &array32(&tracker)?,
                 &ballot,
                 &array32(&head)?,
@@ -458,7 +449,7 @@ pub async fn board_head(
     let head: Vec<u8> = row.get(1);
     let seal: Option<Vec<u8>> = row.get(2);
     Ok((
-        u64::try_from(count).map_err(|_| StoreError::Corrupt("board count"))?,
+        u64_of(count, "board count")?,
         array32(&head)?,
         seal.map(|s| array32(&s)).transpose()?,
     ))
@@ -483,8 +474,8 @@ pub async fn tracker_status(
     row.map(|r| {
         let p: i64 = r.get(0);
         let last: i64 = r.get(1);
-        let p = u64::try_from(p).map_err(|_| StoreError::Corrupt("position"))?;
-        let last = u64::try_from(last).map_err(|_| StoreError::Corrupt("position"))?;
+        let p = u64_of(p, "position")?;
+        let last = u64_of(last, "position")?;
         Ok((p, (last > p).then_some(last)))
     })
     .transpose()
@@ -508,8 +499,8 @@ pub async fn turnout(pool: &Pool, election: i64) -> Result<Vec<(String, u64, u64
             let voted: i64 = r.get(2);
             Ok((
                 r.get(0),
-                u64::try_from(eligible).map_err(|_| StoreError::Corrupt("count"))?,
-                u64::try_from(voted).map_err(|_| StoreError::Corrupt("count"))?,
+                u64_of(eligible, "count")?,
+                u64_of(voted, "count")?,
             ))
         })
         .collect()
@@ -520,23 +511,11 @@ pub async fn turnout(pool: &Pool, election: i64) -> Result<Vec<(String, u64, u64
 pub async fn close(pool: &Pool, election: i64) -> Result<[u8; 32], StoreError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
-    let row = tx
-        .query_opt(
-            "SELECT status, board_count, board_head FROM elections WHERE id = $1 FOR UPDATE",
-            &[&election],
-        )
-        .await?
-        .ok_or(StoreError::NoElection)?;
-    let status: String = row.get(0);
+    let (status, count, head) = lock_election(&tx, election).await?;
     if status != "open" {
         return Err(StoreError::Closed);
     }
-    let count: i64 = row.get(1);
-    let head: Vec<u8> = row.get(2);
-    let s = seal(
-        &array32(&head)?,
-        u64::try_from(count).map_err(|_| StoreError::Corrupt("board count"))?,
-    );
+    let s = seal(&head, u64_of(count, "board count")?);
     tx.execute(
         "UPDATE elections SET status = 'closed', seal = $2, closed_at = now() WHERE id = $1",
         &[&election, &s.as_slice()],
@@ -611,10 +590,7 @@ async fn export_into(pool: &Pool, election: i64, dir: &Path) -> Result<(), Store
         .await?
     {
         let weight: i64 = r.get(1);
-        weights.insert(
-            array32(&r.get::<_, Vec<u8>>(0))?,
-            u64::try_from(weight).map_err(|_| StoreError::Corrupt("weight"))?,
-        );
+        weights.insert(array32(&r.get::<_, Vec<u8>>(0))?, u64_of(weight, "weight")?);
     }
 
     // The board, and the tally of its counted ballots.
@@ -635,17 +611,14 @@ async fn export_into(pool: &Pool, election: i64, dir: &Path) -> Result<(), Store
     for r in &rows {
         let position: i64 = r.get(0);
         let credential: Vec<u8> = r.get(4);
-        counted.note(
-            &array32(&credential)?,
-            u64::try_from(position).map_err(|_| StoreError::Corrupt("position"))?,
-        );
+        counted.note(&array32(&credential)?, u64_of(position, "position")?);
     }
     let mut tally = TallyAccumulator::new(&shapes);
     {
         let mut w = BufWriter::new(std::fs::File::create(dir.join(files::BOARD))?);
         for r in &rows {
             let position: i64 = r.get(0);
-            let position = u64::try_from(position).map_err(|_| StoreError::Corrupt("position"))?;
+            let position = u64_of(position, "position")?;
             let tracker: Vec<u8> = r.get(1);
             let ballot: Vec<u8> = r.get(2);
             let head: Vec<u8> = r.get(3);
@@ -686,9 +659,4 @@ async fn export_into(pool: &Pool, election: i64, dir: &Path) -> Result<(), Store
     )?;
     record::write_json(&dir.join(files::TALLY), &TallyFile::new(&tally.finish()?))?;
     Ok(())
-}
-
-/// Decodes a stored receipt signature.
-pub fn signature(bytes: &[u8; 64]) -> Result<SchnorrProof, StoreError> {
-    SchnorrProof::decode(bytes).map_err(|e| StoreError::Engine(e.into()))
 }

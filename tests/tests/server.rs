@@ -219,16 +219,14 @@ fn demo_config() -> DemoConfig {
     }
 }
 
+/// A GET's JSON answer.
+async fn get_json<T: serde::de::DeserializeOwned>(http: &reqwest::Client, url: String) -> T {
+    http.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 /// The board's length through the API.
 async fn count(http: &reqwest::Client, base: &str) -> u64 {
-    let head: Value = http
-        .get(format!("{base}/board/head"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let head: Value = get_json(http, format!("{base}/board/head")).await;
     head["count"].as_u64().unwrap()
 }
 
@@ -469,36 +467,16 @@ async fn an_election_through_the_ballot_box_verifies() {
     );
 
     // The public board, a tracker, turnout.
-    let page: Vec<Value> = http
-        .get(format!("{base}/board?from=2&limit=3"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Vec<Value> = get_json(&http, format!("{base}/board?from=2&limit=3")).await;
     assert_eq!(page.len(), 3);
     assert_eq!(page[0], lines[2]);
-    let status: Value = http
-        .get(format!(
-            "{base}/trackers/{}",
-            lines[0]["tracker"].as_str().unwrap()
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let status: Value = get_json(
+        &http,
+        format!("{base}/trackers/{}", lines[0]["tracker"].as_str().unwrap()),
+    )
+    .await;
     assert_eq!(status["position"], 0);
-    let turnout: Vec<Value> = http
-        .get(format!("{base}/turnout"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let turnout: Vec<Value> = get_json(&http, format!("{base}/turnout")).await;
     assert_eq!(
         turnout
             .iter()
@@ -512,14 +490,7 @@ async fn an_election_through_the_ballot_box_verifies() {
     let r = post_json(json!({"ballot": held_back["ballot"]})).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "election_closed");
-    let head: Value = http
-        .get(format!("{base}/board/head"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let head: Value = get_json(&http, format!("{base}/board/head")).await;
     assert_eq!(head["seal"], hex::encode(seal));
 
     // A ballot box holding another receipt key than the one the election

@@ -15,7 +15,7 @@ use merlin::Transcript;
 use sha2::{Digest, Sha256};
 
 use crate::decode::{Identity, LEN, Point, Reader};
-use crate::equations::Equations;
+use crate::equations::{Equations, NoRandomness};
 use crate::error::Malformed;
 use crate::proofs::{
     Ciphertext, Disjunctive, Domain, SCHNORR_LEN, Schnorr, add_disjunctive, disjunctive_len,
@@ -271,18 +271,26 @@ impl Ballot {
         }
         let mut failing = Vec::new();
         for (part, name) in parts {
-            match Equations::new() {
-                Ok(eq) => {
-                    let mut eq = eq.with_key(key.point);
-                    self.add_to(base_hash, key, part, &mut eq);
-                    if !eq.holds() {
-                        failing.push(name);
-                    }
-                }
+            match self.holds(base_hash, key, part) {
+                Ok(true) => {}
+                Ok(false) => failing.push(name),
                 Err(e) => return vec![format!("cannot be checked: {e}")],
             }
         }
         failing
+    }
+
+    /// Whether `part` of this ballot's proofs holds, checked in a batch of
+    /// its own (with weights from the operating system).
+    pub fn holds(
+        &self,
+        base_hash: &[u8; 32],
+        key: &Point,
+        part: Part,
+    ) -> Result<bool, NoRandomness> {
+        let mut eq = Equations::new()?.with_key(key.point);
+        self.add_to(base_hash, key, part, &mut eq);
+        Ok(eq.holds())
     }
 }
 

@@ -110,16 +110,6 @@ impl Equations {
         self.points.push(p);
     }
 
-    /// Number of distinct terms so far.
-    pub fn len(&self) -> usize {
-        self.points.len()
-    }
-
-    /// Whether no term was added.
-    pub fn is_empty(&self) -> bool {
-        self.points.is_empty()
-    }
-
     /// Whether the weighted sum is the identity, i.e. (with overwhelming
     /// probability) every equation holds.
     pub fn holds(self) -> bool {

@@ -368,11 +368,6 @@ impl Lines {
             reason: e.to_string(),
         })
     }
-
-    /// The file's name.
-    pub fn file(&self) -> &str {
-        &self.file
-    }
 }
 
 impl Iterator for Lines {

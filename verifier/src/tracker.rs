@@ -12,7 +12,6 @@ use crate::checks::{
     seal,
 };
 use crate::decode;
-use crate::equations::Equations;
 use crate::error::Error;
 use crate::record::{self, BoardLine, Lines, files};
 use crate::report::Recorder;
@@ -232,12 +231,7 @@ fn check_entry(
         }
         Some(c) => problems.extend(c.eligibility(election, &b).map(|p| format!("{p} (V11)"))),
     }
-    let holds = Equations::new().map(|eq| {
-        let mut eq = eq.with_key(election.joint_key.point);
-        b.add_to(&election.base_hash, &election.joint_key, Part::All, &mut eq);
-        eq.holds()
-    });
-    match holds {
+    match b.holds(&election.base_hash, &election.joint_key, Part::All) {
         Ok(true) => {}
         Ok(false) => problems.push("its signature or proofs do not verify (V12)".into()),
         Err(e) => problems.push(format!("its proofs cannot be checked: {e} (V12)")),

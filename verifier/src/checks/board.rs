@@ -138,12 +138,7 @@ fn check_group(
             for (out, b) in outcomes.iter_mut().zip(&ballots) {
                 let Some(b) = b else { continue };
                 // The ballot alone first; its proofs one by one only if it fails.
-                let alone = Equations::new().map(|eq| {
-                    let mut eq = eq.with_key(e.joint_key.point);
-                    b.add_to(&e.base_hash, &e.joint_key, Part::All, &mut eq);
-                    eq.holds()
-                });
-                if alone != Ok(true) {
+                if b.holds(&e.base_hash, &e.joint_key, Part::All) != Ok(true) {
                     out.failing_proofs = b.failing_parts(&e.base_hash, &e.joint_key, &name);
                     if out.failing_proofs.is_empty() {
                         out.failing_proofs
