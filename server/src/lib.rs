@@ -6,10 +6,15 @@
 
 #![forbid(unsafe_code)]
 
+pub mod auth;
 pub mod commands;
 pub mod demo;
 pub mod error;
+pub mod manage;
+pub mod members;
+pub mod metrics;
 pub mod receipt;
+pub mod roll;
 pub mod serve;
 pub mod store;
 

@@ -39,6 +39,16 @@ enum Command {
     /// The committee's steps on the ballot box's database.
     #[command(subcommand)]
     Election(ElectionCommand),
+    /// Create the platform administrator's account (the first account;
+    /// every other is made through the API). The password is read from
+    /// VALURNA_ADMIN_PASSWORD or, if unset, the first line of standard input.
+    AdminCreate {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The account's username.
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -66,6 +76,12 @@ struct ServeArgs {
     /// Database connections.
     #[arg(long, default_value_t = 16)]
     pool_size: usize,
+    /// Where published election records are kept.
+    #[arg(long, env = "VALURNA_DATA_DIR", default_value = "valurna-data")]
+    data_dir: PathBuf,
+    /// Mark session cookies `Secure` (set this behind HTTPS).
+    #[arg(long, env = "VALURNA_SECURE_COOKIES")]
+    secure_cookies: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -304,7 +320,10 @@ fn run(command: Command) -> Result<(), CliError> {
             say(&format!("decryption share written to {}", path.display()));
             Ok(())
         }
-        Command::Serve(_) | Command::Migrate(_) | Command::Election(_) => run_async(command),
+        Command::Serve(_)
+        | Command::Migrate(_)
+        | Command::Election(_)
+        | Command::AdminCreate { .. } => run_async(command),
         Command::Tally(TallyCommand::Finish { record }) => {
             let (result, refused) = commands::tally_finish(&record)?;
             for r in refused {
@@ -336,7 +355,10 @@ fn run_async(command: Command) -> Result<(), CliError> {
                     key.public().to_hex(),
                     a.listen
                 ));
-                serve::run(&a.listen, AppState::new(pool, key)).await?;
+                let state = AppState::new(pool, key)
+                    .with_data_dir(a.data_dir)
+                    .with_secure_cookies(a.secure_cookies);
+                serve::run(&a.listen, state).await?;
             }
             Command::Migrate(d) => {
                 store::migrate(&store::pool(&d.database_url, 1)?).await?;
@@ -368,6 +390,20 @@ fn run_async(command: Command) -> Result<(), CliError> {
                     out.display()
                 ));
             }
+            Command::AdminCreate { database, username } => {
+                let password = match std::env::var("VALURNA_ADMIN_PASSWORD") {
+                    Ok(p) => zeroize::Zeroizing::new(p),
+                    Err(_) => {
+                        let mut line = zeroize::Zeroizing::new(String::new());
+                        std::io::stdin().read_line(&mut line)?;
+                        zeroize::Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_string())
+                    }
+                };
+                let pool = store::pool(&database.database_url, 1)?;
+                store::migrate(&pool).await?;
+                let id = store::create_platform_admin(&pool, &username, &password).await?;
+                say(&format!("platform admin {username} created (account {id})"));
+            }
             _ => return Err(CliError::Internal("not a database command")),
         }
         Ok(())
@@ -384,7 +420,10 @@ fn main() -> ExitCode {
         .init();
     let command = Cli::parse().command;
     let result = match command {
-        c @ (Command::Serve(_) | Command::Migrate(_) | Command::Election(_)) => run_async(c),
+        c @ (Command::Serve(_)
+        | Command::Migrate(_)
+        | Command::Election(_)
+        | Command::AdminCreate { .. }) => run_async(c),
         c => run(c),
     };
     match result {

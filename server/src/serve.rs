@@ -9,6 +9,14 @@
 //! | `GET /api/elections/{id}/board/head` | the board's length, head and (once closed) seal |
 //! | `GET /api/elections/{id}/trackers/{tracker}` | where a ballot stands: counted or superseded |
 //! | `GET /api/elections/{id}/turnout` | eligible and voted per district (counts only) |
+//! | `GET /api/elections/{id}/manifest.json`, `…/parameters.json` | what a voter's device encrypts for |
+//! | `GET /api/elections/{id}/record`, `…/record/{file}` | the published record, once closed ([`crate::manage`]) |
+//! | `GET /metrics` | Prometheus metrics ([`crate::metrics`]) |
+//! | `GET /api/openapi.json` | the OpenAPI description of the whole API |
+//!
+//! The committee's routes (staff, roll, nominations, ceremony, opening,
+//! closing, tally) are in [`crate::manage`], the members' in
+//! [`crate::members`].
 //!
 //! Casting checks, cheapest first: the body's size and JSON shape, base64,
 //! a replay of a ballot already on the board (answered with its old
@@ -77,6 +85,11 @@ pub struct AppState {
     admitted: Arc<Semaphore>,
     /// Of those, two per core run at a time.
     running: Arc<Semaphore>,
+    /// Where published records are kept (`records/<id>/`).
+    data_dir: Arc<std::path::PathBuf>,
+    /// Whether session cookies carry `Secure` (behind HTTPS).
+    secure_cookies: bool,
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -94,7 +107,47 @@ impl AppState {
             writer,
             admitted: Arc::new(Semaphore::new(QUEUE_KIB as usize)),
             running: Arc::new(Semaphore::new(2 * cores)),
+            data_dir: Arc::new("valurna-data".into()),
+            secure_cookies: false,
+            metrics: Arc::default(),
         }
+    }
+
+    /// Keeps published records under `dir` (default `valurna-data`).
+    pub fn with_data_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.data_dir = Arc::new(dir.into());
+        self
+    }
+
+    /// Marks session cookies `Secure` (the server is behind HTTPS).
+    pub fn with_secure_cookies(mut self, secure: bool) -> Self {
+        self.secure_cookies = secure;
+        self
+    }
+
+    /// The database pool.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// The ballot box's receipt key.
+    pub fn receipt_key(&self) -> &ReceiptKey {
+        &self.key
+    }
+
+    /// Where an election's published record lives.
+    pub fn record_dir(&self, ballot_box: i64) -> std::path::PathBuf {
+        self.data_dir.join("records").join(ballot_box.to_string())
+    }
+
+    /// Whether cookies are `Secure`.
+    pub fn secure_cookies(&self) -> bool {
+        self.secure_cookies
+    }
+
+    /// The Prometheus metrics.
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.metrics
     }
 }
 
@@ -162,19 +215,64 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    details: Option<serde_json::Value>,
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    /// An error with its status, stable code and message for the client.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status,
             code,
             message: message.into(),
+            details: None,
         }
     }
 
-    fn bad(code: &'static str, message: impl Into<String>) -> Self {
+    /// Adds machine-readable details (e.g. a roll's bad rows).
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    /// A 400 Bad Request.
+    pub fn bad(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// A 404 Not Found.
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    /// A 409 Conflict: the request does not fit the resource's state.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
+
+    /// A 422 Unprocessable Content: well-formed, but refused.
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    /// A 500: a bug or damaged data; `what` is logged, not returned.
+    pub fn internal(what: &str) -> Self {
+        tracing::error!(what, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error",
+        )
+    }
+
+    /// The message for the client.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        self.code
     }
 }
 
@@ -182,6 +280,8 @@ impl ApiError {
 struct ErrorBody<'a> {
     error: &'a str,
     message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<&'a serde_json::Value>,
 }
 
 impl IntoResponse for ApiError {
@@ -189,6 +289,7 @@ impl IntoResponse for ApiError {
         let body = Json(ErrorBody {
             error: self.code,
             message: &self.message,
+            details: self.details.as_ref(),
         });
         (self.status, body).into_response()
     }
@@ -216,6 +317,18 @@ impl From<StoreError> for ApiError {
                 )
             }
         }
+    }
+}
+
+impl From<tokio_postgres::Error> for ApiError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        StoreError::from(e).into()
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for ApiError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        StoreError::from(e).into()
     }
 }
 
@@ -255,9 +368,45 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ElectionId {
     }
 }
 
-/// The router with every route of the module docs.
+/// Path parameters of any shape; a path that does not parse is a JSON 400.
+#[derive(Debug)]
+pub struct P<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> axum::extract::FromRequestParts<S>
+    for P<T>
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        let Path(t) = Path::<T>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::bad("malformed_path", e.body_text()))?;
+        Ok(P(t))
+    }
+}
+
+/// The OpenAPI description of the JSON API.
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+/// The router with every route of the module docs, the committee's
+/// ([`crate::manage`]) and the members' ([`crate::members`]).
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .merge(crate::manage::routes())
+        .merge(crate::members::routes())
+        .route("/metrics", get(crate::metrics::serve))
+        .route(
+            "/api/openapi.json",
+            get(|| async {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    OPENAPI,
+                )
+            }),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/api/elections/{id}/ballots", post(cast))
@@ -265,10 +414,16 @@ pub fn router(state: AppState) -> Router {
         .route("/api/elections/{id}/board/head", get(head))
         .route("/api/elections/{id}/trackers/{tracker}", get(tracker))
         .route("/api/elections/{id}/turnout", get(turnout))
+        .route("/api/elections/{id}/manifest.json", get(manifest_file))
+        .route("/api/elections/{id}/parameters.json", get(parameters_file))
         .fallback(|| async {
             ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
         })
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
         .with_state(state)
 }
 
@@ -342,6 +497,33 @@ async fn loaded(app: &AppState, id: i64) -> Result<Arc<Loaded>, ApiError> {
     Ok(l)
 }
 
+/// `GET /api/elections/{id}/manifest.json`: what a voter's device needs,
+/// byte for byte as it is hashed.
+async fn manifest_file(
+    State(app): State<AppState>,
+    ElectionId(id): ElectionId,
+) -> Result<Response, ApiError> {
+    let stored = store::election(&app.pool, id).await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        stored.manifest,
+    )
+        .into_response())
+}
+
+/// `GET /api/elections/{id}/parameters.json`: the joint key and hashes.
+async fn parameters_file(
+    State(app): State<AppState>,
+    ElectionId(id): ElectionId,
+) -> Result<Response, ApiError> {
+    let stored = store::election(&app.pool, id).await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        stored.parameters,
+    )
+        .into_response())
+}
+
 /// `POST /api/elections/{id}/ballots`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -383,11 +565,24 @@ async fn cast(
     ElectionId(id): ElectionId,
     body: Result<Json<CastRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<ReceiptJson>), ApiError> {
+    let outcome = cast_ballot(&app, id, body).await;
+    match &outcome {
+        Ok((status, _)) => app.metrics().ballot_accepted(*status == StatusCode::OK),
+        Err(e) => app.metrics().ballot_rejected(e.code()),
+    }
+    outcome
+}
+
+async fn cast_ballot(
+    app: &AppState,
+    id: i64,
+    body: Result<Json<CastRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<ReceiptJson>), ApiError> {
     let Json(request) = body?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(&request.ballot)
         .map_err(|_| ApiError::bad("malformed_ballot", "the ballot is not canonical base64"))?;
-    let l = loaded(&app, id).await?;
+    let l = loaded(app, id).await?;
     let tracker = Ballot::tracker(&bytes);
     // A ballot already on the board: its receipt again, nothing new stored.
     if let Some(r) = store::find_receipt(&app.pool, id, &tracker).await? {

@@ -58,6 +58,9 @@ pub enum StoreError {
     /// The engine refused something.
     #[error(transparent)]
     Engine(#[from] valurna_engine::Error),
+    /// The request was refused (a bad username or password).
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// A pool of connections to `url` (a `postgres://` URL).
@@ -134,6 +137,17 @@ pub async fn load_election(
 ) -> Result<i64, StoreError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
+    let id = load_election_in(&tx, setup, receipt_key).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// [`load_election`] inside the caller's transaction.
+pub async fn load_election_in(
+    tx: &tokio_postgres::Transaction<'_>,
+    setup: &Setup,
+    receipt_key: &Element,
+) -> Result<i64, StoreError> {
     let credentials_hash = hex::decode(&setup.parameters.credentials_hash)
         .map_err(|_| StoreError::Corrupt("credentials hash"))?;
     let row = tx
@@ -172,6 +186,33 @@ pub async fn load_election(
         )
         .await?;
     }
+    Ok(id)
+}
+
+/// Creates the platform administrator's account (`valurna admin-create`),
+/// with an audit entry. Returns its id.
+pub async fn create_platform_admin(
+    pool: &Pool,
+    username: &str,
+    password: &str,
+) -> Result<i64, StoreError> {
+    let bad = |e: crate::serve::ApiError| StoreError::Refused(e.message().to_string());
+    crate::manage::check_new_account(username, password).map_err(bad)?;
+    let hash = crate::auth::hash_password(password).map_err(bad)?;
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    let id: i64 = tx
+        .query_one(
+            "INSERT INTO staff (username, password_hash, role)              VALUES ($1, $2, 'platform_admin') RETURNING id",
+            &[&username, &hash],
+        )
+        .await?
+        .get(0);
+    tx.execute(
+        "INSERT INTO audit_log (actor, action, detail) VALUES ($1, 'staff.create',          jsonb_build_object('staff', $1::bigint, 'role', 'platform_admin'))",
+        &[&id],
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
