@@ -16,7 +16,6 @@
 
 use std::path::Path;
 
-use base64::Engine as _;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use valurna_engine::board::Receipt;
@@ -24,84 +23,11 @@ use valurna_engine::encoding::{Element, IdentityRule, decode_hex};
 use valurna_engine::proofs::SchnorrProof;
 use valurna_server::commands::{check_setup, tally_finish, trustee_decrypt};
 use valurna_server::demo::{DemoConfig, run};
-use valurna_server::serve::{AppState, ReceiptJson, ReceiptKey, router};
+use valurna_server::serve::{AppState, ReceiptJson, ReceiptKey};
 use valurna_server::store;
 
-const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-/// A database of this test's own, dropped by [`TestDb::drop_now`].
-struct TestDb {
-    admin: tokio_postgres::Config,
-    name: String,
-    config: tokio_postgres::Config,
-}
-
-impl TestDb {
-    async fn create() -> TestDb {
-        let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| ADMIN_URL.to_string());
-        let admin: tokio_postgres::Config =
-            url.parse().expect("DATABASE_URL is not a postgres URL");
-        let (client, conn) = admin.connect(tokio_postgres::NoTls).await.unwrap_or_else(|e| {
-            panic!(
-                "PostgreSQL is not reachable at {url}: {e}. Start one (e.g. `service postgresql \
-                 start`, trust auth for 127.0.0.1) or point DATABASE_URL at a server where this \
-                 user may create databases."
-            )
-        });
-        tokio::spawn(conn);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let name = format!("valurna_test_{}_{nanos}", std::process::id());
-        client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .await
-            .unwrap();
-        let mut config = admin.clone();
-        config.dbname(&name);
-        TestDb {
-            admin,
-            name,
-            config,
-        }
-    }
-
-    async fn drop_now(self) {
-        let (client, conn) = self.admin.connect(tokio_postgres::NoTls).await.unwrap();
-        tokio::spawn(conn);
-        client
-            .batch_execute(&format!("DROP DATABASE {} WITH (FORCE)", self.name))
-            .await
-            .unwrap();
-        std::mem::forget(self);
-    }
-}
-
-/// A test that fails still drops its database (on a thread of its own,
-/// since this may run while a runtime unwinds).
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let (admin, name) = (self.admin.clone(), self.name.clone());
-        let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async move {
-                if let Ok((client, conn)) = admin.connect(tokio_postgres::NoTls).await {
-                    tokio::spawn(conn);
-                    let _ = client
-                        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
-                        .await;
-                }
-            });
-        })
-        .join();
-    }
-}
+mod common;
+use common::{TestDb, b64, serve_on_free_port, unb64};
 
 fn board_lines(dir: &Path) -> Vec<Value> {
     std::fs::read_to_string(dir.join("board.jsonl"))
@@ -109,16 +35,6 @@ fn board_lines(dir: &Path) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
-}
-
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-fn unb64(text: &str) -> Vec<u8> {
-    base64::engine::general_purpose::STANDARD
-        .decode(text)
-        .unwrap()
 }
 
 /// A demo election (its set-up only) loaded into a ballot box that serves
@@ -193,14 +109,6 @@ impl BallotBox {
         drop(self.pool);
         self.db.drop_now().await;
     }
-}
-
-/// Serves the API on a free port; returns `http://address`.
-async fn serve_on_free_port(state: AppState) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(axum::serve(listener, router(state)).into_future());
-    format!("http://{addr}")
 }
 
 fn demo_config() -> DemoConfig {

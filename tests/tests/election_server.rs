@@ -1,0 +1,1332 @@
+//! A whole election through `valurna serve` over HTTP against the real
+//! PostgreSQL (issue 5): the platform admin creates an organisation, its
+//! admin the staff; the committee creates the election, imports and
+//! re-imports the voter roll, names the trustees and opens nominations;
+//! members sign in with one-time codes, nominate, accept and decline and
+//! write presentations; the committee approves, freezes the manifest; the
+//! trustees run the key ceremony through the server with their secrets on
+//! their own machines; voting opens with credentials delivered through the
+//! outbox; voters' devices encrypt and cast; the committee closes; the
+//! trustees decrypt (a bad share is refused and named); and the record the
+//! server publishes passes `valurna-verify` with the counts the voters
+//! cast. On the way, bad requests of many kinds each get a JSON 4xx and
+//! leave the database unchanged.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use valurna_engine::ballot::{Ballot, BallotContext};
+use valurna_engine::credential::VotingCode;
+use valurna_engine::manifest::{Manifest, manifest_hash};
+use valurna_engine::record::Parameters;
+use valurna_engine::rng::os_rng;
+use valurna_server::commands::{
+    ReceiveOutcome, trustee_announce, trustee_deal, trustee_decrypt, trustee_receive,
+};
+use valurna_server::serve::{AppState, ReceiptKey};
+use valurna_server::store;
+
+mod common;
+use common::{TestDb, b64, serve_on_free_port};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// A client with a session (cookie and CSRF token), or none.
+#[derive(Clone)]
+struct Api {
+    http: reqwest::Client,
+    root: String,
+    cookie: Option<String>,
+    csrf: Option<String>,
+}
+
+impl Api {
+    fn anonymous(root: &str) -> Api {
+        Api {
+            http: reqwest::Client::new(),
+            root: root.to_string(),
+            cookie: None,
+            csrf: None,
+        }
+    }
+
+    /// Signs in with a session from `path` (staff or member login).
+    async fn signed_in(root: &str, path: &str, body: Value) -> Api {
+        let api = Api::anonymous(root);
+        let r = api
+            .http
+            .post(format!("{root}{path}"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "login at {path}");
+        let set_cookie = r.headers()[reqwest::header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"));
+        let cookie = set_cookie.split(';').next().unwrap().to_string();
+        let session: Value = r.json().await.unwrap();
+        Api {
+            cookie: Some(cookie),
+            csrf: Some(session["csrf_token"].as_str().unwrap().to_string()),
+            ..api
+        }
+    }
+
+    async fn staff(root: &str, username: &str) -> Api {
+        Api::signed_in(
+            root,
+            "/api/login",
+            json!({"username": username, "password": PASSWORD}),
+        )
+        .await
+    }
+
+    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let mut b = self.http.request(method, format!("{}{path}", self.root));
+        if let Some(c) = &self.cookie {
+            b = b.header(reqwest::header::COOKIE, c);
+        }
+        if let Some(t) = &self.csrf {
+            b = b.header("x-csrf-token", t);
+        }
+        b
+    }
+
+    async fn answer(r: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        let r = r.send().await.unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        Api::answer(self.request(Method::POST, path).json(&body)).await
+    }
+
+    async fn post_empty(&self, path: &str) -> (StatusCode, Value) {
+        Api::answer(self.request(Method::POST, path)).await
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        Api::answer(self.request(Method::GET, path)).await
+    }
+
+    async fn get_bytes(&self, path: &str) -> Vec<u8> {
+        let r = self.request(Method::GET, path).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "GET {path}");
+        r.bytes().await.unwrap().to_vec()
+    }
+
+    async fn post_csv(&self, path: &str, csv: &str) -> (StatusCode, Value) {
+        Api::answer(
+            self.request(Method::POST, path)
+                .header("content-type", "text/csv")
+                .body(csv.to_string()),
+        )
+        .await
+    }
+
+    /// Expects `status`; returns the body.
+    async fn expect(&self, status: StatusCode, call: (StatusCode, Value)) -> Value {
+        assert_eq!(call.0, status, "{}", call.1);
+        call.1
+    }
+}
+
+/// Every table's content, hashed: equal before and after a refused request.
+async fn snapshot(client: &tokio_postgres::Client) -> String {
+    let mut out = String::new();
+    for table in [
+        "organisations",
+        "staff",
+        "setups",
+        "districts",
+        "members",
+        "trustees",
+        "nominations",
+        "sessions",
+        "login_codes",
+        "outbox",
+        "ceremony_files",
+        "decryption_shares",
+        "audit_log",
+        "elections",
+        "credentials",
+        "board",
+    ] {
+        let row = client
+            .query_one(
+                &format!(
+                    "SELECT count(*)::text || ':' || coalesce(md5(string_agg(t::text, '|' \
+                     ORDER BY t::text)), '') FROM {table} t"
+                ),
+                &[],
+            )
+            .await
+            .unwrap();
+        out.push_str(&format!("{table}={} ", row.get::<_, String>(0)));
+    }
+    out
+}
+
+/// Checks that a refused request answered a JSON error with `code` and a
+/// 4xx `status`, and changed nothing in the database.
+struct Refusals<'a> {
+    db: &'a tokio_postgres::Client,
+    kinds: Vec<String>,
+}
+
+impl Refusals<'_> {
+    async fn check(
+        &mut self,
+        what: &str,
+        status: StatusCode,
+        code: &str,
+        request: impl Future<Output = (StatusCode, Value)>,
+    ) -> Value {
+        let before = snapshot(self.db).await;
+        let (got, body) = request.await;
+        assert_eq!(got, status, "{what}: {body}");
+        assert!(got.is_client_error(), "{what}");
+        assert_eq!(body["error"], code, "{what}: {body}");
+        assert!(body["message"].is_string(), "{what}: {body}");
+        assert_eq!(
+            snapshot(self.db).await,
+            before,
+            "{what} changed the database"
+        );
+        self.kinds.push(what.to_string());
+        body
+    }
+}
+
+/// The outbox's messages as (recipient, body), taken out of it.
+async fn take_outbox(committee: &Api, setup: i64) -> Vec<(String, String)> {
+    let r = committee
+        .request(Method::POST, &format!("/api/setups/{setup}/outbox/export"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.unwrap();
+    let mut reader = csv_rows(&text);
+    assert_eq!(reader.remove(0), ["recipient", "subject", "body"]);
+    reader
+        .into_iter()
+        .map(|r| (r[0].clone(), r[2].clone()))
+        .collect()
+}
+
+/// A small CSV reader for the outbox (quoted fields, no embedded newlines).
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let mut fields = Vec::new();
+            let mut field = String::new();
+            let mut quoted = false;
+            let mut chars = line.chars().peekable();
+            while let Some(c) = chars.next() {
+                match (c, quoted) {
+                    ('"', true) if chars.peek() == Some(&'"') => {
+                        field.push('"');
+                        chars.next();
+                    }
+                    ('"', _) => quoted = !quoted,
+                    (',', false) => fields.push(std::mem::take(&mut field)),
+                    (c, _) => field.push(c),
+                }
+            }
+            fields.push(field);
+            fields
+        })
+        .collect()
+}
+
+/// The one-time code in the newest message to `contact`.
+fn code_for(messages: &[(String, String)], contact: &str) -> String {
+    let body = &messages
+        .iter()
+        .rev()
+        .find(|(r, _)| r == contact)
+        .unwrap_or_else(|| panic!("no message to {contact}"))
+        .1;
+    body.split_whitespace()
+        .map(|w| w.trim_end_matches('.'))
+        .find(|w| w.len() == 8 && w.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap()
+        .to_string()
+}
+
+/// Copies every file of the server's ceremony directory to `dir`.
+async fn sync_ceremony(api: &Api, setup: i64, dir: &Path) {
+    let (_, list) = api.get(&format!("/api/setups/{setup}/ceremony")).await;
+    for f in list.as_array().unwrap() {
+        let name = f["name"].as_str().unwrap();
+        let bytes = api
+            .get_bytes(&format!("/api/setups/{setup}/ceremony/{name}"))
+            .await;
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+}
+
+async fn upload(api: &Api, setup: i64, dir: &Path, name: &str) {
+    let bytes = std::fs::read(dir.join(name)).unwrap();
+    let (status, body) = Api::answer(
+        api.request(Method::PUT, &format!("/api/setups/{setup}/ceremony/{name}"))
+            .body(bytes),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{name}: {body}");
+}
+
+/// Downloads a published record into `dir`.
+async fn download_record(api: &Api, ballot_box: i64, dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let (_, list) = api
+        .get(&format!("/api/elections/{ballot_box}/record"))
+        .await;
+    for f in list.as_array().unwrap() {
+        let name = f["name"].as_str().unwrap();
+        let bytes = api
+            .get_bytes(&format!("/api/elections/{ballot_box}/record/{name}"))
+            .await;
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+}
+
+const ROLL: &str = "member_number,name,contact,district
+M001,Anna Andersson,anna@example.org,North
+M002,Bo Berg,+46 70 111 22 33,North
+M003,Cecilia Carlsson,cecilia@example.org,North
+M004,David Dahl,david@example.org,North
+M005,Eva Ek,eva@example.org,North
+M006,Fredrik Falk,fredrik@example.org,North
+M007,Greta Gran,greta@example.org,South
+M008,Hans Holm,hans@example.org,South
+M009,Ingrid Ivarsson,ingrid@example.org,South
+M010,Johan Jonsson,johan@example.org,South
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_election_over_http_passes_the_verifier() {
+    let db = TestDb::create().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let pool = store::pool_with(db.config.clone(), 8).unwrap();
+    store::migrate(&pool).await.unwrap();
+    store::create_platform_admin(&pool, "platform", PASSWORD)
+        .await
+        .unwrap();
+    let key = ReceiptKey::load_or_create(&tmp.path().join("receipt.key")).unwrap();
+    let state = AppState::new(pool.clone(), key).with_data_dir(tmp.path().join("data"));
+    let root = serve_on_free_port(state).await;
+    let (dbc, conn) = db.config.connect(tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    let mut refused = Refusals {
+        db: &dbc,
+        kinds: Vec::new(),
+    };
+    let anonymous = Api::anonymous(&root);
+
+    // The platform admin creates the organisation and its admin.
+    let platform = Api::staff(&root, "platform").await;
+    let org = platform
+        .expect(
+            StatusCode::CREATED,
+            platform
+                .post(
+                    "/api/organisations",
+                    json!({"slug": "coop-north", "name": "Co-op North"}),
+                )
+                .await,
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let staff_path = format!("/api/organisations/{org}/staff");
+    platform
+        .expect(
+            StatusCode::CREATED,
+            platform
+                .post(
+                    &staff_path,
+                    json!({"username": "olga", "password": PASSWORD, "role": "org_admin"}),
+                )
+                .await,
+        )
+        .await;
+    let olga = Api::staff(&root, "olga").await;
+    for (user, role) in [
+        ("carl", "committee"),
+        ("trustee1", "trustee"),
+        ("trustee2", "trustee"),
+        ("trustee3", "trustee"),
+        ("oscar", "observer"),
+    ] {
+        olga.expect(
+            StatusCode::CREATED,
+            olga.post(
+                &staff_path,
+                json!({"username": user, "password": PASSWORD, "role": role}),
+            )
+            .await,
+        )
+        .await;
+    }
+    let carl = Api::staff(&root, "carl").await;
+    let oscar = Api::staff(&root, "oscar").await;
+
+    // Refused: bad sign-ins, sessions and roles.
+    refused
+        .check(
+            "a wrong password",
+            StatusCode::UNAUTHORIZED,
+            "bad_credentials",
+            anonymous.post(
+                "/api/login",
+                json!({"username": "carl", "password": "wrong password!"}),
+            ),
+        )
+        .await;
+    refused
+        .check(
+            "an unknown account",
+            StatusCode::UNAUTHORIZED,
+            "bad_credentials",
+            anonymous.post(
+                "/api/login",
+                json!({"username": "nobody", "password": PASSWORD}),
+            ),
+        )
+        .await;
+    let forged = Api {
+        cookie: Some("valurna_session=AAAAforgedAAAAforgedAAAAforgedAAAAforgedAAA".into()),
+        ..carl.clone()
+    };
+    let new_election = json!({
+        "election_id": "delegates-2027", "title": "Delegates 2027",
+        "trustees": 3, "threshold": 2,
+        "districts": [{"district": "North", "seats": 2}, {"district": "South", "seats": 1}],
+    });
+    let elections_path = format!("/api/organisations/{org}/elections");
+    refused
+        .check(
+            "a forged session cookie",
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            forged.post(&elections_path, new_election.clone()),
+        )
+        .await;
+    refused
+        .check(
+            "no session",
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            anonymous.post(&elections_path, new_election.clone()),
+        )
+        .await;
+    let no_csrf = Api {
+        csrf: None,
+        ..carl.clone()
+    };
+    refused
+        .check(
+            "a missing CSRF token",
+            StatusCode::FORBIDDEN,
+            "csrf",
+            no_csrf.post(&elections_path, new_election.clone()),
+        )
+        .await;
+    let wrong_csrf = Api {
+        csrf: olga.csrf.clone(),
+        ..carl.clone()
+    };
+    refused
+        .check(
+            "another session's CSRF token",
+            StatusCode::FORBIDDEN,
+            "csrf",
+            wrong_csrf.post(&elections_path, new_election.clone()),
+        )
+        .await;
+    refused
+        .check(
+            "an observer creating an election",
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            oscar.post(&elections_path, new_election.clone()),
+        )
+        .await;
+    refused
+        .check(
+            "a committee member creating staff",
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            carl.post(
+                &staff_path,
+                json!({"username": "mallory", "password": PASSWORD, "role": "org_admin"}),
+            ),
+        )
+        .await;
+    refused
+        .check(
+            "a weak password",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "weak_password",
+            olga.post(
+                &staff_path,
+                json!({"username": "weak", "password": "short", "role": "observer"}),
+            ),
+        )
+        .await;
+    refused
+        .check(
+            "a taken username",
+            StatusCode::CONFLICT,
+            "username_taken",
+            olga.post(
+                &staff_path,
+                json!({"username": "carl", "password": PASSWORD, "role": "observer"}),
+            ),
+        )
+        .await;
+    refused
+        .check(
+            "malformed JSON",
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            Api::answer(
+                carl.request(Method::POST, &elections_path)
+                    .header("content-type", "application/json")
+                    .body("{\"election_id\": "),
+            ),
+        )
+        .await;
+    refused
+        .check(
+            "an unknown field",
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            carl.post(&elections_path, json!({"election_id": "x", "admin": true})),
+        )
+        .await;
+    refused
+        .check(
+            "a threshold above the trustees",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            carl.post(
+                &elections_path,
+                json!({"election_id": "x", "title": "x", "trustees": 2, "threshold": 3,
+                       "districts": [{"district": "North", "seats": 1}]}),
+            ),
+        )
+        .await;
+
+    // The committee creates the election and imports the roll.
+    let setup = carl
+        .expect(
+            StatusCode::CREATED,
+            carl.post(&elections_path, new_election.clone()).await,
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let s = format!("/api/setups/{setup}");
+    refused
+        .check(
+            "another organisation's election",
+            StatusCode::NOT_FOUND,
+            "no_such_election",
+            carl.get("/api/setups/999999"),
+        )
+        .await;
+    let roll_path = format!("{s}/roll");
+    let bad_roll = "member_number,name,contact,district\n\
+                    M001,Anna,anna@example.org,North\n\
+                    M002,Bo,not a contact,North\n\
+                    M003,Cecilia,c@example.org,Atlantis\n\
+                    M001,Anna again,a2@example.org,North\n";
+    let body = refused
+        .check(
+            "a roll with bad rows",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_rows",
+            carl.post_csv(&roll_path, bad_roll),
+        )
+        .await;
+    let lines: Vec<u64> = body["details"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [3, 4, 5], "{body}");
+    assert!(
+        !body.to_string().contains("not a contact"),
+        "personal data echoed"
+    );
+    refused
+        .check(
+            "a roll that is not CSV",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "content_type",
+            carl.post(&roll_path, json!({"members": []})),
+        )
+        .await;
+    let preview = carl
+        .expect(StatusCode::OK, carl.post_csv(&roll_path, ROLL).await)
+        .await;
+    assert_eq!(preview["added"], 10);
+    assert_eq!(preview["applied"], false);
+    assert_eq!(
+        dbc.query_one("SELECT count(*) FROM members", &[])
+            .await
+            .unwrap()
+            .get::<_, i64>(0),
+        0,
+        "a preview imports nothing"
+    );
+    let digest = preview["digest"].as_str().unwrap().to_string();
+    refused
+        .check(
+            "applying a file other than the one previewed",
+            StatusCode::CONFLICT,
+            "stale_preview",
+            carl.post_csv(
+                &format!("{roll_path}?apply={digest}"),
+                &ROLL.replace("Eva Ek", "Eva Eklund"),
+            ),
+        )
+        .await;
+    let applied = carl
+        .expect(
+            StatusCode::OK,
+            carl.post_csv(&format!("{roll_path}?apply={digest}"), ROLL)
+                .await,
+        )
+        .await;
+    assert_eq!(applied["applied"], true);
+    // A re-import: one member leaves, one changes, one joins.
+    let roll2 = ROLL
+        .replace("M006,Fredrik Falk,fredrik@example.org,North\n", "")
+        .replace("Eva Ek,", "Eva Eklund,")
+        + "M011,Karin Knutsson,karin@example.org,South\n";
+    let preview = carl
+        .expect(StatusCode::OK, carl.post_csv(&roll_path, &roll2).await)
+        .await;
+    assert_eq!(
+        (
+            &preview["members"]["added"],
+            &preview["members"]["removed"],
+            &preview["members"]["changed"],
+            &preview["unchanged"]
+        ),
+        (
+            &json!(["M011"]),
+            &json!(["M006"]),
+            &json!(["M005"]),
+            &json!(8)
+        ),
+        "{preview}"
+    );
+    let digest = preview["digest"].as_str().unwrap();
+    carl.expect(
+        StatusCode::OK,
+        carl.post_csv(&format!("{roll_path}?apply={digest}"), &roll2)
+            .await,
+    )
+    .await;
+
+    // Trustees, then nominations.
+    refused
+        .check(
+            "a trustee index beyond n",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            carl.post(
+                &format!("{s}/trustees"),
+                json!({"username": "trustee1", "index": 4}),
+            ),
+        )
+        .await;
+    refused
+        .check(
+            "a non-trustee account as trustee",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not_a_trustee",
+            carl.post(
+                &format!("{s}/trustees"),
+                json!({"username": "oscar", "index": 1}),
+            ),
+        )
+        .await;
+    for i in 1..=3 {
+        carl.expect(
+            StatusCode::NO_CONTENT,
+            carl.post(
+                &format!("{s}/trustees"),
+                json!({"username": format!("trustee{i}"), "index": i}),
+            )
+            .await,
+        )
+        .await;
+    }
+    refused
+        .check(
+            "freezing before nominations",
+            StatusCode::CONFLICT,
+            "wrong_status",
+            carl.post_empty(&format!("{s}/freeze")),
+        )
+        .await;
+    carl.expect(
+        StatusCode::NO_CONTENT,
+        carl.post_empty(&format!("{s}/nominations/open")).await,
+    )
+    .await;
+
+    // Members sign in with one-time codes sent to them.
+    for number in ["M001", "M002", "M003", "M004", "M007", "M008", "M009"] {
+        anonymous
+            .expect(
+                StatusCode::ACCEPTED,
+                anonymous
+                    .post(
+                        "/api/member/code",
+                        json!({"setup": setup, "member_number": number}),
+                    )
+                    .await,
+            )
+            .await;
+    }
+    // An unknown member gets the same answer, and nothing is sent.
+    anonymous
+        .expect(
+            StatusCode::ACCEPTED,
+            anonymous
+                .post(
+                    "/api/member/code",
+                    json!({"setup": setup, "member_number": "M999"}),
+                )
+                .await,
+        )
+        .await;
+    let messages = take_outbox(&carl, setup).await;
+    assert_eq!(messages.len(), 7);
+    let member = |number: &'static str, contact: &'static str| {
+        let code = code_for(&messages, contact);
+        let root = root.clone();
+        async move {
+            Api::signed_in(
+                &root,
+                "/api/member/login",
+                json!({"setup": setup, "member_number": number, "code": code}),
+            )
+            .await
+        }
+    };
+    let wrong = anonymous
+        .post(
+            "/api/member/login",
+            json!({"setup": setup, "member_number": "M001", "code": "00000000"}),
+        )
+        .await;
+    assert_eq!(wrong.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.1["error"], "bad_code");
+    let anna = member("M001", "anna@example.org").await;
+    let bo = member("M002", "+46701112233").await;
+    let cecilia = member("M003", "cecilia@example.org").await;
+    let david = member("M004", "david@example.org").await;
+    let greta = member("M007", "greta@example.org").await;
+    let hans = member("M008", "hans@example.org").await;
+    let ingrid = member("M009", "ingrid@example.org").await;
+    let nominate = |who: &Api, nominee: &str| {
+        let (who, nominee) = (who.clone(), nominee.to_string());
+        async move {
+            who.post("/api/member/nominations", json!({"nominee": nominee}))
+                .await
+        }
+    };
+    // Anna stands herself and proposes Bo and Cecilia.
+    anna.expect(StatusCode::CREATED, nominate(&anna, "M001").await)
+        .await;
+    anna.expect(StatusCode::CREATED, nominate(&anna, "M002").await)
+        .await;
+    anna.expect(StatusCode::CREATED, nominate(&anna, "M003").await)
+        .await;
+    refused
+        .check(
+            "a nomination in another district",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "wrong_district",
+            nominate(&anna, "M007"),
+        )
+        .await;
+    refused
+        .check(
+            "a second nomination of one member",
+            StatusCode::CONFLICT,
+            "already_nominated",
+            nominate(&david, "M002"),
+        )
+        .await;
+    refused
+        .check(
+            "a member's nomination without CSRF token",
+            StatusCode::FORBIDDEN,
+            "csrf",
+            Api {
+                csrf: None,
+                ..david.clone()
+            }
+            .post("/api/member/nominations", json!({"nominee": "M004"})),
+        )
+        .await;
+    refused
+        .check(
+            "a member's session on a staff route",
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            Api {
+                csrf: anna.csrf.clone(),
+                ..anna.clone()
+            }
+            .post(&elections_path, new_election.clone()),
+        )
+        .await;
+    david
+        .expect(StatusCode::CREATED, nominate(&david, "M004").await)
+        .await;
+    // Bo accepts and presents himself; Cecilia declines.
+    let (_, bos) = bo.get("/api/member/nominations").await;
+    let bo_nomination = bos[0]["id"].as_i64().unwrap();
+    assert_eq!(bos[0]["role"], "nominee");
+    refused
+        .check(
+            "answering someone else's nomination",
+            StatusCode::NOT_FOUND,
+            "no_such_nomination",
+            anna.post(
+                &format!("/api/member/nominations/{bo_nomination}/respond"),
+                json!({"accept": true}),
+            ),
+        )
+        .await;
+    bo.expect(
+        StatusCode::NO_CONTENT,
+        bo.post(
+            &format!("/api/member/nominations/{bo_nomination}/respond"),
+            json!({"accept": true}),
+        )
+        .await,
+    )
+    .await;
+    let (_, cs) = cecilia.get("/api/member/nominations").await;
+    cecilia
+        .expect(
+            StatusCode::NO_CONTENT,
+            cecilia
+                .post(
+                    &format!("/api/member/nominations/{}/respond", cs[0]["id"]),
+                    json!({"accept": false}),
+                )
+                .await,
+        )
+        .await;
+    for who in [&anna, &bo] {
+        who.expect(
+            StatusCode::NO_CONTENT,
+            Api::answer(
+                who.request(Method::PUT, "/api/member/presentation")
+                    .json(&json!({"text": "Member for twenty years.\nWants a better shop."})),
+            )
+            .await,
+        )
+        .await;
+    }
+    // South: Greta stands, Hans and Ingrid propose each other.
+    greta
+        .expect(StatusCode::CREATED, nominate(&greta, "M007").await)
+        .await;
+    hans.expect(StatusCode::CREATED, nominate(&hans, "M009").await)
+        .await;
+    let (_, mine) = ingrid.get("/api/member/nominations").await;
+    ingrid
+        .expect(
+            StatusCode::NO_CONTENT,
+            ingrid
+                .post(
+                    &format!("/api/member/nominations/{}/respond", mine[0]["id"]),
+                    json!({"accept": true}),
+                )
+                .await,
+        )
+        .await;
+
+    // The committee decides. Bo's nomination, Anna's and David's are
+    // approved; South has no approved candidate yet.
+    let (_, list) = carl.get(&format!("{s}/nominations")).await;
+    let id_of = |number: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["nominee"] == number)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let decision = |n: i64| format!("{s}/nominations/{n}/decision");
+    refused
+        .check(
+            "approving a declined nomination",
+            StatusCode::CONFLICT,
+            "not_accepted",
+            carl.post(&decision(id_of("M003")), json!({"approve": true})),
+        )
+        .await;
+    refused
+        .check(
+            "a rejection without a reason",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reason_required",
+            carl.post(&decision(id_of("M004")), json!({"approve": false})),
+        )
+        .await;
+    for n in ["M001", "M002", "M004"] {
+        carl.expect(
+            StatusCode::NO_CONTENT,
+            carl.post(&decision(id_of(n)), json!({"approve": true}))
+                .await,
+        )
+        .await;
+    }
+    let (_, overview) = carl.get(&s).await;
+    assert_eq!(overview["lacking"], json!(["South"]), "{overview}");
+    let north = &overview["districts"][0];
+    assert_eq!(
+        (
+            &north["eligible"],
+            &north["nominations"],
+            &north["accepted"],
+            &north["approved"]
+        ),
+        (&json!(5), &json!(4), &json!(3), &json!(3)),
+        "{overview}"
+    );
+    let body = refused
+        .check(
+            "freezing with a district lacking candidates",
+            StatusCode::CONFLICT,
+            "lacking_candidates",
+            carl.post_empty(&format!("{s}/freeze")),
+        )
+        .await;
+    assert_eq!(body["details"]["districts"], json!(["South"]));
+    carl.expect(
+        StatusCode::NO_CONTENT,
+        carl.post(&decision(id_of("M007")), json!({"approve": true}))
+            .await,
+    )
+    .await;
+    carl.expect(
+        StatusCode::NO_CONTENT,
+        carl.post(
+            &decision(id_of("M009")),
+            json!({"approve": false, "reason": "Not a member in good standing."}),
+        )
+        .await,
+    )
+    .await;
+    carl.expect(
+        StatusCode::OK,
+        carl.post_empty(&format!("{s}/freeze")).await,
+    )
+    .await;
+    let (_, candidates) = anonymous.get(&format!("{s}/candidates")).await;
+    let names: Vec<&str> = candidates
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Anna Andersson", "Bo Berg", "David Dahl", "Greta Gran"]
+    );
+    refused
+        .check(
+            "a nomination after nominations closed",
+            StatusCode::CONFLICT,
+            "nominations_closed",
+            nominate(&hans, "M008"),
+        )
+        .await;
+
+    // The key ceremony through the server; each trustee's secrets stay in
+    // their own directory.
+    let trustees: Vec<(Api, PathBuf)> = {
+        let mut v = Vec::new();
+        for i in 1..=3 {
+            let dir = tmp.path().join(format!("trustee{i}"));
+            std::fs::create_dir_all(dir.join("ceremony")).unwrap();
+            v.push((Api::staff(&root, &format!("trustee{i}")).await, dir));
+        }
+        v
+    };
+    for (i, (api, dir)) in trustees.iter().enumerate() {
+        let c = dir.join("ceremony");
+        sync_ceremony(api, setup, &c).await;
+        trustee_announce(&c, i as u32 + 1, &dir.join("secret")).unwrap();
+        upload(api, setup, &c, &format!("announcement-{}.json", i + 1)).await;
+    }
+    let t1 = &trustees[0].0;
+    let stolen = std::fs::read(trustees[1].1.join("ceremony/announcement-2.json")).unwrap();
+    refused
+        .check(
+            "a trustee uploading another trustee's file",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "wrong_file_name",
+            Api::answer(
+                t1.request(Method::PUT, &format!("{s}/ceremony/announcement-2.json"))
+                    .body(stolen.clone()),
+            ),
+        )
+        .await;
+    refused
+        .check(
+            "a ceremony file naming another sender",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "wrong_sender",
+            Api::answer(
+                t1.request(Method::PUT, &format!("{s}/ceremony/confirmation-1.json"))
+                    .body(serde_json::to_vec(&json!({"index": 2, "proof": "00"})).unwrap()),
+            ),
+        )
+        .await;
+    refused
+        .check(
+            "a ceremony upload by the committee",
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            Api::answer(
+                carl.request(Method::PUT, &format!("{s}/ceremony/announcement-1.json"))
+                    .body(stolen),
+            ),
+        )
+        .await;
+    refused
+        .check(
+            "opening before the ceremony is complete",
+            StatusCode::CONFLICT,
+            "ceremony_incomplete",
+            carl.post_empty(&format!("{s}/open")),
+        )
+        .await;
+    for (i, (api, dir)) in trustees.iter().enumerate() {
+        let c = dir.join("ceremony");
+        sync_ceremony(api, setup, &c).await;
+        trustee_deal(&c, &dir.join("secret")).unwrap();
+        upload(api, setup, &c, &format!("shares-from-{}.json", i + 1)).await;
+    }
+    for (i, (api, dir)) in trustees.iter().enumerate() {
+        let c = dir.join("ceremony");
+        sync_ceremony(api, setup, &c).await;
+        let outcome = trustee_receive(&c, &dir.join("secret"), &dir.join("share")).unwrap();
+        assert!(matches!(outcome, ReceiveOutcome::Share));
+        upload(api, setup, &c, &format!("confirmation-{}.json", i + 1)).await;
+    }
+    let opened = carl
+        .expect(StatusCode::OK, carl.post_empty(&format!("{s}/open")).await)
+        .await;
+    let ballot_box = opened["ballot_box"].as_i64().unwrap();
+    assert_eq!(opened["credentials"], 10);
+
+    // The voting codes leave through the outbox, once; the server keeps
+    // only public credentials.
+    let (codes, notices): (Vec<_>, Vec<_>) = take_outbox(&carl, setup)
+        .await
+        .into_iter()
+        .partition(|(_, body)| body.contains("voting code"));
+    assert_eq!(codes.len(), 10);
+    // The three nominees proposed by others were told.
+    assert_eq!(notices.len(), 3);
+    assert!(take_outbox(&carl, setup).await.is_empty());
+    let outbox_left: i64 = dbc
+        .query_one("SELECT count(*) FROM outbox", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(outbox_left, 0);
+
+    // Voters' devices: the manifest and parameters from the ballot box,
+    // the code from the letter; each encrypts a random choice.
+    let e = format!("/api/elections/{ballot_box}");
+    let manifest_bytes = anonymous.get_bytes(&format!("{e}/manifest.json")).await;
+    let manifest = Manifest::from_json(&manifest_bytes).unwrap();
+    let parameters: Parameters =
+        serde_json::from_slice(&anonymous.get_bytes(&format!("{e}/parameters.json")).await)
+            .unwrap();
+    let ctx = BallotContext {
+        base_hash: parameters.computed_base_hash().unwrap(),
+        key: parameters.joint_key().unwrap(),
+        shapes: manifest.contests.iter().map(|c| c.shape()).collect(),
+    };
+    let m_hash = manifest_hash(&manifest_bytes);
+    let roll: HashMap<String, String> = roll2
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let contact = if f[2].starts_with('+') {
+                f[2].replace(' ', "")
+            } else {
+                f[2].to_string()
+            };
+            (contact, f[3].to_string())
+        })
+        .collect();
+    let mut expected: Vec<Vec<u64>> = manifest
+        .contests
+        .iter()
+        .map(|c| vec![0; c.candidates.len()])
+        .collect();
+    let mut ballots: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut rng = os_rng();
+    for (n, (contact, body)) in codes.iter().enumerate() {
+        let code = body
+            .split_whitespace()
+            .find(|w| w.len() > 20 && w.contains('-'))
+            .unwrap()
+            .trim_end_matches('.');
+        let secret = VotingCode::parse(code).unwrap().secret(&m_hash);
+        let district = &roll[contact];
+        let contest = manifest.contests_of(district)[0];
+        let candidates = manifest.contests[contest].candidates.len();
+        // Voter n chooses candidate n mod candidates (and the next one in
+        // the North, which has two seats).
+        let mut bits = vec![false; candidates];
+        bits[n % candidates] = true;
+        if manifest.contests[contest].seats == 2 {
+            bits[(n + 1) % candidates] = true;
+        }
+        for (k, b) in bits.iter().enumerate() {
+            expected[contest][k] += u64::from(*b);
+        }
+        let (ballot, _) =
+            Ballot::encrypt(&ctx, &secret, &[(contest as u32, bits)], &mut rng).unwrap();
+        ballots.push((district.clone(), ballot.to_bytes()));
+    }
+    for (_, bytes) in &ballots {
+        let r = anonymous
+            .post(&format!("{e}/ballots"), json!({"ballot": b64(bytes)}))
+            .await;
+        assert_eq!(r.0, StatusCode::CREATED, "{}", r.1);
+    }
+    // A ballot for the other district's contest, signed by a listed voter.
+    let north_voter = codes
+        .iter()
+        .find(|(c, _)| roll[c] == "North")
+        .unwrap()
+        .1
+        .split_whitespace()
+        .find(|w| w.len() > 20 && w.contains('-'))
+        .unwrap()
+        .trim_end_matches('.')
+        .to_string();
+    let south = manifest.contests_of("South")[0];
+    let secret = VotingCode::parse(&north_voter).unwrap().secret(&m_hash);
+    let mut bits = vec![false; manifest.contests[south].candidates.len()];
+    bits[0] = true;
+    let (wrong_district, _) =
+        Ballot::encrypt(&ctx, &secret, &[(south as u32, bits)], &mut rng).unwrap();
+    refused
+        .check(
+            "a ballot for another district's contest",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_ballot",
+            anonymous.post(
+                &format!("{e}/ballots"),
+                json!({"ballot": b64(&wrong_district.to_bytes())}),
+            ),
+        )
+        .await;
+    // Another voter's ballot replayed under one's own (listed) credential.
+    let (first, second) = (&ballots[0].1, &ballots[1].1);
+    let mut replayed = first.clone();
+    replayed[..32].copy_from_slice(&second[..32]);
+    refused
+        .check(
+            "another voter's ballot under one's own credential",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_ballot",
+            anonymous.post(&format!("{e}/ballots"), json!({"ballot": b64(&replayed)})),
+        )
+        .await;
+    let (_, turnout) = anonymous.get(&format!("{e}/turnout")).await;
+    assert_eq!(
+        turnout,
+        json!([{"district": "North", "eligible": 5, "voted": 5},
+               {"district": "South", "eligible": 5, "voted": 5}])
+    );
+
+    // Closing, and a ballot after it.
+    refused
+        .check(
+            "a record before closing",
+            StatusCode::NOT_FOUND,
+            "no_record",
+            anonymous.get(&format!("{e}/record")),
+        )
+        .await;
+    let closed = carl
+        .expect(StatusCode::OK, carl.post_empty(&format!("{s}/close")).await)
+        .await;
+    assert!(closed["seal"].is_string());
+    refused
+        .check(
+            "a ballot after closing",
+            StatusCode::CONFLICT,
+            "election_closed",
+            anonymous.post(
+                &format!("{e}/ballots"),
+                json!({"ballot": b64(&wrong_district.to_bytes())}),
+            ),
+        )
+        .await;
+
+    // The tally: trustees 1 and 3 check the record on their machines and
+    // decrypt; trustee 2's share is tampered with and refused.
+    let mut shares = Vec::new();
+    for (i, (api, dir)) in trustees.iter().enumerate() {
+        let record = dir.join("record");
+        download_record(api, ballot_box, &record).await;
+        let path = trustee_decrypt(&record, &dir.join("share")).unwrap();
+        let share: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        assert_eq!(share["trustee"], i + 1);
+        shares.push(share);
+    }
+    let mut tampered = shares[1].clone();
+    tampered["partials"][0][0] = shares[0]["partials"][0][0].clone();
+    let t2 = &trustees[1].0;
+    let body = refused
+        .check(
+            "a decryption share that does not verify",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_decryption_share",
+            t2.post(&format!("{s}/decryptions"), tampered),
+        )
+        .await;
+    assert!(
+        body["message"].as_str().unwrap().contains("trustee 2"),
+        "{body}"
+    );
+    refused
+        .check(
+            "a decryption share under another trustee's name",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "wrong_sender",
+            t2.post(&format!("{s}/decryptions"), shares[0].clone()),
+        )
+        .await;
+    let progress = t1
+        .expect(
+            StatusCode::OK,
+            t1.post(&format!("{s}/decryptions"), shares[0].clone())
+                .await,
+        )
+        .await;
+    assert_eq!(progress["tallied"], false);
+    let t3 = &trustees[2].0;
+    let progress = t3
+        .expect(
+            StatusCode::OK,
+            t3.post(&format!("{s}/decryptions"), shares[2].clone())
+                .await,
+        )
+        .await;
+    assert_eq!(progress["tallied"], true);
+    let (_, status) = carl.get(&s).await;
+    assert_eq!(status["status"], "tallied");
+
+    // Any observer downloads the published record and verifies it.
+    let record = tmp.path().join("published");
+    download_record(&anonymous, ballot_box, &record).await;
+    let report = valurna_verifier::verify_record(&record, &valurna_verifier::Options::default());
+    assert!(report.verified, "{}", report.to_text());
+    for (c, outcome) in report.result.iter().enumerate() {
+        let counts: Vec<u64> = outcome.counts.iter().map(|(_, _, n)| *n).collect();
+        assert_eq!(counts, expected[c], "contest {}", outcome.contest);
+    }
+
+    // Metrics saw the accepted and the refused ballots.
+    let metrics = String::from_utf8(anonymous.get_bytes("/metrics").await).unwrap();
+    assert!(
+        metrics.contains("valurna_ballots_accepted_total{outcome=\"appended\"} 10"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("valurna_ballots_rejected_total{reason=\"invalid_ballot\"} 2"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("valurna_http_request_duration_seconds_bucket"));
+
+    // The audit log has every staff change and no personal data.
+    let (_, log) = olga.get(&format!("/api/organisations/{org}/audit")).await;
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    for action in [
+        "staff.create",
+        "election.create",
+        "roll.import",
+        "trustee.assign",
+        "election.nominations",
+        "nomination.approved",
+        "nomination.rejected",
+        "election.ceremony",
+        "ceremony.upload",
+        "election.open",
+        "outbox.export",
+        "election.closed",
+        "decryption.upload",
+        "election.tallied",
+    ] {
+        assert!(actions.contains(&action), "{action} not in {actions:?}");
+    }
+    let text = log.to_string();
+    for personal in ["Anna", "anna@example.org", "+46701112233", "Karin"] {
+        assert!(!text.contains(personal), "{personal} in the audit log");
+    }
+    let tampering = dbc
+        .execute("DELETE FROM audit_log WHERE action = 'login'", &[])
+        .await;
+    assert!(tampering.is_err(), "the audit log must be append-only");
+
+    assert!(
+        refused.kinds.len() >= 25,
+        "{} kinds: {:?}",
+        refused.kinds.len(),
+        refused.kinds
+    );
+    drop(pool);
+    db.drop_now().await;
+}
