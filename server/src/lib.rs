@@ -10,6 +10,7 @@ pub mod auth;
 pub mod commands;
 pub mod demo;
 pub mod error;
+pub mod mail;
 pub mod manage;
 pub mod members;
 pub mod metrics;

@@ -82,6 +82,18 @@ struct ServeArgs {
     /// Mark session cookies `Secure` (set this behind HTTPS).
     #[arg(long, env = "VALURNA_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Deliver the outbox's e-mails through this SMTP relay
+    /// (`smtp://[user:password@]host[:port]`, plain SMTP); without it, the
+    /// committee exports the outbox for its own mailing.
+    #[arg(long, env = "VALURNA_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// The sender of the outbox's e-mails.
+    #[arg(
+        long,
+        env = "VALURNA_MAIL_FROM",
+        default_value = "Valurna <valurna@localhost>"
+    )]
+    mail_from: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -355,6 +367,11 @@ fn run_async(command: Command) -> Result<(), CliError> {
                     key.public().to_hex(),
                     a.listen
                 ));
+                if let Some(url) = &a.smtp_url {
+                    let mailer = valurna_server::mail::Mailer::new(url, &a.mail_from)
+                        .map_err(|e| CliError::Usage(e.to_string()))?;
+                    tokio::spawn(mailer.run(pool.clone(), std::time::Duration::from_secs(5)));
+                }
                 let state = AppState::new(pool, key)
                     .with_data_dir(a.data_dir)
                     .with_secure_cookies(a.secure_cookies);

@@ -188,6 +188,9 @@ async fn login(
     let token = auth::token();
     let csrf = auth::token();
     let tx = client.transaction().await?;
+    // Expired sessions go when anyone signs in.
+    tx.execute("DELETE FROM sessions WHERE expires_at < now()", &[])
+        .await?;
     tx.execute(
         "INSERT INTO sessions (token_hash, staff, csrf, expires_at) \
          VALUES ($1, $2, $3, now() + make_interval(secs => $4))",

@@ -1330,3 +1330,139 @@ async fn a_whole_election_over_http_passes_the_verifier() {
     drop(pool);
     db.drop_now().await;
 }
+
+/// A stand-in SMTP relay on a free port that keeps every message's text.
+async fn fake_relay() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("smtp://{}", listener.local_addr().unwrap());
+    let kept = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let store = kept.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 fake ESMTP\r\n").await.unwrap();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "DATA" => {
+                            write.write_all(b"354 go on\r\n").await.unwrap();
+                            let mut text = String::new();
+                            while let Ok(Some(l)) = lines.next_line().await {
+                                if l == "." {
+                                    break;
+                                }
+                                text.push_str(&l);
+                                text.push('\n');
+                            }
+                            store.lock().unwrap().push(text);
+                            b"250 queued\r\n"
+                        }
+                        "QUIT" => {
+                            write.write_all(b"221 bye\r\n").await.unwrap();
+                            break;
+                        }
+                        _ => b"250 ok\r\n",
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (url, kept)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_outbox_goes_out_through_an_smtp_relay() {
+    let db = TestDb::create().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let pool = store::pool_with(db.config.clone(), 4).unwrap();
+    store::migrate(&pool).await.unwrap();
+    store::create_platform_admin(&pool, "platform", PASSWORD)
+        .await
+        .unwrap();
+    let key = ReceiptKey::load_or_create(&tmp.path().join("receipt.key")).unwrap();
+    let root = serve_on_free_port(AppState::new(pool.clone(), key)).await;
+    let platform = Api::staff(&root, "platform").await;
+    let (_, org) = platform
+        .post(
+            "/api/organisations",
+            json!({"slug": "union", "name": "The Union"}),
+        )
+        .await;
+    let org = org["id"].as_i64().unwrap();
+    platform
+        .expect(
+            StatusCode::CREATED,
+            platform
+                .post(
+                    &format!("/api/organisations/{org}/staff"),
+                    json!({"username": "carl", "password": PASSWORD, "role": "committee"}),
+                )
+                .await,
+        )
+        .await;
+    let carl = Api::staff(&root, "carl").await;
+    let (_, setup) = carl
+        .post(
+            &format!("/api/organisations/{org}/elections"),
+            json!({"election_id": "reps", "title": "Representatives", "trustees": 1,
+                   "threshold": 1, "districts": [{"district": "North", "seats": 1},
+                   {"district": "South", "seats": 1}]}),
+        )
+        .await;
+    let setup = setup["id"].as_i64().unwrap();
+    let roll_path = format!("/api/setups/{setup}/roll");
+    let (_, preview) = carl.post_csv(&roll_path, ROLL).await;
+    let digest = preview["digest"].as_str().unwrap();
+    carl.expect(
+        StatusCode::OK,
+        carl.post_csv(&format!("{roll_path}?apply={digest}"), ROLL)
+            .await,
+    )
+    .await;
+    carl.expect(
+        StatusCode::NO_CONTENT,
+        carl.post_empty(&format!("/api/setups/{setup}/nominations/open"))
+            .await,
+    )
+    .await;
+    let anonymous = Api::anonymous(&root);
+    for number in ["M001", "M002"] {
+        anonymous
+            .post(
+                "/api/member/code",
+                json!({"setup": setup, "member_number": number}),
+            )
+            .await;
+    }
+
+    // The relay gets Anna's e-mail; Bo's phone number stays for export.
+    let (url, relayed) = fake_relay().await;
+    let mailer = valurna_server::mail::Mailer::new(&url, "Valurna <valurna@example.org>").unwrap();
+    assert_eq!(mailer.send_waiting(&pool).await.unwrap(), 1);
+    assert_eq!(mailer.send_waiting(&pool).await.unwrap(), 0);
+    let mail = relayed.lock().unwrap().clone();
+    assert_eq!(mail.len(), 1);
+    assert!(mail[0].contains("To: anna@example.org"), "{}", mail[0]);
+    let left = take_outbox(&carl, setup).await;
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].0, "+46701112233");
+    // The code in the e-mail signs Anna in.
+    let code = mail[0]
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 8)
+        .unwrap()
+        .to_string();
+    Api::signed_in(
+        &root,
+        "/api/member/login",
+        json!({"setup": setup, "member_number": "M001", "code": code}),
+    )
+    .await;
+    drop(pool);
+    db.drop_now().await;
+}
