@@ -2022,3 +2022,68 @@ async fn record_file(
     )
         .into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn credentials_are_one_per_member_sorted_and_match_the_codes() {
+        let manifest = b"{\"any\": \"bytes\"}";
+        let districts: Vec<String> = ["North", "South", "North"].map(String::from).to_vec();
+        let (codes, lines) = make_credentials(manifest, &districts);
+        assert_eq!(codes.len(), 3);
+        assert_eq!(lines.len(), 3);
+        assert!(lines.windows(2).all(|w| w[0].credential < w[1].credential));
+        let m_hash = manifest_hash(manifest);
+        for (code, district) in codes.iter().zip(&districts) {
+            let public = code.secret(&m_hash).public().to_hex();
+            let line = lines.iter().find(|l| l.credential == public).unwrap();
+            assert_eq!(&line.district, district);
+            assert_eq!(line.weight, 1);
+        }
+    }
+
+    #[test]
+    fn a_trustee_uploads_only_its_own_files() {
+        let announcement = serde_json::to_vec(&json!({
+            "index": 2, "communication_key": "00", "communication_proof": "00", "commitments": []
+        }))
+        .unwrap();
+        let confirmation = serde_json::to_vec(&json!({"index": 2, "proof": "00"})).unwrap();
+        assert!(check_ceremony_upload("confirmation-2.json", 2, &confirmation).is_ok());
+        assert_eq!(
+            check_ceremony_upload("confirmation-3.json", 2, &confirmation)
+                .unwrap_err()
+                .code(),
+            "wrong_file_name"
+        );
+        assert_eq!(
+            check_ceremony_upload("confirmation-3.json", 3, &confirmation)
+                .unwrap_err()
+                .code(),
+            "wrong_sender"
+        );
+        assert_eq!(
+            check_ceremony_upload("confirmation-2.json", 2, b"{")
+                .unwrap_err()
+                .code(),
+            "malformed_file"
+        );
+        assert_eq!(
+            check_ceremony_upload("shares-from-2.json", 2, &announcement)
+                .unwrap_err()
+                .code(),
+            "malformed_file"
+        );
+        assert_eq!(
+            check_ceremony_upload("../etc/passwd", 2, &confirmation)
+                .unwrap_err()
+                .code(),
+            "wrong_file_name"
+        );
+        let shares = serde_json::to_vec(&json!([])).unwrap();
+        assert!(check_ceremony_upload("shares-from-2.json", 2, &shares).is_ok());
+    }
+}
