@@ -24,7 +24,7 @@ use std::path::Path as FsPath;
 
 use axum::Json;
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -51,8 +51,8 @@ use crate::store;
 
 /// The largest voter roll accepted, in bytes (about 5 million members).
 pub const MAX_ROLL: usize = 512 << 20;
-/// The largest ceremony file accepted.
-pub const MAX_CEREMONY_FILE: usize = 4 << 20;
+/// The largest ceremony file accepted (the server's body limit).
+pub const MAX_CEREMONY_FILE: usize = crate::serve::MAX_BODY;
 /// Most trustees of one election.
 pub const MAX_TRUSTEES: u32 = 64;
 
@@ -92,6 +92,22 @@ pub fn routes() -> axum::Router<AppState> {
 
 fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     Ok(body?.0)
+}
+
+/// A raw body, or the JSON error for one that is too large (the route's
+/// body limit is `limit`) or could not be read.
+fn raw_body(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, ApiError> {
+    body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("the body is over {limit} bytes"),
+            )
+        } else {
+            ApiError::bad("unreadable_body", e.body_text())
+        }
+    })
 }
 
 /// Writes one entry of the audit log (in the caller's transaction).
@@ -656,6 +672,15 @@ pub struct DistrictOverview {
     pub lacking: bool,
 }
 
+/// A trustee named for an election.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TrusteeAccount {
+    /// Its trustee number.
+    pub index: u32,
+    /// Its account.
+    pub username: String,
+}
+
 /// `GET /api/setups/{id}`.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct SetupJson {
@@ -673,8 +698,8 @@ pub struct SetupJson {
     pub trustees: u32,
     /// `t`.
     pub threshold: u32,
-    /// The trustees named so far: index and username.
-    pub trustee_accounts: Vec<(u32, String)>,
+    /// The trustees named so far.
+    pub trustee_accounts: Vec<TrusteeAccount>,
     /// The ballot box's election id, once open.
     pub ballot_box: Option<i64>,
     /// Per district.
@@ -752,7 +777,10 @@ async fn setup(
         )
         .await?
         .iter()
-        .map(|r| (r.get::<_, i32>(0).unsigned_abs(), r.get(1)))
+        .map(|r| TrusteeAccount {
+            index: r.get::<_, i32>(0).unsigned_abs(),
+            username: r.get(1),
+        })
         .collect();
     Ok(Json(SetupJson {
         id,
@@ -813,8 +841,9 @@ async fn import_roll(
     query: Result<Query<ApplyQuery>, QueryRejection>,
     staff: Staff,
     headers: HeaderMap,
-    csv: Bytes,
+    csv: Result<Bytes, BytesRejection>,
 ) -> Result<Json<RollImport>, ApiError> {
+    let csv = raw_body(csv, MAX_ROLL)?;
     let Query(query) = query.map_err(|e| ApiError::bad("malformed_query", e.body_text()))?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -1497,20 +1526,14 @@ async fn upload_ceremony_file(
     State(app): State<AppState>,
     P((id, name)): P<(i64, String)>,
     staff: Staff,
-    bytes: Bytes,
+    bytes: Result<Bytes, BytesRejection>,
 ) -> Result<StatusCode, ApiError> {
+    let bytes = raw_body(bytes, MAX_CEREMONY_FILE)?;
     let mut client = app.pool().get().await?;
     let tx = client.transaction().await?;
     let s = visible_setup(&tx, &staff, id, true).await?;
     let index = trustee_index(&tx, &staff, id).await?;
     require_status(&s, &["ceremony"])?;
-    if bytes.len() > MAX_CEREMONY_FILE {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            "a ceremony file is at most 4 MiB",
-        ));
-    }
     check_ceremony_upload(&name, index, &bytes)?;
     tx.execute(
         "INSERT INTO ceremony_files (setup, name, bytes, uploaded_by) VALUES ($1, $2, $3, $4)",

@@ -1021,6 +1021,17 @@ async fn a_whole_election_over_http_passes_the_verifier() {
         .await;
     refused
         .check(
+            "an oversized ceremony file",
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            Api::answer(
+                t1.request(Method::PUT, &format!("{s}/ceremony/shares-from-1.json"))
+                    .body(vec![b' '; 5 << 20]),
+            ),
+        )
+        .await;
+    refused
+        .check(
             "a ceremony upload by the committee",
             StatusCode::FORBIDDEN,
             "forbidden",
