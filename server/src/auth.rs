@@ -210,22 +210,34 @@ pub fn forbidden() -> ApiError {
     )
 }
 
+/// The row of the request's live session joined as `sql` says (`$1` is
+/// the token's hash), or 401.
+async fn session_row(
+    parts: &Parts,
+    app: &AppState,
+    sql: &str,
+) -> Result<tokio_postgres::Row, ApiError> {
+    let token = session_token(&parts.headers).ok_or_else(unauthenticated)?;
+    let client = app.pool().get().await.map_err(StoreError::from)?;
+    client
+        .query_opt(sql, &[&token_hash(&token)])
+        .await
+        .map_err(StoreError::from)?
+        .ok_or_else(unauthenticated)
+}
+
 impl FromRequestParts<AppState> for Staff {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
-        let token = session_token(&parts.headers).ok_or_else(unauthenticated)?;
-        let client = app.pool().get().await.map_err(StoreError::from)?;
-        let row = client
-            .query_opt(
-                "SELECT s.id, s.organisation, s.role, s.username, x.csrf FROM sessions x \
-                 JOIN staff s ON s.id = x.staff \
-                 WHERE x.token_hash = $1 AND x.expires_at > now()",
-                &[&token_hash(&token)],
-            )
-            .await
-            .map_err(StoreError::from)?
-            .ok_or_else(unauthenticated)?;
+        let row = session_row(
+            parts,
+            app,
+            "SELECT s.id, s.organisation, s.role, s.username, x.csrf FROM sessions x \
+             JOIN staff s ON s.id = x.staff \
+             WHERE x.token_hash = $1 AND x.expires_at > now()",
+        )
+        .await?;
         let role: String = row.get(2);
         let staff = Staff {
             id: row.get(0),
@@ -256,18 +268,14 @@ impl FromRequestParts<AppState> for Member {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
-        let token = session_token(&parts.headers).ok_or_else(unauthenticated)?;
-        let client = app.pool().get().await.map_err(StoreError::from)?;
-        let row = client
-            .query_opt(
-                "SELECT m.id, m.setup, m.district, x.csrf FROM sessions x \
-                 JOIN members m ON m.id = x.member \
-                 WHERE x.token_hash = $1 AND x.expires_at > now()",
-                &[&token_hash(&token)],
-            )
-            .await
-            .map_err(StoreError::from)?
-            .ok_or_else(unauthenticated)?;
+        let row = session_row(
+            parts,
+            app,
+            "SELECT m.id, m.setup, m.district, x.csrf FROM sessions x \
+             JOIN members m ON m.id = x.member \
+             WHERE x.token_hash = $1 AND x.expires_at > now()",
+        )
+        .await?;
         let member = Member {
             id: row.get(0),
             setup: row.get(1),

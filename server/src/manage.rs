@@ -1430,14 +1430,6 @@ async fn ceremony_files(
     ))
 }
 
-fn json_file(bytes: Vec<u8>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        Body::from(bytes),
-    )
-        .into_response()
-}
-
 async fn ceremony_file(
     State(app): State<AppState>,
     P((id, name)): P<(i64, String)>,
@@ -1453,7 +1445,7 @@ async fn ceremony_file(
         .await?
         .ok_or_else(|| ApiError::not_found("no_such_file", "no such ceremony file"))?
         .get(0);
-    Ok(json_file(bytes))
+    Ok(crate::serve::json_bytes(bytes))
 }
 
 /// The trustee index of `staff` in set-up `id`.

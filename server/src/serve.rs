@@ -504,11 +504,7 @@ async fn manifest_file(
     ElectionId(id): ElectionId,
 ) -> Result<Response, ApiError> {
     let stored = store::election(&app.pool, id).await?;
-    Ok((
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        stored.manifest,
-    )
-        .into_response())
+    Ok(json_bytes(stored.manifest))
 }
 
 /// `GET /api/elections/{id}/parameters.json`: the joint key and hashes.
@@ -517,11 +513,16 @@ async fn parameters_file(
     ElectionId(id): ElectionId,
 ) -> Result<Response, ApiError> {
     let stored = store::election(&app.pool, id).await?;
-    Ok((
+    Ok(json_bytes(stored.parameters))
+}
+
+/// A stored JSON file as the answer.
+pub fn json_bytes(bytes: Vec<u8>) -> Response {
+    (
         [(axum::http::header::CONTENT_TYPE, "application/json")],
-        stored.parameters,
+        bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 /// `POST /api/elections/{id}/ballots`.
