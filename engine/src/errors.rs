@@ -64,6 +64,8 @@ pub enum ProofKind {
     Ballot,
     /// A trustee's decryption share.
     DecryptionShare,
+    /// A proof of a shuffle, spec §13.
+    Shuffle,
 }
 
 impl core::fmt::Display for ProofKind {
@@ -76,6 +78,7 @@ impl core::fmt::Display for ProofKind {
             ProofKind::Contest => "contest's selection proofs",
             ProofKind::Ballot => "ballot",
             ProofKind::DecryptionShare => "decryption share",
+            ProofKind::Shuffle => "proof of a shuffle",
         })
     }
 }

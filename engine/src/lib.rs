@@ -32,6 +32,7 @@
 //! | [`threshold`] | the `t`-of-`n` key ceremony | record.md §6 |
 //! | [`tally`] | homomorphic tally, decryption shares, seats | record.md §7 |
 //! | [`record`] | the record's files, writer and streaming reader | record.md §1 |
+//! | [`shuffle`] | re-encryption mixing with a proof of a shuffle | protocol.md §13 |
 //!
 //! Secrets ([`elgamal::SecretKey`], [`elgamal::Nonce`] and the provers'
 //! internal nonces) are zeroized on drop and never `Debug`-printed.
@@ -50,6 +51,7 @@ pub mod manifest;
 pub mod proofs;
 pub mod record;
 pub mod rng;
+pub mod shuffle;
 pub mod tally;
 pub mod threshold;
 pub mod transcript;

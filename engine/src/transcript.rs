@@ -64,6 +64,27 @@ pub mod labels {
     pub const DOMAIN_ZERO_ONE: &[u8] = b"zero-one-v1";
     /// Domain of the range proof (§8).
     pub const DOMAIN_RANGE: &[u8] = b"range-v1";
+    /// Domain of the proof of a shuffle (§13).
+    pub const DOMAIN_SHUFFLE: &[u8] = b"shuffle-v1";
+
+    /// Context: a mix server's step in the chain, from 1 (§13.1).
+    pub const CONTEXT_MIX: &[u8] = b"mix";
+    /// Shuffle statement: ciphertexts per item (§13.3).
+    pub const WIDTH: &[u8] = b"width";
+    /// Shuffle statement: an output ciphertext's `A` (§13.3).
+    pub const OUT_A: &[u8] = b"out-a";
+    /// Shuffle statement: an output ciphertext's `B` (§13.3).
+    pub const OUT_B: &[u8] = b"out-b";
+    /// Shuffle: a permutation commitment `c_j` (§13.3).
+    pub const PERM_COMMIT: &[u8] = b"perm-commit";
+    /// Shuffle: the seed of the challenges `u_j` (§13.3).
+    pub const SHUFFLE_SEED: &[u8] = b"shuffle-seed";
+    /// Shuffle: a commitment-chain element `ĉ_i` (§13.3).
+    pub const CHAIN: &[u8] = b"chain";
+    /// Shuffle: a commitment `t_1`, `t_2`, `t_3` (§13.3).
+    pub const COMMIT: &[u8] = b"commit";
+    /// Shuffle: a chain commitment `t̂_i` (§13.3).
+    pub const CHAIN_COMMIT: &[u8] = b"chain-commit";
 
     /// Statement: a generator or base point.
     pub const BASE: &[u8] = b"base";
