@@ -308,6 +308,22 @@ pub struct EncodedCiphertext {
 }
 
 impl EncodedCiphertext {
+    /// Decodes a list of ciphertexts `A ‖ B ‖ A ‖ B …` in parallel, with
+    /// `A ≠ O` as for ballots and shuffles (spec: protocol.md §13.5).
+    pub fn decode_many(bytes: &[u8]) -> Result<Vec<Self>, DecodeError> {
+        use rayon::prelude::*;
+        if !bytes.len().is_multiple_of(CIPHERTEXT_LEN) {
+            return Err(DecodeError::WrongLength {
+                expected: bytes.len().next_multiple_of(CIPHERTEXT_LEN),
+                actual: bytes.len(),
+            });
+        }
+        bytes
+            .par_chunks(CIPHERTEXT_LEN)
+            .map(|c| Self::decode(c, IdentityRule::Forbidden))
+            .collect()
+    }
+
     /// Decodes `A ‖ B`. `a_identity` says whether `A` may be the identity:
     /// a ballot's may not (its nonce would be zero and its choice public);
     /// an encrypted tally's may (an empty sum), spec §2.3.
