@@ -27,6 +27,7 @@ use valurna_engine::encoding::{Element, IdentityRule, decode_hex, decode_scalar}
 use valurna_engine::proofs::{
     ChaumPedersenProof, DleqStatement, RangeProof, RangeStatement, SchnorrProof, ZeroOneProof,
 };
+use valurna_engine::shuffle::{ShuffleProof, ShuffleStatement, shuffle};
 use valurna_engine::transcript::{election_transcript, labels};
 use valurna_engine::{Error, Scalar, Transcript};
 
@@ -84,6 +85,7 @@ fn transcript(base_hash: &str, context: &Value) -> Transcript {
             "contest" => labels::CONTEXT_CONTEST,
             "selection" => labels::CONTEXT_SELECTION,
             "trustee" => labels::CONTEXT_TRUSTEE,
+            "mix" => labels::CONTEXT_MIX,
             other => panic!("unknown context label {other}"),
         };
         match (item.get("u64"), item.get("hex")) {
@@ -500,6 +502,64 @@ fn gen_contest() -> Value {
     json!({"section": "protocol.md §9", "cases": cases})
 }
 
+fn gen_shuffle() -> Value {
+    let (_, pk) = keypair(16);
+    let mut r = rng(17);
+    let (n, w) = (3usize, 2usize);
+    let input: Vec<EncodedCiphertext> = (0..n * w)
+        .map(|m| pk.encrypt(m as u64, &mut r).0.encode())
+        .collect();
+    let context = json!([{"label": "contest", "u64": 0}, {"label": "mix", "u64": 1}]);
+    let base = h(&BASE);
+    let (output, proof, _) = shuffle(
+        &mut transcript(&base, &context),
+        &BASE,
+        &pk,
+        w,
+        &input,
+        &mut rng(18),
+    )
+    .unwrap();
+    let cts =
+        |c: &[EncodedCiphertext]| h(&c.iter().flat_map(|c| c.to_bytes()).collect::<Vec<u8>>());
+    let proof = h(&proof.to_bytes());
+    let valid = json!({"name": "3 items of 2", "base_hash": base, "context": context,
+        "key": pk.element().to_hex(), "width": w, "count": n,
+        "input": cts(&input), "output": cts(&output), "proof": proof, "expect": "ok"});
+    // The first scalar (s_1) follows the 3N + 3 + 2w elements.
+    let scalar_at = (3 * n + 3 + 2 * w) * 32;
+    let mut cases = variants(&valid, "proof", scalar_at, 0);
+    let mut c = valid.clone();
+    let mut swapped = output.clone();
+    swapped.swap(0, 2);
+    swapped.swap(1, 3);
+    c["name"] = json!("3 items of 2 / two output items swapped");
+    c["output"] = json!(cts(&swapped));
+    c["expect"] = json!("invalid");
+    cases.push(c);
+    let mut c = valid.clone();
+    let mut altered = output.clone();
+    altered[5] = (altered[5].ciphertext() + pk.encrypt(1, &mut r).0).encode();
+    c["name"] = json!("3 items of 2 / an output altered");
+    c["output"] = json!(cts(&altered));
+    c["expect"] = json!("invalid");
+    cases.push(c);
+    let mut c = valid.clone();
+    let (_, other) = keypair(19);
+    c["name"] = json!("3 items of 2 / other key");
+    c["key"] = json!(other.element().to_hex());
+    c["expect"] = json!("invalid");
+    cases.push(c);
+    let mut c = valid.clone();
+    let mut identity = output.clone();
+    identity[0].a = Element::identity();
+    c["name"] = json!("3 items of 2 / identity as an output's A");
+    c["output"] = json!(cts(&identity));
+    c["expect"] = json!("malformed");
+    cases.push(c);
+    json!({"section": "protocol.md §13", "cases": cases})
+}
+
 fn generate() -> BTreeMap<&'static str, String> {
     let mut files = BTreeMap::new();
     for (name, v) in [
@@ -510,6 +570,7 @@ fn generate() -> BTreeMap<&'static str, String> {
         ("zero_one.json", gen_zero_one()),
         ("range.json", gen_range()),
         ("contest.json", gen_contest()),
+        ("shuffle.json", gen_shuffle()),
     ] {
         files.insert(name, serde_json::to_string_pretty(&v).unwrap() + "\n");
     }
@@ -722,6 +783,33 @@ fn check_contest() {
                 &transcript(c["base_hash"].as_str().unwrap(), &c["context"]),
                 &key,
                 &shape,
+            )
+        })())
+    });
+}
+
+#[test]
+fn check_shuffle() {
+    check_each("shuffle.json", |c| {
+        outcome((|| {
+            let key = PublicKey::decode(&bytes(&c["key"]))?;
+            let (n, w) = (
+                c["count"].as_u64().unwrap() as usize,
+                c["width"].as_u64().unwrap() as usize,
+            );
+            let input = EncodedCiphertext::decode_many(&bytes(&c["input"]))?;
+            let output = EncodedCiphertext::decode_many(&bytes(&c["output"]))?;
+            let proof = ShuffleProof::decode(&bytes(&c["proof"]), n, w)?;
+            let base: [u8; 32] = bytes(&c["base_hash"]).try_into().unwrap();
+            proof.verify(
+                &mut transcript(c["base_hash"].as_str().unwrap(), &c["context"]),
+                &base,
+                &ShuffleStatement {
+                    key: &key,
+                    width: w,
+                    input: &input,
+                    output: &output,
+                },
             )
         })())
     });
