@@ -34,6 +34,13 @@
 //! | [`record`] | the record's files, writer and streaming reader | record.md §1 |
 //! | [`shuffle`] | re-encryption mixing with a proof of a shuffle | protocol.md §13 |
 //!
+//! Ranked ballots, once decrypted, are counted as `spec/counting.md` says:
+//!
+//! | module | what | counting.md |
+//! |---|---|---|
+//! | [`count::stv`](mod@count::stv) | single transferable vote, Scottish rules | counting.md §2 |
+//! | [`count::schulze`](mod@count::schulze) | Schulze's Condorcet method | counting.md §3 |
+//!
 //! Secrets ([`elgamal::SecretKey`], [`elgamal::Nonce`] and the provers'
 //! internal nonces) are zeroized on drop and never `Debug`-printed.
 
@@ -43,6 +50,7 @@
 pub mod ballot;
 pub mod board;
 pub mod contest;
+pub mod count;
 pub mod credential;
 pub mod elgamal;
 pub mod encoding;

@@ -1,6 +1,7 @@
 //! Every `§N` or `§N.M` the engine's code cites exists in the spec, as a
-//! heading or as a numbered paragraph: in `spec/record.md` when the line
-//! names `record.md` before the citation, else in `spec/protocol.md`.
+//! heading or as a numbered paragraph: in `spec/record.md` or
+//! `spec/counting.md` when the line names that file before the citation
+//! (the nearest name wins), else in `spec/protocol.md`.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
@@ -18,11 +19,11 @@ fn citations(text: &str) -> Vec<(&'static str, String)> {
     for (i, _) in text.match_indices('§') {
         let line_start = text[..i].rfind('\n').map_or(0, |p| p + 1);
         let before = &text[line_start..i];
-        let doc = match (before.rfind("record.md"), before.rfind("protocol.md")) {
-            (Some(r), Some(p)) if r > p => "record.md",
-            (Some(_), None) => "record.md",
-            _ => "protocol.md",
-        };
+        let doc = ["record.md", "counting.md", "protocol.md"]
+            .into_iter()
+            .filter_map(|d| before.rfind(d).map(|at| (at, d)))
+            .max()
+            .map_or("protocol.md", |(_, d)| d);
         let mut words = text[..i].split_whitespace().rev();
         let number = words.next().unwrap_or("");
         let rfc = words.next().unwrap_or("");
@@ -71,8 +72,10 @@ fn sections(doc: &str) -> BTreeSet<String> {
 fn every_cited_section_exists() {
     let protocol = sections("protocol.md");
     let record = sections("record.md");
+    let counting = sections("counting.md");
     assert!(protocol.contains("10.3"), "parsed sections: {protocol:?}");
     assert!(record.contains("6.4"), "parsed sections: {record:?}");
+    assert!(counting.contains("2.6"), "parsed sections: {counting:?}");
     let mut files = vec![];
     rust_files(&root().join("src"), &mut files);
     rust_files(&root().join("tests"), &mut files);
@@ -80,10 +83,10 @@ fn every_cited_section_exists() {
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
         for (doc, c) in citations(&text) {
-            let defined = if doc == "record.md" {
-                &record
-            } else {
-                &protocol
+            let defined = match doc {
+                "record.md" => &record,
+                "counting.md" => &counting,
+                _ => &protocol,
             };
             if !defined.contains(&c) {
                 missing.push(format!("{}: {doc} §{c}", f.display()));
