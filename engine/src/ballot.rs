@@ -43,8 +43,12 @@ pub struct BallotContext {
     pub base_hash: [u8; 32],
     /// The election key.
     pub key: PublicKey,
-    /// Every contest's shape, by contest index.
+    /// Every contest's shape, by contest index (a ranked contest's is its
+    /// entries' shape, record.md §9.2).
     pub shapes: Vec<ContestShape>,
+    /// Per contest index, the preferences of a ranked contest, or 0 for an
+    /// approval contest (missing entries are 0).
+    pub preferences: Vec<u32>,
 }
 
 impl BallotContext {
@@ -54,6 +58,55 @@ impl BallotContext {
             .ok_or(Error::Malformed(DecodeError::OutOfRange {
                 field: "contest index",
             }))
+    }
+
+    /// Preferences of contest `index` if it is ranked, else 0.
+    pub fn preferences_of(&self, index: u32) -> u32 {
+        self.preferences.get(index as usize).copied().unwrap_or(0)
+    }
+
+    /// Checks a ballot's entry indices (record.md §5.1, §9.2):
+    /// non-decreasing; an approval contest once, a ranked contest exactly
+    /// its preferences' number of times in a row. Returns each entry's
+    /// preference `q` (1-based; 0 for an approval contest).
+    pub fn entry_preferences(&self, indices: &[u32]) -> Result<Vec<u32>> {
+        let bad = |field| Error::Malformed(DecodeError::OutOfRange { field });
+        let mut out = Vec::with_capacity(indices.len());
+        let mut previous: Option<(u32, u32)> = None;
+        for &index in indices {
+            self.shape(index)?;
+            let p = self.preferences_of(index);
+            let q = match previous {
+                Some((last, q)) if last == index && p > 0 && q < p => q + 1,
+                Some((last, _)) if last >= index => return Err(bad("contest order")),
+                _ => u32::from(p > 0),
+            };
+            if let Some((last, lq)) = previous
+                && last != index
+                && lq < self.preferences_of(last)
+            {
+                return Err(bad("a ranked contest's preferences"));
+            }
+            out.push(q);
+            previous = Some((index, q));
+        }
+        if let Some((last, lq)) = previous
+            && lq < self.preferences_of(last)
+        {
+            return Err(bad("a ranked contest's preferences"));
+        }
+        Ok(out)
+    }
+
+    /// The transcript of one entry of a ballot: the contest transcript, and
+    /// for a ranked contest's `q`-th preference `append_u64("preference",
+    /// q)` (record.md §9.2).
+    pub fn entry_transcript(&self, credential: &Element, contest: u32, q: u32) -> Transcript {
+        let mut t = self.contest_transcript(credential, contest);
+        if q > 0 {
+            t.append_u64(labels::CONTEXT_PREFERENCE, u64::from(q));
+        }
+        t
     }
 
     /// The transcript every proof of `credential`'s ballot in `contest` starts
@@ -124,14 +177,15 @@ impl Ballot {
         let public = credential.public();
         let mut contests = Vec::with_capacity(choices.len());
         let mut nonces = Vec::with_capacity(choices.len());
-        let mut last: Option<u32> = None;
-        for (index, bits) in choices {
-            if last.is_some_and(|l| l >= *index) {
-                return Err(Error::InvalidStatement("contest indices must increase"));
-            }
-            last = Some(*index);
+        let indices: Vec<u32> = choices.iter().map(|(i, _)| *i).collect();
+        let qs = ctx.entry_preferences(&indices).map_err(|_| {
+            Error::InvalidStatement(
+                "contest indices must increase; a ranked contest once per preference",
+            )
+        })?;
+        for ((index, bits), q) in choices.iter().zip(qs) {
             let shape = ctx.shape(*index)?;
-            let t = ctx.contest_transcript(&public, *index);
+            let t = ctx.entry_transcript(&public, *index, q);
             let (c, n) = EncryptedContest::encrypt(&t, &ctx.key, shape, bits, rng)?;
             contests.push((*index, c));
             nonces.push(n);
@@ -172,24 +226,19 @@ impl Ballot {
         let (k, r) = rest.split_first_chunk::<4>().ok_or_else(short)?;
         rest = r;
         let k = u32::from_le_bytes(*k);
-        if k as usize > ctx.shapes.len() {
+        let max_entries: usize = (0..ctx.shapes.len())
+            .map(|c| ctx.preferences_of(c as u32).max(1) as usize)
+            .sum();
+        if k as usize > max_entries {
             return Err(DecodeError::OutOfRange {
                 field: "contest count",
             }
             .into());
         }
         let mut contests = Vec::with_capacity(k as usize);
-        let mut last: Option<u32> = None;
         for _ in 0..k {
             let (idx, r) = rest.split_first_chunk::<4>().ok_or_else(short)?;
             let index = u32::from_le_bytes(*idx);
-            if last.is_some_and(|l| l >= index) {
-                return Err(DecodeError::OutOfRange {
-                    field: "contest order",
-                }
-                .into());
-            }
-            last = Some(index);
             let shape = ctx.shape(index)?;
             let len = shape.encoded_len()?;
             let (c, r) = r.split_at_checked(len).ok_or_else(short)?;
@@ -204,6 +253,8 @@ impl Ballot {
             .into());
         }
         let signature = SchnorrProof::decode(rest)?;
+        let indices: Vec<u32> = contests.iter().map(|(i, _)| *i).collect();
+        ctx.entry_preferences(&indices)?;
         Ok(Ballot {
             credential,
             contests,
@@ -227,15 +278,25 @@ impl Ballot {
         contests: &[u32],
         batch: &mut BatchVerifier,
     ) -> Result<()> {
-        if self.contests.len() != contests.len()
-            || self.contests.iter().zip(contests).any(|((i, _), j)| i != j)
+        let expected: Vec<u32> = contests
+            .iter()
+            .flat_map(|&c| core::iter::repeat_n(c, ctx.preferences_of(c).max(1) as usize))
+            .collect();
+        if self.contests.len() != expected.len()
+            || self
+                .contests
+                .iter()
+                .zip(&expected)
+                .any(|((i, _), j)| i != j)
         {
             return Err(Error::InvalidStatement(
                 "the ballot's contests are not its district's",
             ));
         }
-        for (index, contest) in &self.contests {
-            let t = ctx.contest_transcript(&self.credential, *index);
+        let indices: Vec<u32> = self.contests.iter().map(|(i, _)| *i).collect();
+        let qs = ctx.entry_preferences(&indices)?;
+        for ((index, contest), q) in self.contests.iter().zip(qs) {
+            let t = ctx.entry_transcript(&self.credential, *index, q);
             contest.add_to_batch(&t, &ctx.key, ctx.shape(*index)?, batch)?;
         }
         let body = body_bytes(&self.credential, &self.contests);

@@ -33,6 +33,7 @@
 //! | [`tally`] | homomorphic tally, decryption shares, seats | record.md §7 |
 //! | [`record`] | the record's files, writer and streaming reader | record.md §1 |
 //! | [`shuffle`] | re-encryption mixing with a proof of a shuffle | protocol.md §13 |
+//! | [`mixnet`] | ranked contests: mix input, mix steps, decryption of the output | record.md §9 |
 //!
 //! Ranked ballots, once decrypted, are counted as `spec/counting.md` says:
 //!
@@ -56,6 +57,7 @@ pub mod elgamal;
 pub mod encoding;
 pub mod errors;
 pub mod manifest;
+pub mod mixnet;
 pub mod proofs;
 pub mod record;
 pub mod rng;

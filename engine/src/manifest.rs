@@ -52,11 +52,39 @@ pub struct Contest {
     pub max_selections: u64,
     /// The candidates, in ballot order.
     pub candidates: Vec<Candidate>,
+    /// `ranked` for a ranked contest (record.md §9.1); absent for approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// A ranked contest's counting method: `stv` or `schulze`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
 }
 
 impl Contest {
-    /// The contest's shape for ballots.
+    /// Whether voters rank the candidates (record.md §9).
+    pub fn is_ranked(&self) -> bool {
+        self.kind.as_deref() == Some("ranked")
+    }
+
+    /// Preferences a voter may give in a ranked contest; 0 for approval.
+    pub fn preferences(&self) -> u32 {
+        if self.is_ranked() {
+            u32::try_from(self.max_selections).unwrap_or(u32::MAX)
+        } else {
+            0
+        }
+    }
+
+    /// The contest's shape for ballots; for a ranked contest the shape of
+    /// each preference's entry, `(candidates, 0, 1)` (record.md §9.2).
     pub fn shape(&self) -> ContestShape {
+        if self.is_ranked() {
+            return ContestShape {
+                candidates: self.candidates.len(),
+                min: 0,
+                max: 1,
+            };
+        }
         ContestShape {
             candidates: self.candidates.len(),
             min: self.min_selections,
@@ -126,6 +154,17 @@ impl Manifest {
             {
                 return Err(bad("selection limits must satisfy min ≤ max ≤ candidates"));
             }
+            match (c.kind.as_deref(), c.method.as_deref()) {
+                (None, None) => {}
+                (Some("ranked"), Some("stv" | "schulze")) => {
+                    if c.max_selections == 0 || self.weighted {
+                        return Err(bad(
+                            "a ranked contest allows at least one preference and no weights",
+                        ));
+                    }
+                }
+                _ => return Err(bad("kind is ranked with method stv or schulze, or neither")),
+            }
             let mut cids = std::collections::BTreeSet::new();
             for cand in &c.candidates {
                 if !text_ok(&cand.id) || !text_ok(&cand.name) || !cids.insert(cand.id.as_str()) {
@@ -152,6 +191,11 @@ impl Manifest {
         let mut v = serde_json::to_vec_pretty(self).unwrap_or_default();
         v.push(b'\n');
         v
+    }
+
+    /// Per contest, the preferences of a ranked contest or 0 (approval).
+    pub fn preferences(&self) -> Vec<u32> {
+        self.contests.iter().map(Contest::preferences).collect()
     }
 
     /// Index of the contests a district votes in.

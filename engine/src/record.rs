@@ -51,6 +51,18 @@ pub mod files {
     pub const DECRYPTION: &str = "decryption.json";
     /// The result.
     pub const RESULT: &str = "result.json";
+
+    /// Mix step `step`'s output and proof for ranked contest `contest`
+    /// (record.md §9.3).
+    pub fn mix(contest: u32, step: u32) -> String {
+        format!("mix-{contest}-{step}.bin")
+    }
+
+    /// Trustee `trustee`'s decryption of ranked contest `contest`'s last
+    /// mix output (record.md §9.4).
+    pub fn mix_decryption(contest: u32, trustee: u32) -> String {
+        format!("mix-decryption-{contest}-{trustee}.bin")
+    }
 }
 
 fn hex32(text: &str) -> Result<[u8; 32], DecodeError> {
@@ -603,6 +615,110 @@ pub struct ContestResult {
     pub elected: Vec<String>,
     /// Whether the lot decided the last seat.
     pub decided_by_lot: bool,
+    /// A ranked contest's count (record.md §9.5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ranked: Option<RankedResult>,
+}
+
+/// A ranked contest's count in `result.json` (record.md §9.5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RankedResult {
+    /// `stv` or `schulze`.
+    pub method: String,
+    /// Items decrypted from the mix (counted ballots).
+    pub ballots: u64,
+    /// Rankings that repeat a candidate (counting.md §1.1).
+    pub invalid: u64,
+    /// Rankings with no preference.
+    pub empty: u64,
+    /// STV: the quota, in 10^-5 units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<u64>,
+    /// STV: per stage, every candidate's votes then the non-transferable
+    /// ones, in 10^-5 units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stages: Option<Vec<Vec<u64>>>,
+    /// Schulze: the candidates' ids, best first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ranking: Option<Vec<String>>,
+}
+
+/// Counts a ranked contest's decrypted rankings (0-based candidates) with
+/// its method and the lot seeded from the seal (record.md §9.5,
+/// counting.md §1.3).
+pub fn ranked_result(
+    contest: &crate::manifest::Contest,
+    index: u32,
+    rankings: &[Vec<u32>],
+    seal: &[u8; 32],
+) -> Result<ContestResult> {
+    use crate::count::{contest_seed, schulze, stv};
+    let m = contest.candidates.len() as u32;
+    let seed = contest_seed(seal, index);
+    let ids = |list: &[u32]| -> Vec<String> {
+        list.iter()
+            .filter_map(|&k| contest.candidates.get(k as usize).map(|c| c.id.clone()))
+            .collect()
+    };
+    let valid = |r: &Vec<u32>| {
+        let mut seen = std::collections::BTreeSet::new();
+        !r.is_empty() && r.iter().all(|&k| k < m && seen.insert(k))
+    };
+    let mut counts = vec![0u64; m as usize];
+    for r in rankings.iter().filter(|r| valid(r)) {
+        if let Some(c) = r.first().and_then(|&k| counts.get_mut(k as usize)) {
+            *c += 1;
+        }
+    }
+    let ballots = rankings.len() as u64;
+    Ok(match contest.method.as_deref() {
+        Some("schulze") => {
+            let r = schulze(m, contest.seats, rankings, &seed)?;
+            ContestResult {
+                contest: contest.id.clone(),
+                counts,
+                elected: ids(&r.elected),
+                decided_by_lot: r.decided_by_lot,
+                ranked: Some(RankedResult {
+                    method: "schulze".into(),
+                    ballots,
+                    invalid: r.invalid,
+                    empty: r.empty,
+                    quota: None,
+                    stages: None,
+                    ranking: Some(ids(&r.ranking)),
+                }),
+            }
+        }
+        _ => {
+            let r = stv(m, contest.seats, rankings, &seed)?;
+            ContestResult {
+                contest: contest.id.clone(),
+                counts,
+                elected: ids(&r.elected),
+                decided_by_lot: r.decided_by_lot,
+                ranked: Some(RankedResult {
+                    method: "stv".into(),
+                    ballots,
+                    invalid: r.invalid,
+                    empty: r.empty,
+                    quota: Some(r.quota),
+                    stages: Some(
+                        r.stages
+                            .iter()
+                            .map(|s| {
+                                let mut row = s.votes.clone();
+                                row.push(s.non_transferable);
+                                row
+                            })
+                            .collect(),
+                    ),
+                    ranking: None,
+                }),
+            }
+        }
+    })
 }
 
 /// Every contest's result from its counts: candidates ranked by votes, ties
@@ -628,6 +744,7 @@ pub fn contest_results(
                     .filter_map(|&k| contest.candidates.get(k).map(|c| c.id.clone()))
                     .collect(),
                 decided_by_lot: by_lot,
+                ranked: None,
             }
         })
         .collect()

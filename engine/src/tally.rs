@@ -38,6 +38,8 @@ pub struct TallyAccumulator {
     groups: BTreeMap<u64, Vec<Vec<Ciphertext>>>,
     ballots: Vec<u64>,
     weights: Vec<u64>,
+    /// Contests counted through the mix-net instead (record.md §9.2).
+    ranked: Vec<bool>,
 }
 
 impl TallyAccumulator {
@@ -48,14 +50,37 @@ impl TallyAccumulator {
             groups: BTreeMap::new(),
             ballots: vec![0; shapes.len()],
             weights: vec![0; shapes.len()],
+            ranked: vec![false; shapes.len()],
         }
+    }
+
+    /// Leaves the ranked contests (`preferences[c] > 0`) out of the sums:
+    /// their ballots are counted and their ciphertexts mixed instead
+    /// (record.md §9.2).
+    pub fn with_ranked(mut self, preferences: &[u32]) -> Self {
+        for (r, p) in self.ranked.iter_mut().zip(preferences) {
+            *r = *p > 0;
+        }
+        self
     }
 
     fn zero(&self) -> Vec<Vec<Ciphertext>> {
         self.shapes
             .iter()
-            .map(|s| vec![Ciphertext::zero(); s.candidates])
+            .zip(&self.ranked)
+            .map(|(s, ranked)| vec![Ciphertext::zero(); if *ranked { 0 } else { s.candidates }])
             .collect()
+    }
+
+    /// Each contest a ballot votes in, once (a ranked contest has an entry
+    /// per preference).
+    fn contests_of(ballot: &Ballot) -> impl Iterator<Item = usize> + '_ {
+        let mut last = None;
+        ballot.contests.iter().filter_map(move |(index, _)| {
+            let fresh = last != Some(*index);
+            last = Some(*index);
+            fresh.then_some(*index as usize)
+        })
     }
 
     /// Adds a counted ballot with its credential's weight.
@@ -63,13 +88,14 @@ impl TallyAccumulator {
         let zero = self.zero();
         let sums = self.groups.entry(weight).or_insert(zero);
         for (index, contest) in &ballot.contests {
-            let i = *index as usize;
-            if let Some(row) = sums.get_mut(i) {
+            if let Some(row) = sums.get_mut(*index as usize) {
                 for (acc, ct) in row.iter_mut().zip(&contest.ciphertexts) {
                     acc.a += ct.a.point();
                     acc.b += ct.b.point();
                 }
             }
+        }
+        for i in Self::contests_of(ballot) {
             if let (Some(b), Some(w)) = (self.ballots.get_mut(i), self.weights.get_mut(i)) {
                 *b = b.saturating_add(1);
                 *w = w.saturating_add(weight);
@@ -83,13 +109,14 @@ impl TallyAccumulator {
         let zero = self.zero();
         let sums = self.groups.entry(weight).or_insert(zero);
         for (index, contest) in &ballot.contests {
-            let i = *index as usize;
-            if let Some(row) = sums.get_mut(i) {
+            if let Some(row) = sums.get_mut(*index as usize) {
                 for (acc, ct) in row.iter_mut().zip(&contest.ciphertexts) {
                     acc.a -= ct.a.point();
                     acc.b -= ct.b.point();
                 }
             }
+        }
+        for i in Self::contests_of(ballot) {
             if let (Some(b), Some(w)) = (self.ballots.get_mut(i), self.weights.get_mut(i)) {
                 *b = b.saturating_sub(1);
                 *w = w.saturating_sub(weight);
@@ -182,7 +209,11 @@ pub struct DecryptionShare {
 
 /// The statement of a partial decryption: `log_G K_j = log_A D`
 /// (record.md §7.2).
-fn partial_statement(public_share: &Element, ct: &EncodedCiphertext, d: Element) -> DleqStatement {
+pub(crate) fn partial_statement(
+    public_share: &Element,
+    ct: &EncodedCiphertext,
+    d: Element,
+) -> DleqStatement {
     DleqStatement {
         base1: Element::generator(),
         public1: *public_share,

@@ -67,6 +67,8 @@ pub mod labels {
     /// Domain of the proof of a shuffle (§13).
     pub const DOMAIN_SHUFFLE: &[u8] = b"shuffle-v1";
 
+    /// Context: a place in a ranking, from 1 (record.md §9.2).
+    pub const CONTEXT_PREFERENCE: &[u8] = b"preference";
     /// Context: a mix server's step in the chain, from 1 (§13.1).
     pub const CONTEXT_MIX: &[u8] = b"mix";
     /// Shuffle statement: ciphertexts per item (§13.3).

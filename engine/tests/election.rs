@@ -251,6 +251,7 @@ fn election(n: u32, t: u32, shapes: Vec<ContestShape>) -> Election {
         base_hash: [0x55; 32],
         key: outcome.joint_key.clone(),
         shapes,
+        preferences: Vec::new(),
     };
     Election {
         ctx,

@@ -582,10 +582,11 @@ pub fn check_record(dir: &Path) -> Result<CheckedRecord, CliError> {
         base_hash,
         key: parameters.joint_key()?,
         shapes: shapes.clone(),
+        preferences: manifest.preferences(),
     };
     let mut board = Board::new(&base_hash);
     let mut counted = CountedSet::new();
-    let mut tally = TallyAccumulator::new(&shapes);
+    let mut tally = TallyAccumulator::new(&shapes).with_ranked(&manifest.preferences());
     // The counted set is known only at the end: every ballot is summed as
     // it comes, and the few superseded ones are read again and taken out.
     let mut credential_at: Vec<[u8; 32]> = Vec::new();
@@ -681,9 +682,40 @@ pub fn check_record(dir: &Path) -> Result<CheckedRecord, CliError> {
     })
 }
 
+/// The ballot context of a checked record.
+pub fn ballot_context(checked: &CheckedRecord) -> Result<BallotContext, CliError> {
+    Ok(BallotContext {
+        base_hash: checked.base_hash,
+        key: checked.parameters.joint_key()?,
+        shapes: checked
+            .manifest
+            .contests
+            .iter()
+            .map(|c| c.shape())
+            .collect(),
+        preferences: checked.manifest.preferences(),
+    })
+}
+
+/// `valurna mix --step S`: re-checks the record and the mix chain so far,
+/// and adds mix step `S` to every ranked contest (record.md §9.3).
+pub fn mix_record(record_dir: &Path, step: u32) -> Result<Vec<usize>, CliError> {
+    let checked = check_record(record_dir)?;
+    let ctx = ballot_context(&checked)?;
+    crate::ranked::mix(
+        record_dir,
+        &checked.base_hash,
+        &ctx,
+        &checked.manifest,
+        step,
+    )
+}
+
 /// `valurna trustee decrypt`: after re-checking the whole record, a
 /// trustee's partial decryption of the tally, written to
-/// `decryption-share-<index>.json` in the record.
+/// `decryption-share-<index>.json` in the record; and, if the election has
+/// ranked contests, after checking every mix chain, of each chain's last
+/// output (`mix-decryption-<c>-<index>.bin`, record.md §9.4).
 pub fn trustee_decrypt(record_dir: &Path, share_path: &Path) -> Result<PathBuf, CliError> {
     let share = read_share(share_path)?;
     let checked = check_record(record_dir)?;
@@ -706,6 +738,12 @@ pub fn trustee_decrypt(record_dir: &Path, share_path: &Path) -> Result<PathBuf, 
     let path = record_dir.join(format!("decryption-share-{}.json", share.index));
     let json = DecryptionFile::new(std::slice::from_ref(&d)).shares;
     record::write_json(&path, json.first().ok_or(CliError::Internal("share"))?)?;
+    if !crate::ranked::ranked_contests(&checked.manifest).is_empty() {
+        let ctx = ballot_context(&checked)?;
+        let chains =
+            crate::ranked::checked_chains(record_dir, &checked.base_hash, &ctx, &checked.manifest)?;
+        crate::ranked::decrypt(record_dir, &checked.base_hash, &chains, &share, &public)?;
+    }
     Ok(path)
 }
 
@@ -757,10 +795,28 @@ pub fn tally_finish(record_dir: &Path) -> Result<(ResultFile, Vec<String>), CliE
     }
     valid.truncate(threshold);
     let counts = combine(&checked.tally, &valid, DlogTable::shared())?;
-    let result = ResultFile {
+    let mut result = ResultFile {
         contests: record::contest_results(&checked.manifest, &counts, &checked.seal),
-        turnout: checked.turnout,
+        turnout: checked.turnout.clone(),
     };
+    if !crate::ranked::ranked_contests(&checked.manifest).is_empty() {
+        let ctx = ballot_context(&checked)?;
+        let chains =
+            crate::ranked::checked_chains(record_dir, &checked.base_hash, &ctx, &checked.manifest)?;
+        for (c, r) in crate::ranked::count(
+            record_dir,
+            &checked.base_hash,
+            &checked.manifest,
+            &chains,
+            &checked.ceremony.public_shares,
+            checked.parameters.threshold,
+            &checked.seal,
+        )? {
+            if let Some(slot) = result.contests.get_mut(c as usize) {
+                *slot = r;
+            }
+        }
+    }
     record::write_json(
         &record_dir.join(files::DECRYPTION),
         &DecryptionFile::new(&valid),

@@ -63,6 +63,9 @@ pub struct DemoConfig {
     pub trustee_dir: Option<PathBuf>,
     /// Show progress bars.
     pub progress: bool,
+    /// Make every contest ranked, counted by this method (`stv` or
+    /// `schulze`) through the mix-net (record.md §9).
+    pub ranked: Option<String>,
 }
 
 /// One stage's figures.
@@ -119,16 +122,36 @@ fn manifest(config: &DemoConfig) -> Manifest {
                 district: format!("D{d}"),
                 seats: config.seats,
                 min_selections: 0,
-                max_selections: u64::from(config.seats),
+                // A ranked contest: one preference more than seats, so
+                // that transfers happen.
+                max_selections: if config.ranked.is_some() {
+                    u64::from(config.candidates.min(config.seats + 1))
+                } else {
+                    u64::from(config.seats)
+                },
                 candidates: (1..=config.candidates)
                     .map(|k| Candidate {
                         id: format!("d{d}-c{k}"),
                         name: format!("Candidate {k} (district {d})"),
                     })
                     .collect(),
+                kind: config.ranked.as_ref().map(|_| "ranked".to_string()),
+                method: config.ranked.clone(),
             })
             .collect(),
     }
+}
+
+/// A random ranking of between 1 and `preferences` of `candidates`.
+fn random_ranking(rng: &mut ChaCha20Rng, candidates: u32, preferences: u32) -> Vec<u32> {
+    let mut all: Vec<u32> = (0..candidates).collect();
+    for i in (1..all.len()).rev() {
+        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
+        all.swap(i, j);
+    }
+    let k = 1 + (rng.next_u64() % u64::from(preferences.max(1))) as usize;
+    all.truncate(k);
+    all
 }
 
 fn progress(config: &DemoConfig, len: u64, what: &str) -> ProgressBar {
@@ -195,6 +218,7 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, CliError> {
     std::fs::write(out(files::MANIFEST), &manifest_bytes)?;
     let m_hash = manifest_hash(&manifest_bytes);
     let shapes: Vec<_> = manifest.contests.iter().map(Contest::shape).collect();
+    let preferences = manifest.preferences();
 
     // The trustees' key ceremony.
     let start = Instant::now();
@@ -309,6 +333,7 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, CliError> {
         base_hash,
         key: outcome.joint_key.clone(),
         shapes: shapes.clone(),
+        preferences: manifest.preferences(),
     };
     let contests_of_district: Vec<Vec<u32>> = (0..config.districts)
         .map(|d| {
@@ -334,11 +359,12 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, CliError> {
         .collect();
     let mut board = Board::new(&base_hash);
     let mut counted = CountedSet::new();
-    let mut tally = TallyAccumulator::new(&shapes);
+    let mut tally = TallyAccumulator::new(&shapes).with_ranked(&preferences);
     let mut offsets: Vec<u64> = Vec::with_capacity(schedule.len());
     let mut credential_at: Vec<[u8; 32]> = Vec::with_capacity(schedule.len());
     let mut board_file = BufWriter::new(File::create(out(files::BOARD))?);
     let mut last_choice: Vec<Option<u64>> = vec![None; config.voters as usize];
+    let mut last_ranking: Vec<Vec<u32>> = vec![Vec::new(); config.voters as usize];
     let mut written: u64 = 0;
     let mut rejected: u64 = 0;
     let (mut client_time, mut server_time) = (Duration::ZERO, Duration::ZERO);
@@ -346,22 +372,33 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, CliError> {
     for chunk in schedule.chunks(CHUNK) {
         // Voters' devices.
         let start = Instant::now();
-        let cast: Vec<(Vec<u8>, u64)> = chunk
+        let cast: Vec<(Vec<u8>, u64, Vec<u32>)> = chunk
             .par_iter()
             .map_init(seeded, |rng, &v| {
                 let d = district_of(v);
-                let choices: Vec<(u32, Vec<bool>)> = contests_of_district
-                    .get(d as usize)
-                    .map(|cs| {
-                        cs.iter()
-                            .filter_map(|&c| {
-                                shapes
-                                    .get(c as usize)
-                                    .map(|s| (c, random_choice(rng, s.candidates, s.min, s.max)))
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let mut ranking = Vec::new();
+                let mut choices: Vec<(u32, Vec<bool>)> = Vec::new();
+                for &c in contests_of_district.get(d as usize).into_iter().flatten() {
+                    let Some(s) = shapes.get(c as usize) else {
+                        continue;
+                    };
+                    let p = preferences.get(c as usize).copied().unwrap_or(0);
+                    if p == 0 {
+                        choices.push((c, random_choice(rng, s.candidates, s.min, s.max)));
+                        continue;
+                    }
+                    // A ranked contest: one entry per preference, one-hot.
+                    ranking = random_ranking(rng, s.candidates as u32, p);
+                    for q in 0..p as usize {
+                        let mut bits = vec![false; s.candidates];
+                        if let Some(&k) = ranking.get(q)
+                            && let Some(b) = bits.get_mut(k as usize)
+                        {
+                            *b = true;
+                        }
+                        choices.push((c, bits));
+                    }
+                }
                 let secret = secrets
                     .get(v as usize)
                     .ok_or(CliError::Internal("voter index"))?;
@@ -374,13 +411,16 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, CliError> {
                             .fold(0u64, |m, (k, b)| m | (u64::from(*b) << (k % 64)))
                     })
                     .unwrap_or(0);
-                Ok((ballot.to_bytes(), mask))
+                Ok((ballot.to_bytes(), mask, ranking))
             })
             .collect::<Result<_, CliError>>()?;
         // The simulation's ground truth: each voter's last choice.
-        for (&v, (_, mask)) in chunk.iter().zip(&cast) {
+        for (&v, (_, mask, ranking)) in chunk.iter().zip(&cast) {
             if let Some(slot) = last_choice.get_mut(v as usize) {
                 *slot = Some(*mask);
+            }
+            if let Some(slot) = last_ranking.get_mut(v as usize) {
+                slot.clone_from(ranking);
             }
         }
         client_time += start.elapsed();
@@ -392,7 +432,7 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, CliError> {
             .map(|group| {
                 let decoded: Vec<Ballot> = group
                     .iter()
-                    .filter_map(|(b, _)| Ballot::decode(b, &ctx).ok())
+                    .filter_map(|(b, _, _)| Ballot::decode(b, &ctx).ok())
                     .collect();
                 verify_ballots(decoded, &ctx, contests_of)
                     .into_iter()
@@ -430,7 +470,7 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, CliError> {
         let part = appended
             .par_iter()
             .fold(
-                || TallyAccumulator::new(&shapes),
+                || TallyAccumulator::new(&shapes).with_ranked(&preferences),
                 |mut acc, b| {
                     let w = listed
                         .get(b.ballot().credential.as_bytes())
@@ -440,7 +480,7 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, CliError> {
                 },
             )
             .reduce(
-                || TallyAccumulator::new(&shapes),
+                || TallyAccumulator::new(&shapes).with_ranked(&preferences),
                 |mut a, b| {
                     a.merge(b);
                     a
@@ -523,7 +563,7 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, CliError> {
 
     let start = Instant::now();
     let counts = combine(&encrypted, &shares, DlogTable::shared())?;
-    let result = ResultFile {
+    let mut result = ResultFile {
         contests: record::contest_results(&manifest, &counts, &seal),
         turnout: Turnout {
             eligible: config.voters,
@@ -531,7 +571,6 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, CliError> {
             counted: counted.len() as u64,
         },
     };
-    record::write_json(&out(files::RESULT), &result)?;
     stage(
         &mut stages,
         "combine, count, seats",
@@ -540,8 +579,91 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, CliError> {
         counts.iter().map(|c| c.len() as u64).sum(),
     );
 
+    // Ranked contests: two mix servers, the trustees decrypt the last
+    // output, the rankings are counted (record.md §9).
+    if config.ranked.is_some() {
+        let start = Instant::now();
+        let mut items = 0;
+        for step in 1..=crate::ranked::MIN_STEPS {
+            items = crate::ranked::mix(&config.out, &base_hash, &ctx, &manifest, step)?
+                .iter()
+                .sum::<usize>();
+        }
+        stage(
+            &mut stages,
+            "mix (2 servers, with proofs)",
+            "mix servers",
+            start,
+            2 * items as u64,
+        );
+        let start = Instant::now();
+        let chains = crate::ranked::checked_chains(&config.out, &base_hash, &ctx, &manifest)?;
+        for s in &decrypting {
+            let public = outcome
+                .public_shares
+                .get(s.index as usize - 1)
+                .copied()
+                .ok_or(CliError::Internal("public share"))?;
+            crate::ranked::decrypt(&config.out, &base_hash, &chains, s, &public)?;
+        }
+        stage(
+            &mut stages,
+            "check mixes, decrypt output",
+            "trustees",
+            start,
+            items as u64,
+        );
+        let start = Instant::now();
+        for (c, r) in crate::ranked::count(
+            &config.out,
+            &base_hash,
+            &manifest,
+            &chains,
+            &outcome.public_shares,
+            config.threshold,
+            &seal,
+        )? {
+            // The simulation's ground truth: the voters' own rankings,
+            // counted directly, must give the same result.
+            let truth: Vec<Vec<u32>> = last_ranking
+                .iter()
+                .enumerate()
+                .filter(|(v, _)| {
+                    contests_of_district
+                        .get(district_of(*v as u64) as usize)
+                        .is_some_and(|cs| cs.contains(&c))
+                })
+                .map(|(_, r)| r.clone())
+                .collect();
+            let contest = manifest
+                .contests
+                .get(c as usize)
+                .ok_or(CliError::Internal("contest"))?;
+            if record::ranked_result(contest, c, &truth, &seal)? != r {
+                return Err(CliError::Internal(
+                    "the decrypted rankings' count differs from the simulated voters' rankings",
+                ));
+            }
+            if let Some(slot) = result.contests.get_mut(c as usize) {
+                *slot = r;
+            }
+        }
+        stage(
+            &mut stages,
+            "combine, count ranked",
+            "committee",
+            start,
+            items as u64,
+        );
+    }
+    record::write_json(&out(files::RESULT), &result)?;
+
     let expected_counts = (config.candidates <= 64).then(|| {
-        let mut expected: Vec<Vec<u64>> = shapes.iter().map(|s| vec![0; s.candidates]).collect();
+        let mut expected: Vec<Vec<u64>> = shapes
+            .iter()
+            .zip(&preferences)
+            .map(|(s, p)| vec![0; if *p > 0 { 0 } else { s.candidates }])
+            .collect();
         for (v, mask) in last_choice.iter().enumerate() {
             let (Some(mask), Some(row)) = (mask, expected.get_mut(district_of(v as u64) as usize))
             else {

@@ -13,6 +13,7 @@ pub mod error;
 pub mod mail;
 pub mod manage;
 pub mod members;
+pub mod ranked;
 pub mod metrics;
 pub mod receipt;
 pub mod roll;

@@ -32,6 +32,16 @@ enum Command {
     /// The tally's shared steps.
     #[command(subcommand)]
     Tally(TallyCommand),
+    /// One mix server's step for the ranked contests: checks the record and
+    /// the mix chain so far, and adds its shuffle with proof.
+    Mix {
+        /// The election record directory.
+        #[arg(long)]
+        record: PathBuf,
+        /// This mix server's step, from 1.
+        #[arg(long)]
+        step: u32,
+    },
     /// Run the ballot box and the public board over HTTP (PostgreSQL).
     Serve(ServeArgs),
     /// Apply the database schema's migrations and exit.
@@ -254,6 +264,10 @@ struct DemoArgs {
     /// Hide progress bars.
     #[arg(long)]
     quiet: bool,
+    /// Make every contest ranked, counted by `stv` (Scottish STV) or
+    /// `schulze`, through a mix-net of two mix servers.
+    #[arg(long, num_args = 0..=1, default_missing_value = "stv", value_parser = ["stv", "schulze"])]
+    ranked: Option<String>,
 }
 
 #[allow(clippy::print_stdout)]
@@ -276,6 +290,7 @@ fn run(command: Command) -> Result<(), CliError> {
                 out: a.out,
                 trustee_dir: a.trustee_dir,
                 progress: !a.quiet,
+                ranked: a.ranked,
             };
             demo::run(&config).map(|report| demo::print_report(&report, &config.out))
         }
@@ -336,6 +351,15 @@ fn run(command: Command) -> Result<(), CliError> {
         | Command::Migrate(_)
         | Command::Election(_)
         | Command::AdminCreate { .. } => run_async(command),
+        Command::Mix { record, step } => {
+            let mixed = commands::mix_record(&record, step)?;
+            say(&format!(
+                "mix step {step}: shuffled {} item(s) in {} ranked contest(s)",
+                mixed.iter().sum::<usize>(),
+                mixed.len()
+            ));
+            Ok(())
+        }
         Command::Tally(TallyCommand::Finish { record }) => {
             let (result, refused) = commands::tally_finish(&record)?;
             for r in refused {

@@ -1356,6 +1356,8 @@ async fn freeze(
                 min_selections: 0,
                 max_selections: u64::from(d.seats),
                 candidates: by_district.remove(&d.district).unwrap_or_default(),
+                kind: None,
+                method: None,
             })
             .collect(),
     };

@@ -476,6 +476,7 @@ async fn loaded(app: &AppState, id: i64) -> Result<Arc<Loaded>, ApiError> {
             .map_err(|_| internal("base hash"))?,
         key: parameters.joint_key().map_err(|_| internal("joint key"))?,
         shapes: manifest.contests.iter().map(|c| c.shape()).collect(),
+        preferences: manifest.preferences(),
     };
     let districts = manifest
         .contests

@@ -640,6 +640,7 @@ async fn export_into(pool: &Pool, election: i64, dir: &Path) -> Result<(), Store
         base_hash: parameters.computed_base_hash()?,
         key: parameters.joint_key()?,
         shapes: shapes.clone(),
+        preferences: manifest.preferences(),
     };
     let rows = client
         .query(
@@ -654,7 +655,7 @@ async fn export_into(pool: &Pool, election: i64, dir: &Path) -> Result<(), Store
         let credential: Vec<u8> = r.get(4);
         counted.note(&array32(&credential)?, u64_of(position, "position")?);
     }
-    let mut tally = TallyAccumulator::new(&shapes);
+    let mut tally = TallyAccumulator::new(&shapes).with_ranked(&manifest.preferences());
     {
         let mut w = BufWriter::new(std::fs::File::create(dir.join(files::BOARD))?);
         for r in &rows {

@@ -31,6 +31,7 @@ fn demo(out: &Path, trustees: Option<&Path>) -> valurna_server::demo::DemoReport
         out: out.to_path_buf(),
         trustee_dir: trustees.map(Path::to_path_buf),
         progress: false,
+        ranked: None,
     })
     .unwrap()
 }
@@ -130,4 +131,66 @@ fn trustees_redo_the_tally_from_their_share_files() {
     assert_eq!(result, report.result);
     let written: ResultFile = record::read_json(&record_dir.join(files::RESULT)).unwrap();
     assert_eq!(written, report.result);
+}
+
+/// A ranked election (record.md §9) whose mix-net and tally are redone
+/// through the commands: two mix servers, two trustees, the count; the
+/// result equals the demo's own (which it checked against the simulated
+/// voters' rankings). A mix step that does not verify stops the next mix
+/// server and the trustees.
+#[test]
+fn a_ranked_election_through_the_mix_commands() {
+    use valurna_server::commands::mix_record;
+    for method in ["stv", "schulze"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, shares) = (tmp.path().join("record"), tmp.path().join("shares"));
+        let report = run(&DemoConfig {
+            voters: 90,
+            districts: 2,
+            candidates: 4,
+            seats: 2,
+            trustees: 3,
+            threshold: 2,
+            revote_percent: 5.0,
+            weighted: false,
+            out: dir.clone(),
+            trustee_dir: Some(shares.clone()),
+            progress: false,
+            ranked: Some(method.into()),
+        })
+        .unwrap();
+        for c in &report.result.contests {
+            assert_eq!(c.ranked.as_ref().unwrap().method, method);
+            assert_eq!(c.elected.len(), 2);
+        }
+        // Redo everything after voting from the sealed board.
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            if name.starts_with("mix") || name == "decryption.json" || name == "result.json" {
+                std::fs::remove_file(dir.join(name)).unwrap();
+            }
+        }
+        assert!(mix_record(&dir, 2).is_err(), "step 2 needs step 1");
+        assert_eq!(mix_record(&dir, 1).unwrap().len(), 2);
+        // Trustees refuse a chain shorter than two mix servers.
+        assert!(trustee_decrypt(&dir, &shares.join("trustee-1.share")).is_err());
+        mix_record(&dir, 2).unwrap();
+        for i in [2, 3] {
+            trustee_decrypt(&dir, &shares.join(format!("trustee-{i}.share"))).unwrap();
+        }
+        let (result, refused) = tally_finish(&dir).unwrap();
+        assert!(refused.is_empty());
+        assert_eq!(result, report.result);
+
+        // A mix step's output changed: the next step and every trustee stop.
+        let step1 = dir.join(files::mix(0, 1));
+        let mut bytes = std::fs::read(&step1).unwrap();
+        let (a, b) = (bytes[..64].to_vec(), bytes[64..128].to_vec());
+        bytes[..64].copy_from_slice(&b);
+        bytes[64..128].copy_from_slice(&a);
+        std::fs::write(&step1, bytes).unwrap();
+        assert!(mix_record(&dir, 3).is_err());
+        assert!(trustee_decrypt(&dir, &shares.join("trustee-1.share")).is_err());
+        assert!(tally_finish(&dir).is_err());
+    }
 }

@@ -124,6 +124,7 @@ async fn a_killed_ballot_box_loses_no_receipted_ballot() {
         out: demo.clone(),
         trustee_dir: None,
         progress: false,
+        ranked: None,
     })
     .unwrap();
     let key_file = tmp.path().join("receipt.key");

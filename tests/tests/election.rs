@@ -32,6 +32,7 @@ fn config(out: &Path) -> DemoConfig {
         out: out.to_path_buf(),
         trustee_dir: None,
         progress: false,
+        ranked: None,
     }
 }
 

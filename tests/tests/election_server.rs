@@ -1097,6 +1097,7 @@ async fn a_whole_election_over_http_passes_the_verifier() {
         base_hash: parameters.computed_base_hash().unwrap(),
         key: parameters.joint_key().unwrap(),
         shapes: manifest.contests.iter().map(|c| c.shape()).collect(),
+        preferences: manifest.preferences(),
     };
     let m_hash = manifest_hash(&manifest_bytes);
     let roll: HashMap<String, String> = roll2

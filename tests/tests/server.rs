@@ -124,6 +124,7 @@ fn demo_config() -> DemoConfig {
         out: std::path::PathBuf::new(),
         trustee_dir: None,
         progress: false,
+        ranked: None,
     }
 }
 

@@ -43,6 +43,7 @@ fn record() -> &'static Path {
             out: out.clone(),
             trustee_dir: None,
             progress: false,
+            ranked: None,
         })
         .unwrap();
         out
