@@ -25,7 +25,7 @@ use rand_core::{Rng, SeedableRng};
 
 /// Points per multiscalar multiplication; the cost per point stops falling
 /// beyond about 2^16.
-const CHUNK: usize = 1 << 16;
+pub const CHUNK: usize = 1 << 16;
 
 /// A weighted sum of equations, checked at once.
 #[derive(Debug)]

@@ -29,12 +29,14 @@
 
 pub mod ballot;
 mod checks;
+pub mod count;
 pub mod decode;
 pub mod equations;
 pub mod error;
 pub mod proofs;
 pub mod record;
 pub mod report;
+pub mod shuffle;
 pub mod tracker;
 pub mod transcript;
 

@@ -25,6 +25,8 @@ pub mod labels {
     pub const ZERO_ONE: &[u8] = b"zero-one-v1";
     /// Range (§8).
     pub const RANGE: &[u8] = b"range-v1";
+    /// Proof of a shuffle (§13).
+    pub const SHUFFLE: &[u8] = b"shuffle-v1";
     /// Context: a voter's public credential.
     pub const CREDENTIAL: &[u8] = b"credential";
     /// Context: a trustee's index.
@@ -35,6 +37,8 @@ pub mod labels {
     pub const SELECTION: &[u8] = b"selection";
     /// Context: a ballot body's digest.
     pub const BALLOT: &[u8] = b"ballot";
+    /// Context: a ballot box's receipt (record.md §5.7).
+    pub const RECEIPT: &[u8] = b"receipt";
     /// Ceremony context: a coefficient's index.
     pub const COEFFICIENT: &[u8] = b"coefficient";
     /// Ceremony context: the communication key.
@@ -45,6 +49,8 @@ pub mod labels {
     pub const COMPLAINT: &[u8] = b"complaint";
     /// Ceremony context: a confirmation.
     pub const CONFIRMATION: &[u8] = b"confirmation";
+    /// Context: a mix server's step in the chain, from 1 (§13.1).
+    pub const MIX: &[u8] = b"mix";
     /// A base element (§6).
     pub const BASE: &[u8] = b"base";
     /// A public element (§5, §6).
@@ -67,6 +73,77 @@ pub mod labels {
     pub const COMMIT_B: &[u8] = b"commit-b";
     /// The challenge.
     pub const CHALLENGE: &[u8] = b"challenge";
+    /// A shuffle's ciphertexts per item `w` (§13.3).
+    pub const WIDTH: &[u8] = b"width";
+    /// A shuffle output's `A` (§13.3).
+    pub const OUT_A: &[u8] = b"out-a";
+    /// A shuffle output's `B` (§13.3).
+    pub const OUT_B: &[u8] = b"out-b";
+    /// A permutation commitment `c_j` (§13.3).
+    pub const PERM_COMMIT: &[u8] = b"perm-commit";
+    /// The 32-byte seed of a shuffle's challenges `u_j` (§13.3).
+    pub const SHUFFLE_SEED: &[u8] = b"shuffle-seed";
+    /// A commitment chain element `ĉ_i` (§13.3).
+    pub const CHAIN: &[u8] = b"chain";
+    /// A shuffle commitment `t_1`, `t_2`, `t_3` (§13.3).
+    pub const COMMIT: &[u8] = b"commit";
+    /// A chain commitment `t̂_i` (§13.3).
+    pub const CHAIN_COMMIT: &[u8] = b"chain-commit";
+
+    /// The label of a context item (§3.3) by its name.
+    pub fn context(name: &str) -> Option<&'static [u8]> {
+        Some(match name {
+            "credential" => CREDENTIAL,
+            "trustee" => TRUSTEE,
+            "contest" => CONTEST,
+            "selection" => SELECTION,
+            "ballot" => BALLOT,
+            "receipt" => RECEIPT,
+            "coefficient" => COEFFICIENT,
+            "communication-key" => COMMUNICATION_KEY,
+            "share-to" => SHARE_TO,
+            "complaint" => COMPLAINT,
+            "confirmation" => CONFIRMATION,
+            "mix" => MIX,
+            _ => return None,
+        })
+    }
+}
+
+/// A context item's value (protocol.md §3.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContextValue<'a> {
+    /// `append_u64(label, n)`.
+    U64(u64),
+    /// `append(label, bytes)`.
+    Bytes(&'a [u8]),
+}
+
+/// One context item (protocol.md §3.3), e.g. `("contest", u64(0))`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContextItem<'a> {
+    /// Its label from [`labels`].
+    pub label: &'static [u8],
+    /// Its value.
+    pub value: ContextValue<'a>,
+}
+
+impl<'a> ContextItem<'a> {
+    /// An item appended with `append_u64`.
+    pub fn number(label: &'static [u8], n: u64) -> Self {
+        ContextItem {
+            label,
+            value: ContextValue::U64(n),
+        }
+    }
+
+    /// An item appended with `append`.
+    pub fn bytes(label: &'static [u8], bytes: &'a [u8]) -> Self {
+        ContextItem {
+            label,
+            value: ContextValue::Bytes(bytes),
+        }
+    }
 }
 
 /// The election transcript of protocol.md §3.2: `new("valurna-v1")`,
@@ -75,6 +152,19 @@ pub mod labels {
 pub fn election(base_hash: &[u8; 32]) -> Transcript {
     let mut t = Transcript::new(labels::PROTOCOL);
     t.append_message(labels::BASE_HASH, base_hash);
+    t
+}
+
+/// The election transcript followed by the context items in the order
+/// given (protocol.md §3.2–§3.3).
+pub fn with_context(base_hash: &[u8; 32], context: &[ContextItem<'_>]) -> Transcript {
+    let mut t = election(base_hash);
+    for item in context {
+        match item.value {
+            ContextValue::U64(n) => t.append_number(item.label, n),
+            ContextValue::Bytes(b) => t.append(item.label, b),
+        }
+    }
     t
 }
 

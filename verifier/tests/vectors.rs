@@ -10,7 +10,6 @@ use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
 use serde_json::Value;
-use valurna_verifier::Malformed;
 use valurna_verifier::ballot::{Contest, Shape};
 use valurna_verifier::decode::{self, Identity, Point};
 use valurna_verifier::equations::Equations;
@@ -18,7 +17,9 @@ use valurna_verifier::proofs::{
     ChaumPedersen, Ciphertext, Disjunctive, Dleq, Domain, Schnorr, add_disjunctive,
     lagrange_at_zero,
 };
-use valurna_verifier::transcript::{TranscriptExt, election};
+use valurna_verifier::shuffle::{ShuffleInput, verify_shuffle};
+use valurna_verifier::transcript::{ContextItem, TranscriptExt, election, labels};
+use valurna_verifier::{Error, Malformed};
 
 fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../spec/vectors")
@@ -43,19 +44,16 @@ fn text(v: &Value) -> &str {
     v.as_str().unwrap()
 }
 
+fn context_label(name: &str) -> &'static [u8] {
+    labels::context(name).unwrap_or_else(|| panic!("unknown context label {name}"))
+}
+
 /// `election(H)` with the case's context items appended in order.
 fn transcript(case: &Value) -> Transcript {
     let h: [u8; 32] = bytes(&case["base_hash"]).try_into().unwrap();
     let mut t = election(&h);
     for item in case["context"].as_array().unwrap() {
-        let label: &'static [u8] = match text(&item["label"]) {
-            "credential" => b"credential",
-            "trustee" => b"trustee",
-            "contest" => b"contest",
-            "selection" => b"selection",
-            "ballot" => b"ballot",
-            other => panic!("unknown context label {other}"),
-        };
+        let label = context_label(text(&item["label"]));
         if let Some(n) = item["u64"].as_u64() {
             t.append_number(label, n);
         } else {
@@ -229,4 +227,61 @@ fn contest() {
         contest.add_to(&transcript(c), &key, eq);
         Ok(())
     });
+}
+
+#[test]
+fn shuffle() {
+    let mut outcomes = std::collections::BTreeSet::new();
+    for c in cases("shuffle.json") {
+        let h: [u8; 32] = bytes(&c["base_hash"]).try_into().unwrap();
+        let values: Vec<(&'static [u8], Vec<u8>, Option<u64>)> = c["context"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| {
+                let label = context_label(text(&item["label"]));
+                match item["u64"].as_u64() {
+                    Some(n) => (label, vec![], Some(n)),
+                    None => (label, bytes(&item["hex"]), None),
+                }
+            })
+            .collect();
+        let context: Vec<ContextItem<'_>> = values
+            .iter()
+            .map(|(label, b, n)| match n {
+                Some(n) => ContextItem::number(label, *n),
+                None => ContextItem::bytes(label, b),
+            })
+            .collect();
+        let width = c["width"].as_u64().unwrap() as usize;
+        let (key, input, output, proof) = (
+            bytes(&c["key"]),
+            bytes(&c["input"]),
+            bytes(&c["output"]),
+            bytes(&c["proof"]),
+        );
+        assert_eq!(
+            input.len(),
+            c["count"].as_u64().unwrap() as usize * width * 64,
+            "{}",
+            c["name"]
+        );
+        let got = match verify_shuffle(&ShuffleInput {
+            base_hash: h,
+            context: &context,
+            key: &key,
+            width,
+            input: &input,
+            output: &output,
+            proof: &proof,
+        }) {
+            Ok(()) => "ok",
+            Err(Error::Malformed(_)) => "malformed",
+            Err(Error::NotVerified(_)) => "invalid",
+            Err(other) => panic!("{}: {other}", c["name"]),
+        };
+        assert_eq!(got, text(&c["expect"]), "shuffle.json: {}", c["name"]);
+        outcomes.insert(got);
+    }
+    assert_eq!(outcomes.len(), 3, "shuffle.json lacks an outcome");
 }
