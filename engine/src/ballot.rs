@@ -419,3 +419,97 @@ pub fn short_tracker(tracker: &Tracker) -> String {
         .collect::<Vec<_>>()
         .join("-")
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::elgamal::SecretKey;
+    use crate::proofs::BatchVerifier;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    /// Contest 0 approval, contest 1 ranked with 3 preferences of 4,
+    /// contest 2 ranked with 2 preferences of 3.
+    fn ctx() -> BallotContext {
+        let mut rng = ChaCha20Rng::from_seed([1; 32]);
+        let key = SecretKey::generate(&mut rng).public_key().unwrap();
+        let one_of = |m| ContestShape {
+            candidates: m,
+            min: 0,
+            max: 1,
+        };
+        BallotContext {
+            base_hash: [3; 32],
+            key,
+            shapes: vec![
+                ContestShape {
+                    candidates: 3,
+                    min: 0,
+                    max: 2,
+                },
+                one_of(4),
+                one_of(3),
+            ],
+            preferences: vec![0, 3, 2],
+        }
+    }
+
+    #[test]
+    fn ranked_entries_repeat_exactly_their_preferences() {
+        let c = ctx();
+        assert_eq!(
+            c.entry_preferences(&[0, 1, 1, 1, 2, 2]).unwrap(),
+            [0, 1, 2, 3, 1, 2]
+        );
+        assert_eq!(c.entry_preferences(&[1, 1, 1]).unwrap(), [1, 2, 3]);
+        for bad in [
+            &[0, 0][..],
+            &[1, 1][..],
+            &[1, 1, 1, 1][..],
+            &[0, 1, 1, 2, 2][..],
+            &[1, 1, 2, 2, 1][..],
+            &[2, 2, 1, 1, 1][..],
+            &[1, 0, 1, 1][..],
+            &[3][..],
+        ] {
+            assert!(c.entry_preferences(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_ranked_ballot_round_trips_and_binds_each_preference() {
+        let c = ctx();
+        let mut rng = ChaCha20Rng::from_seed([2; 32]);
+        let code = crate::credential::VotingCode::generate(&mut rng);
+        let secret = code.secret(&[4; 32]);
+        let hot = |m: usize, k: Option<usize>| (0..m).map(|i| Some(i) == k).collect::<Vec<_>>();
+        let choices = vec![
+            (1, hot(4, Some(2))),
+            (1, hot(4, Some(0))),
+            (1, hot(4, None)),
+            (2, hot(3, Some(1))),
+            (2, hot(3, Some(0))),
+        ];
+        let (ballot, _) = Ballot::encrypt(&c, &secret, &choices, &mut rng).unwrap();
+        let bytes = ballot.to_bytes();
+        let decoded = Ballot::decode(&bytes, &c).unwrap();
+        assert_eq!(decoded, ballot);
+        decoded.clone().verify(&c, &[1, 2]).unwrap();
+        // Missing the approval contest of the district, or a contest of
+        // another district: refused.
+        assert!(decoded.clone().verify(&c, &[0, 1, 2]).is_err());
+        // Two preferences' entries swapped: refused (each entry's proofs
+        // were made for its own place in the ranking, and the signature
+        // covers the order).
+        let mut swapped = decoded.clone();
+        swapped.contests.swap(0, 1);
+        let mut batch = BatchVerifier::new();
+        swapped.add_to_batch(&c, &[1, 2], &mut batch).unwrap();
+        assert!(!batch.verify());
+        // Too few entries for a ranked contest: not even well formed.
+        let mut short = ballot.clone();
+        short.contests.remove(2);
+        assert!(Ballot::decode(&short.to_bytes(), &c).is_err());
+    }
+}
