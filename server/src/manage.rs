@@ -86,6 +86,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/api/setups/{id}/outbox/export", post(export_outbox))
         .route("/api/setups/{id}/close", post(close_voting))
         .route("/api/setups/{id}/decryptions", post(upload_decryption))
+        .route("/api/setups/{id}/retention", post(retention))
         .route("/api/elections/{id}/record", get(record_files))
         .route("/api/elections/{id}/record/{file}", get(record_file))
 }
@@ -1979,6 +1980,90 @@ async fn upload_decryption(
         threshold: s.threshold,
         tallied,
     }))
+}
+
+/// What the retention step removed.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Retention {
+    /// Members whose contact (e-mail or phone) was deleted.
+    pub contacts: u64,
+    /// Members whose name was deleted (all but the approved candidates,
+    /// whose names are public in the manifest).
+    pub names: u64,
+    /// Outbox messages deleted unsent (voting and sign-in codes among
+    /// them).
+    pub messages: u64,
+    /// Members' sessions and sign-in codes deleted.
+    pub sessions: u64,
+}
+
+/// Deletes an election's personal data once it is tallied (issue 8 §6):
+/// contacts, names of members who were not candidates, the outbox, and
+/// members' sessions and codes. What stays is the public record and the
+/// member numbers and districts of the roll (its size per district). The
+/// server never kept a link from a member to a credential or a ballot.
+pub async fn apply_retention(tx: &Transaction<'_>, setup: i64) -> Result<Retention, ApiError> {
+    let sessions = tx
+        .execute(
+            "DELETE FROM sessions WHERE member IN (SELECT id FROM members WHERE setup = $1)",
+            &[&setup],
+        )
+        .await?
+        + tx.execute(
+            "DELETE FROM login_codes WHERE member IN \
+                 (SELECT id FROM members WHERE setup = $1)",
+            &[&setup],
+        )
+        .await?;
+    let messages = tx
+        .execute("DELETE FROM outbox WHERE setup = $1", &[&setup])
+        .await?;
+    let contacts = tx
+        .execute(
+            "UPDATE members SET contact = NULL WHERE setup = $1 AND contact IS NOT NULL",
+            &[&setup],
+        )
+        .await?;
+    let names = tx
+        .execute(
+            "UPDATE members m SET name = '' WHERE m.setup = $1 AND m.name <> '' \
+             AND NOT EXISTS (SELECT 1 FROM nominations n WHERE n.nominee = m.id \
+                             AND n.status = 'approved')",
+            &[&setup],
+        )
+        .await?;
+    Ok(Retention {
+        contacts,
+        names,
+        messages,
+        sessions,
+    })
+}
+
+/// `POST /api/setups/{id}/retention`: the organisation's admin deletes the
+/// election's personal data after the result is published.
+async fn retention(
+    State(app): State<AppState>,
+    P(id): P<i64>,
+    staff: Staff,
+) -> Result<Json<Retention>, ApiError> {
+    let mut client = app.pool().get().await?;
+    let tx = client.transaction().await?;
+    let s = visible_setup(&tx, &staff, id, true).await?;
+    staff.require(s.organisation, &[Role::OrgAdmin])?;
+    require_status(&s, &["tallied"])?;
+    let removed = apply_retention(&tx, id).await?;
+    audit(
+        &tx,
+        Some(&staff),
+        Some(s.organisation),
+        "retention.apply",
+        json!({"setup": id, "contacts": removed.contacts, "names": removed.names,
+               "messages": removed.messages, "sessions": removed.sessions}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(removed))
 }
 
 /// The files of a published record, in the order `valurna-verify` reads

@@ -1333,6 +1333,89 @@ async fn a_whole_election_over_http_passes_the_verifier() {
         .await;
     assert!(tampering.is_err(), "the audit log must be append-only");
 
+    // Every answer carries the security headers.
+    let r = anonymous
+        .request(Method::GET, &format!("{e}/board/head"))
+        .send()
+        .await
+        .unwrap();
+    let h = r.headers();
+    assert_eq!(
+        h["content-security-policy"],
+        valurna_server::serve::CONTENT_SECURITY_POLICY
+    );
+    assert!(!h["content-security-policy"].to_str().unwrap().contains("*"));
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["cache-control"], "no-store");
+
+    // No table links a member to a credential or a ballot: the tables that
+    // name members have no credential, ballot or tracker column.
+    let rows = dbc
+        .query(
+            "SELECT table_name, column_name FROM information_schema.columns \
+             WHERE table_schema = 'public'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let mut tables: HashMap<String, Vec<String>> = HashMap::new();
+    for r in &rows {
+        tables.entry(r.get(0)).or_default().push(r.get(1));
+    }
+    for (table, columns) in &tables {
+        let names_member = table == "members"
+            || columns
+                .iter()
+                .any(|c| ["member", "nominee", "proposer"].contains(&c.as_str()));
+        let holds_vote = columns
+            .iter()
+            .any(|c| ["credential", "ballot", "tracker"].contains(&c.as_str()));
+        assert!(
+            !(names_member && holds_vote),
+            "{table} links members to votes: {columns:?}"
+        );
+    }
+
+    // Retention: after the tally the organisation's admin deletes the
+    // personal data; the candidates' names stay (they are public).
+    refused
+        .check(
+            "retention by the committee",
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            carl.post_empty(&format!("{s}/retention")),
+        )
+        .await;
+    let removed = olga
+        .expect(
+            StatusCode::OK,
+            olga.post_empty(&format!("{s}/retention")).await,
+        )
+        .await;
+    assert_eq!(removed["contacts"], 10, "{removed}");
+    assert_eq!(removed["names"], 6, "{removed}");
+    let left: i64 = dbc
+        .query_one(
+            "SELECT count(*) FROM members WHERE contact IS NOT NULL OR (name <> '' AND id NOT IN \
+             (SELECT nominee FROM nominations WHERE status = 'approved'))",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+    for table in ["outbox", "login_codes"] {
+        let n: i64 = dbc
+            .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(n, 0, "{table}");
+    }
+    let (_, candidates) = anonymous.get(&format!("{s}/candidates")).await;
+    assert_eq!(candidates.as_array().unwrap().len(), 4);
+
     assert!(
         refused.kinds.len() >= 25,
         "{} kinds: {:?}",
