@@ -11,6 +11,7 @@ pub mod commands;
 pub mod demo;
 pub mod error;
 pub mod mail;
+pub mod limits;
 pub mod manage;
 pub mod members;
 pub mod ranked;

@@ -59,7 +59,11 @@ pub const MAX_PAGE: u64 = 1000;
 pub async fn run(listen: &str, state: AppState) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!(address = %listener.local_addr()?, "valurna serve listening");
-    axum::serve(listener, router(state)).await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await
 }
 
 /// An election's data the ballot box checks ballots against.
@@ -90,6 +94,7 @@ pub struct AppState {
     /// Whether session cookies carry `Secure` (behind HTTPS).
     secure_cookies: bool,
     metrics: Arc<crate::metrics::Metrics>,
+    limiter: Arc<crate::limits::AbuseLimiter>,
 }
 
 impl AppState {
@@ -110,7 +115,15 @@ impl AppState {
             data_dir: Arc::new("valurna-data".into()),
             secure_cookies: false,
             metrics: Arc::default(),
+            limiter: Arc::default(),
         }
+    }
+
+    /// Refused ballots per client address per 10 s before `429` (0: no
+    /// limit; default [`crate::limits::DEFAULT_LIMIT`]).
+    pub fn with_abuse_limit(mut self, limit: u32) -> Self {
+        self.limiter = Arc::new(crate::limits::AbuseLimiter::new(limit));
+        self
     }
 
     /// Keeps published records under `dir` (default `valurna-data`).
@@ -605,15 +618,55 @@ fn receipt_json(l: &Loaded, key: &Element, r: &SignedReceipt) -> ReceiptJson {
     }
 }
 
+/// The client's address, when the server was started with connection
+/// info (`valurna serve` is).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
 async fn cast(
     State(app): State<AppState>,
+    ClientIp(ip): ClientIp,
     ElectionId(id): ElectionId,
     body: Result<Json<CastRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<ReceiptJson>), ApiError> {
+    // A client whose ballots keep being refused waits (crate::limits).
+    if let Some(ip) = ip
+        && app.limiter.blocked(ip)
+    {
+        app.metrics().ballot_rejected("rate_limited");
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many refused ballots from this address; try again in 10 seconds",
+        ));
+    }
     let outcome = cast_ballot(&app, id, body).await;
     match &outcome {
         Ok((status, _)) => app.metrics().ballot_accepted(*status == StatusCode::OK),
-        Err(e) => app.metrics().ballot_rejected(e.code()),
+        Err(e) => {
+            app.metrics().ballot_rejected(e.code());
+            if let Some(ip) = ip
+                && e.status.is_client_error()
+            {
+                app.limiter.refused(ip);
+            }
+        }
     }
     outcome
 }

@@ -55,6 +55,14 @@ struct BallotBox {
 
 impl BallotBox {
     async fn start(config: DemoConfig) -> BallotBox {
+        BallotBox::start_with(config, |s| s).await
+    }
+
+    /// [`BallotBox::start`] with the server's state adjusted by `adjust`.
+    async fn start_with(
+        config: DemoConfig,
+        adjust: impl FnOnce(AppState) -> AppState,
+    ) -> BallotBox {
         let db = TestDb::create().await;
         let tmp = tempfile::tempdir().unwrap();
         let demo = tmp.path().join("demo");
@@ -86,7 +94,7 @@ impl BallotBox {
         let id = store::load_election(&pool, &setup, &server_key)
             .await
             .unwrap();
-        let root = serve_on_free_port(AppState::new(pool.clone(), key)).await;
+        let root = serve_on_free_port(adjust(AppState::new(pool.clone(), key))).await;
         BallotBox {
             db,
             tmp,
@@ -533,5 +541,39 @@ async fn concurrent_casts_get_distinct_positions_on_one_chain() {
         assert_eq!(r.position, line["position"].as_u64().unwrap());
         assert_eq!(r.head, line["head"].as_str().unwrap());
     }
+    bb.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_whose_ballots_keep_failing_is_answered_429() {
+    // spec: issue 8 §5; server/src/limits.rs. A limit of 3 refusals per
+    // 10 s; then even a valid ballot from that address waits, unstored.
+    let bb = BallotBox::start_with(demo_config(), |s| s.with_abuse_limit(3)).await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/ballots", bb.base());
+    let lines = board_lines(&bb.demo);
+    let mut bad = unb64(lines[0]["ballot"].as_str().unwrap());
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    for _ in 0..3 {
+        let r = http
+            .post(&url)
+            .json(&json!({"ballot": b64(&bad)}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_client_error());
+        assert_ne!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+    let r = http
+        .post(&url)
+        .json(&json!({"ballot": lines[0]["ballot"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "rate_limited");
+    assert_eq!(count(&http, &bb.base()).await, 0);
     bb.stop().await;
 }

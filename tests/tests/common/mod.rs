@@ -96,6 +96,12 @@ pub fn unb64(text: &str) -> Vec<u8> {
 pub async fn serve_on_free_port(state: AppState) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(axum::serve(listener, router(state)).into_future());
+    tokio::spawn(
+        axum::serve(
+            listener,
+            router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .into_future(),
+    );
     format!("http://{addr}")
 }
