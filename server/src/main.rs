@@ -97,6 +97,10 @@ struct ServeArgs {
     /// committee exports the outbox for its own mailing.
     #[arg(long, env = "VALURNA_SMTP_URL")]
     smtp_url: Option<String>,
+    /// Refused ballots per client address per 10 s before casts from it
+    /// are answered 429 (0: no limit).
+    #[arg(long, env = "VALURNA_ABUSE_LIMIT", default_value_t = valurna_server::limits::DEFAULT_LIMIT)]
+    abuse_limit: u32,
     /// The sender of the outbox's e-mails.
     #[arg(
         long,
@@ -398,7 +402,8 @@ fn run_async(command: Command) -> Result<(), CliError> {
                 }
                 let state = AppState::new(pool, key)
                     .with_data_dir(a.data_dir)
-                    .with_secure_cookies(a.secure_cookies);
+                    .with_secure_cookies(a.secure_cookies)
+                    .with_abuse_limit(a.abuse_limit);
                 serve::run(&a.listen, state).await?;
             }
             Command::Migrate(d) => {
