@@ -308,8 +308,9 @@ pub struct EncodedCiphertext {
 }
 
 impl EncodedCiphertext {
-    /// Decodes a list of ciphertexts `A ‖ B ‖ A ‖ B …` in parallel, with
-    /// `A ≠ O` as for ballots and shuffles (spec: protocol.md §13.5).
+    /// Decodes a list of ciphertexts `A ‖ B ‖ A ‖ B …` in parallel, the
+    /// identity allowed as in a shuffle's input and output (spec:
+    /// protocol.md §13.5).
     pub fn decode_many(bytes: &[u8]) -> Result<Vec<Self>, DecodeError> {
         use rayon::prelude::*;
         if !bytes.len().is_multiple_of(CIPHERTEXT_LEN) {
@@ -320,7 +321,7 @@ impl EncodedCiphertext {
         }
         bytes
             .par_chunks(CIPHERTEXT_LEN)
-            .map(|c| Self::decode(c, IdentityRule::Forbidden))
+            .map(|c| Self::decode(c, IdentityRule::Allowed))
             .collect()
     }
 

@@ -577,9 +577,6 @@ impl ShuffleProof {
                 "the proof is for another number of items or width",
             ));
         }
-        if st.input.iter().chain(st.output).any(|c| c.a.is_identity()) {
-            return Err(DecodeError::IdentityPoint.into());
-        }
         let H = generators(base_hash, n);
         st.append(transcript, n);
         for c in &self.perm {

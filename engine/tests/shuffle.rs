@@ -214,11 +214,43 @@ fn malformed_proofs_and_identity_ciphertexts_are_refused() {
         ShuffleProof::decode(&b, 4, 1),
         Err(DecodeError::InvalidPoint)
     );
-    // The identity as an output's A.
+    // The identity as an output's A: allowed to decode (§13.5), and the
+    // proof fails.
     let mut output = m.output.clone();
     output[2].a = Element::identity();
-    assert_eq!(
-        check(&m, &m.input, &output),
-        Err(Error::Malformed(DecodeError::IdentityPoint))
-    );
+    fails(check(&m, &m.input, &output));
+}
+
+#[test]
+fn an_input_whose_a_is_the_identity_is_mixed() {
+    // A voter can make a mix-input item's A the identity with a valid
+    // ballot (record.md §9.3); one such ballot must not stop the count
+    // (protocol.md §13.5).
+    let mut rng = ChaCha20Rng::from_seed([8; 32]);
+    let pk = SecretKey::generate(&mut rng).public_key().unwrap();
+    let mut input: Vec<EncodedCiphertext> =
+        (0..6).map(|m| pk.encrypt(m, &mut rng).0.encode()).collect();
+    input[3] = EncodedCiphertext {
+        a: Element::identity(),
+        b: Element::generator(),
+    };
+    let (output, proof, _) = shuffle(
+        &mut transcript_for(&BASE, 1),
+        &BASE,
+        &pk,
+        2,
+        &input,
+        &mut rng,
+    )
+    .unwrap();
+    assert!(output.iter().all(|c| !c.a.is_identity()));
+    let st = ShuffleStatement {
+        key: &pk,
+        width: 2,
+        input: &input,
+        output: &output,
+    };
+    proof
+        .verify(&mut transcript_for(&BASE, 1), &BASE, &st)
+        .unwrap();
 }

@@ -555,7 +555,7 @@ fn gen_shuffle() -> Value {
     identity[0].a = Element::identity();
     c["name"] = json!("3 items of 2 / identity as an output's A");
     c["output"] = json!(cts(&identity));
-    c["expect"] = json!("malformed");
+    c["expect"] = json!("invalid");
     cases.push(c);
     json!({"section": "protocol.md §13", "cases": cases})
 }

@@ -281,14 +281,11 @@ fn scalars(bytes: &[u8]) -> Result<Vec<Scalar>, Malformed> {
         })
 }
 
-/// A ciphertext list's rule: every `A` (even position) is not `O`
-/// (protocol.md §13.5), `B` may be.
-fn ciphertext_rule(i: usize) -> Identity {
-    if i.is_multiple_of(2) {
-        Identity::Forbidden
-    } else {
-        Identity::Allowed
-    }
+/// A ciphertext list's rule: any element, the identity included
+/// (protocol.md §13.5: a mix input is computed from ballots and may hold
+/// `A = O`).
+fn ciphertext_rule(_: usize) -> Identity {
+    Identity::Allowed
 }
 
 /// Everything decoded (protocol.md §13.5).
@@ -874,9 +871,9 @@ mod tests {
             context: &context,
             ..s
         };
-        // The identity as an input's and as an output's A; as a B it is fine
-        // to decode (the proof then fails).
-        for (at, expect) in [(64, Some(Malformed::IdentityPoint)), (96, None)] {
+        // The identity as an input's or an output's A or B decodes (the
+        // proof then fails).
+        for (at, expect) in [(64, None::<Malformed>), (96, None)] {
             let mut input = made.input.clone();
             input[at..at + 32].fill(0);
             let got = verify_shuffle(&ShuffleInput { input: &input, ..s });
