@@ -51,8 +51,12 @@ fn record() -> &'static Path {
 }
 
 fn copy() -> tempfile::TempDir {
+    copy_of(record())
+}
+
+fn copy_of(record: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(record()).unwrap() {
+    for entry in std::fs::read_dir(record).unwrap() {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
     }
@@ -160,7 +164,12 @@ fn a_fresh_record_verifies_and_reproduces_the_published_result() {
     // The JSON report says the same.
     let json = serde_json::to_value(&report).unwrap();
     assert_eq!(json["verified"], true);
-    assert_eq!(json["checks"].as_array().unwrap().len(), 20);
+    assert_eq!(json["checks"].as_array().unwrap().len(), 23);
+    // No ranked contest: V21–V23 pass with nothing to check.
+    for check in [Check::V21, Check::V22, Check::V23] {
+        assert_eq!(report.checks[check as usize].items, 0);
+    }
+    assert!(report.result.iter().all(|r| r.ranked.is_none()));
 }
 
 #[test]
@@ -629,4 +638,232 @@ fn a_tracker_check_needs_the_base_hash() {
     let report = check_tracker(dir.path(), &code);
     assert!(!report.ok());
     assert!(!report.board_problems.is_empty());
+}
+
+// Ranked contests through the mix-net (record.md §9, verification.md §8).
+
+/// A ranked demo record counted by `method`, made once (tests copy it).
+fn ranked_record(method: &str) -> &'static Path {
+    static STV: OnceLock<PathBuf> = OnceLock::new();
+    static SCHULZE: OnceLock<PathBuf> = OnceLock::new();
+    let cell = match method {
+        "stv" => &STV,
+        "schulze" => &SCHULZE,
+        _ => panic!("no method {method}"),
+    };
+    cell.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let out = dir.join("record");
+        run(&DemoConfig {
+            voters: 60,
+            districts: 2,
+            candidates: CANDIDATES as u32,
+            seats: 2,
+            trustees: 3,
+            threshold: 2,
+            revote_percent: 5.0,
+            weighted: false,
+            out: out.clone(),
+            trustee_dir: None,
+            progress: false,
+            ranked: Some(method.into()),
+        })
+        .unwrap();
+        out
+    })
+}
+
+/// The trustee indices `j` of the record's `mix-decryption-<c>-<j>.bin`,
+/// ascending.
+fn mix_decryption_trustees(dir: &Path, contest: usize) -> Vec<u32> {
+    let prefix = format!("mix-decryption-{contest}-");
+    let mut js: Vec<u32> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            name.strip_prefix(&prefix)?
+                .strip_suffix(".bin")?
+                .parse()
+                .ok()
+        })
+        .collect();
+    js.sort_unstable();
+    js
+}
+
+/// Preferences per ranked contest in the demo (its manifest's
+/// `max_selections`).
+fn preferences(dir: &Path) -> usize {
+    read_json(dir, "manifest.json")["contests"][0]["max_selections"]
+        .as_u64()
+        .unwrap() as usize
+}
+
+#[test]
+fn ranked_records_verify_and_reproduce_the_published_count() {
+    for method in ["stv", "schulze"] {
+        let dir = ranked_record(method);
+        let report = verify_record(dir, &Options::default());
+        assert!(report.verified, "{method}: {}", report.to_text());
+        for check in [Check::V21, Check::V22, Check::V23] {
+            assert!(report.checks[check as usize].items > 0, "{check:?}");
+        }
+        let published = read_json(dir, "result.json");
+        let contests = published["contests"].as_array().unwrap();
+        assert_eq!(report.result.len(), contests.len());
+        for (mine, theirs) in report.result.iter().zip(contests) {
+            assert_eq!(theirs["contest"], mine.contest.as_str());
+            let counts: Vec<u64> = mine.counts.iter().map(|(_, _, n)| *n).collect();
+            assert_eq!(serde_json::to_value(&counts).unwrap(), theirs["counts"]);
+            assert_eq!(
+                serde_json::to_value(&mine.elected).unwrap(),
+                theirs["elected"]
+            );
+            assert_eq!(theirs["decided_by_lot"], mine.decided_by_lot);
+            let ranked = mine.ranked.as_ref().expect("a ranked contest's count");
+            assert_eq!(ranked.method, method);
+            assert_eq!(serde_json::to_value(ranked).unwrap(), theirs["ranked"]);
+        }
+        let text = report.to_text();
+        assert!(text.contains("VERIFIED: all 23 checks pass"), "{text}");
+        assert!(text.contains(&format!("counted by {method}")), "{text}");
+    }
+}
+
+#[test]
+fn a_ranked_contest_without_its_method_fails_the_manifest() {
+    let dir = copy_of(ranked_record("stv"));
+    let mut manifest = read_json(dir.path(), "manifest.json");
+    manifest["contests"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("method");
+    write_json(dir.path(), "manifest.json", &manifest);
+    rejected_by(dir.path(), Check::V1);
+}
+
+#[test]
+fn swapped_ranked_entries_fail_the_ballot_proofs() {
+    // Entries 1 and 2 of a ranked contest have the same shape; their
+    // proofs are bound to their preference (record.md §9.2).
+    let dir = copy_of(ranked_record("stv"));
+    let mut b = ballot(dir.path(), 6);
+    let entry = (b.len() - 32 - 4 - 64) / preferences(dir.path());
+    let (first, second) = (32 + 4, 32 + 4 + entry);
+    let one = b[first..first + entry].to_vec();
+    b.copy_within(second..second + entry, first);
+    b[second..second + entry].copy_from_slice(&one);
+    set_ballot(dir.path(), 6, &b);
+    rejected_by(dir.path(), Check::V12);
+}
+
+#[test]
+fn swapped_items_in_a_mix_output_fail_the_mix_chain() {
+    let dir = copy_of(ranked_record("stv"));
+    let file = dir.path().join("mix-0-2.bin");
+    let mut bytes = std::fs::read(&file).unwrap();
+    let item = 64 * preferences(dir.path());
+    let first = bytes[..item].to_vec();
+    bytes.copy_within(item..2 * item, 0);
+    bytes[item..2 * item].copy_from_slice(&first);
+    std::fs::write(&file, bytes).unwrap();
+    rejected_by(dir.path(), Check::V21);
+    let report = verify_record(dir.path(), &Options::default());
+    assert!(
+        report.checks[Check::V21 as usize].failures[0]
+            .item
+            .contains("mix-0-2.bin")
+    );
+    assert_eq!(report.status(Check::V22), Status::NotRun);
+    assert_eq!(report.status(Check::V23), Status::NotRun);
+}
+
+#[test]
+fn a_mix_chain_of_one_step_fails() {
+    let dir = copy_of(ranked_record("schulze"));
+    std::fs::remove_file(dir.path().join("mix-1-2.bin")).unwrap();
+    rejected_by(dir.path(), Check::V21);
+}
+
+#[test]
+fn a_changed_mix_decryption_fails_its_proof() {
+    let dir = copy_of(ranked_record("stv"));
+    let j = mix_decryption_trustees(dir.path(), 1)[0];
+    let file = dir.path().join(format!("mix-decryption-1-{j}.bin"));
+    let mut bytes = std::fs::read(&file).unwrap();
+    // Entry 5's D (enc(D) ‖ 96-byte proof per entry), one byte changed so
+    // that it is still a valid element.
+    let at = 5 * (32 + 96);
+    let valid = |d: &[u8]| {
+        valurna_verifier::decode::point(d, valurna_verifier::decode::Identity::Allowed).is_ok()
+    };
+    let original = bytes[at..at + 32].to_vec();
+    let changed = (0..31)
+        .flat_map(|i| (1..=255u8).map(move |x| (i, x)))
+        .find_map(|(i, x)| {
+            let mut d = original.clone();
+            d[i] ^= x;
+            valid(&d).then_some(d)
+        })
+        .unwrap();
+    bytes[at..at + 32].copy_from_slice(&changed);
+    std::fs::write(&file, bytes).unwrap();
+    rejected_by(dir.path(), Check::V22);
+    let report = verify_record(dir.path(), &Options::default());
+    let failure = &report.checks[Check::V22 as usize].failures[0];
+    assert!(failure.item.contains("position 5"), "{failure:?}");
+}
+
+#[test]
+fn a_changed_stv_stage_fails_the_count() {
+    let dir = copy_of(ranked_record("stv"));
+    let mut result = read_json(dir.path(), "result.json");
+    let n = result["contests"][0]["ranked"]["stages"][0][1]
+        .as_u64()
+        .unwrap();
+    result["contests"][0]["ranked"]["stages"][0][1] = (n + 1).into();
+    write_json(dir.path(), "result.json", &result);
+    rejected_by(dir.path(), Check::V23);
+}
+
+#[test]
+fn a_changed_ranked_seat_fails_the_count() {
+    for method in ["stv", "schulze"] {
+        let dir = copy_of(ranked_record(method));
+        let mut result = read_json(dir.path(), "result.json");
+        let manifest = read_json(dir.path(), "manifest.json");
+        let elected = result["contests"][1]["elected"].as_array().unwrap().clone();
+        let loser = manifest["contests"][1]["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].clone())
+            .find(|id| !elected.contains(id))
+            .unwrap();
+        result["contests"][1]["elected"][1] = loser;
+        write_json(dir.path(), "result.json", &result);
+        rejected_by(dir.path(), Check::V23);
+    }
+}
+
+#[test]
+fn a_removed_ranked_field_fails_the_count() {
+    // The whole `ranked` object of an STV contest.
+    let dir = copy_of(ranked_record("stv"));
+    let mut result = read_json(dir.path(), "result.json");
+    result["contests"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("ranked");
+    write_json(dir.path(), "result.json", &result);
+    rejected_by(dir.path(), Check::V23);
+    // A Schulze contest's `ranking`.
+    let dir = copy_of(ranked_record("schulze"));
+    let mut result = read_json(dir.path(), "result.json");
+    result["contests"][1]["ranked"]
+        .as_object_mut()
+        .unwrap()
+        .remove("ranking");
+    write_json(dir.path(), "result.json", &result);
+    rejected_by(dir.path(), Check::V23);
 }

@@ -4,6 +4,10 @@
 //! enc(C) ‖ u32(k) ‖ k × ( u32(contest index) ‖ contest ) ‖ signature
 //! ```
 //!
+//! A ranked contest with `p` preferences is `p` consecutive entries with its
+//! index, entry `q` of shape `(m, 0, 1)` with its proofs bound to
+//! `preference = q` (record.md §9.2); an approval contest is one entry.
+//!
 //! A contest of shape `(n, min, max)` is `n` ciphertexts, `n` zero-one
 //! proofs and one range proof over `[min, max]` (protocol.md §9.3). The
 //! equations of all of a ballot's proofs go into one batch; the terms on
@@ -25,7 +29,9 @@ use crate::transcript::{TranscriptExt, election, labels};
 /// The most candidates a contest may have (record.md §2.2).
 pub const MAX_CANDIDATES: usize = 200;
 
-/// What a contest looks like: `(candidates, min, max)` from the manifest.
+/// What a contest looks like on a ballot: the shape `(candidates, min,
+/// max)` of its encrypted contests (protocol.md §9) and, for a ranked
+/// contest, its number of entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shape {
     /// Candidates `n`.
@@ -34,6 +40,38 @@ pub struct Shape {
     pub min: u64,
     /// Most selections.
     pub max: u64,
+    /// `None` for an approval contest (one entry); `Some(p)` for a ranked
+    /// contest: `p` entries, each of this shape, which is then `(m, 0, 1)`
+    /// (record.md §9.2).
+    pub preferences: Option<u64>,
+}
+
+impl Shape {
+    /// An approval contest's shape `(candidates, min, max)`.
+    pub fn approval(candidates: usize, min: u64, max: u64) -> Self {
+        Shape {
+            candidates,
+            min,
+            max,
+            preferences: None,
+        }
+    }
+
+    /// A ranked contest of `candidates` with `preferences` entries of shape
+    /// `(m, 0, 1)` (record.md §9.2).
+    pub fn ranked(candidates: usize, preferences: u64) -> Self {
+        Shape {
+            candidates,
+            min: 0,
+            max: 1,
+            preferences: Some(preferences),
+        }
+    }
+
+    /// How many entries the contest has on a ballot.
+    pub fn entries(&self) -> u64 {
+        self.preferences.unwrap_or(1)
+    }
 }
 
 impl Shape {
@@ -48,6 +86,9 @@ impl Shape {
 pub struct Contest {
     /// The contest index.
     pub index: u32,
+    /// For an entry of a ranked contest, its place `q` in the ranking, from
+    /// 1 (record.md §9.2); `None` for an approval contest.
+    pub preference: Option<u64>,
     /// One ciphertext per candidate; no `A` is the identity.
     pub ciphertexts: Vec<Ciphertext>,
     zero_one: Vec<Disjunctive>,
@@ -81,6 +122,7 @@ impl Contest {
         r.finish()?;
         Ok(Contest {
             index,
+            preference: None,
             ciphertexts,
             zero_one,
             range,
@@ -92,7 +134,8 @@ impl Contest {
     /// Adds the equations of every proof of the contest (protocol.md
     /// §9.1), with the terms on each selection's `A` and `B` merged.
     /// `contest_transcript` holds the election binding and the context up
-    /// to `contest`; each zero-one proof adds its `selection`.
+    /// to `contest` (and `preference` for a ranked entry); each zero-one
+    /// proof adds its `selection`.
     pub fn add_to(&self, contest_transcript: &Transcript, key: &Point, eq: &mut Equations) {
         let mut t = contest_transcript.clone();
         let (range_a, range_b) =
@@ -132,6 +175,13 @@ pub struct Ballot {
     signature: Schnorr,
     /// SHA-256 of every byte before the signature.
     body_digest: [u8; 32],
+}
+
+/// Whether `last`, the last entry of its contest so far, ends it: an
+/// approval contest's only entry or a ranked contest's `p`-th.
+fn complete(last: &Contest, shapes: &[Shape]) -> bool {
+    let p = shapes.get(last.index as usize).and_then(|s| s.preferences);
+    last.preference == p
 }
 
 /// `SHA-256("valurna/tracker/v1" ‖ ballot bytes)` (record.md §5.2).
@@ -178,20 +228,46 @@ impl Ballot {
         let mut r = Reader::new(body);
         let credential = r.point(Identity::Forbidden)?;
         let k = r.u32()?;
-        if k as usize > shapes.len() {
-            return Err(Malformed::OutOfRange("contest count"));
-        }
-        let mut contests: Vec<Contest> = Vec::with_capacity(k as usize);
+        // Every entry takes at least 4 bytes, so `k` cannot run far.
+        let mut contests: Vec<Contest> = Vec::with_capacity((k as usize).min(shapes.len()));
         for _ in 0..k {
             let index = r.u32()?;
-            if contests.last().is_some_and(|c| c.index >= index) {
-                return Err(Malformed::OutOfRange("contest order"));
-            }
             let shape = shapes
                 .get(index as usize)
                 .ok_or(Malformed::OutOfRange("contest index"))?;
+            // Indices increase, except along a ranked contest's `p`
+            // entries (record.md §9.2).
+            let preference = match contests.last() {
+                Some(last) if last.index > index => {
+                    return Err(Malformed::OutOfRange("contest order"));
+                }
+                Some(last) if last.index == index => match (shape.preferences, last.preference) {
+                    (Some(p), Some(q)) if q < p => Some(q + 1),
+                    (Some(_), _) => {
+                        return Err(Malformed::OutOfRange(
+                            "ranked contest entries (more than p)",
+                        ));
+                    }
+                    (None, _) => return Err(Malformed::OutOfRange("contest order")),
+                },
+                last => {
+                    if last.is_some_and(|c| !complete(c, shapes)) {
+                        return Err(Malformed::OutOfRange(
+                            "ranked contest entries (fewer than p)",
+                        ));
+                    }
+                    shape.preferences.map(|_| 1)
+                }
+            };
             let len = shape.encoded_len()?;
-            contests.push(Contest::decode(index, r.take(len)?, shape)?);
+            let mut contest = Contest::decode(index, r.take(len)?, shape)?;
+            contest.preference = preference;
+            contests.push(contest);
+        }
+        if contests.last().is_some_and(|c| !complete(c, shapes)) {
+            return Err(Malformed::OutOfRange(
+                "ranked contest entries (fewer than p)",
+            ));
         }
         r.finish()?;
         Ok(Ballot {
@@ -216,6 +292,9 @@ impl Ballot {
         for (position, contest) in self.contests.iter().enumerate() {
             let mut ct: Transcript = voter.clone();
             ct.append_number(labels::CONTEST, u64::from(contest.index));
+            if let Some(q) = contest.preference {
+                ct.append_number(labels::PREFERENCE, q);
+            }
             match part {
                 Part::All => contest.add_to(&ct, key, eq),
                 Part::Selection(p, i) if p == position => {
@@ -260,7 +339,10 @@ impl Ballot {
     ) -> Vec<String> {
         let mut parts = vec![(Part::Signature, "the signature".to_string())];
         for (p, c) in self.contests.iter().enumerate() {
-            let name = contest_name(c.index);
+            let name = match c.preference {
+                Some(q) => format!("{} preference {q}", contest_name(c.index)),
+                None => contest_name(c.index),
+            };
             for i in 0..c.ciphertexts.len() {
                 parts.push((
                     Part::Selection(p, i),
@@ -312,13 +394,60 @@ mod tests {
 
     #[test]
     fn garbage_never_panics() {
-        let shapes = [Shape {
-            candidates: 2,
-            min: 0,
-            max: 1,
-        }];
+        let shapes = [Shape::approval(2, 0, 1), Shape::ranked(2, 2)];
         for len in 0..200 {
             assert!(Ballot::decode(&vec![7u8; len], &shapes).is_err());
+        }
+    }
+
+    /// A ballot with the given entries' indices, each an encrypted contest
+    /// of shape `(2, 0, 1)` that decodes (every `A` is `G`, everything
+    /// else zero: the identity or the scalar 0); proofs do not matter to
+    /// decoding.
+    fn ballot_with(indices: &[u32]) -> Vec<u8> {
+        use curve25519_dalek::constants::RISTRETTO_BASEPOINT_COMPRESSED;
+        let g = RISTRETTO_BASEPOINT_COMPRESSED.to_bytes();
+        let len = Shape::approval(2, 0, 1).encoded_len().unwrap_or(0);
+        let mut b = g.to_vec();
+        b.extend_from_slice(&(indices.len() as u32).to_le_bytes());
+        for i in indices {
+            b.extend_from_slice(&i.to_le_bytes());
+            let mut contest = vec![0u8; len];
+            contest[..32].copy_from_slice(&g);
+            contest[64..96].copy_from_slice(&g);
+            b.extend_from_slice(&contest);
+        }
+        b.extend_from_slice(&[0u8; 64]);
+        b
+    }
+
+    #[test]
+    fn ranked_contests_take_exactly_p_consecutive_entries() {
+        // Contest 0 approval (2 candidates, 0–1), contest 1 ranked with
+        // p = 2, contest 2 approval.
+        let shapes = [
+            Shape::approval(2, 0, 1),
+            Shape::ranked(2, 2),
+            Shape::approval(2, 0, 1),
+        ];
+        let ok = Ballot::decode(&ballot_with(&[0, 1, 1, 2]), &shapes).unwrap();
+        let prefs: Vec<_> = ok.contests.iter().map(|c| c.preference).collect();
+        assert_eq!(prefs, [None, Some(1), Some(2), None]);
+        for bad in [
+            &[0, 1, 2][..],
+            &[0, 1, 1, 1, 2],
+            &[0, 0, 1, 1],
+            &[1, 1, 0],
+            &[1],
+            &[1, 2, 1],
+        ] {
+            assert!(
+                matches!(
+                    Ballot::decode(&ballot_with(bad), &shapes),
+                    Err(Malformed::OutOfRange(_))
+                ),
+                "{bad:?}"
+            );
         }
     }
 }

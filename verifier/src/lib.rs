@@ -3,7 +3,7 @@
 //! The observers' standalone verifier of a Valurna election record. It is a
 //! second implementation of `spec/` — `protocol.md` (the group, the
 //! transcripts and the proofs), `record.md` (the files) and
-//! `verification.md` (the checks V1–V20) — and deliberately shares no code
+//! `verification.md` (the checks V1–V23) — and deliberately shares no code
 //! with the engine that produced the record: it depends only on
 //! curve25519-dalek, merlin, sha2 and general-purpose crates. Where the two
 //! disagree, the spec is fixed first.
@@ -26,6 +26,12 @@
 //! multiplication (protocol.md §10). Only if such a batch fails are its
 //! ballots, and then their proofs, checked one by one, so that the report
 //! names each failing proof.
+//!
+//! Ranked contests (record.md §9) are checked from their mix input, which
+//! the verifier forms itself from the counted ballots: every mix step's
+//! proof of a shuffle ([`shuffle`]), the trustees' partial decryptions of
+//! the last output, and a recount by STV or Schulze ([`count`]) compared
+//! with `result.json` stage by stage.
 
 pub mod ballot;
 mod checks;

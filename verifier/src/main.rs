@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 /// Verifies a Valurna election record: every check of spec/verification.md
-/// (V1–V20), the reproduced result, and a verdict. Exit code 0 only if
+/// (V1–V23), the reproduced result, and a verdict. Exit code 0 only if
 /// everything holds; 1 if any check fails; 2 on a usage error.
 #[derive(Debug, Parser)]
 #[command(name = "valurna-verify", version)]

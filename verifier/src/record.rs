@@ -34,6 +34,51 @@ pub mod files {
     pub const DECRYPTION: &str = "decryption.json";
     /// §7.4.
     pub const RESULT: &str = "result.json";
+
+    /// `mix-<c>-<s>.bin`, step `s` of ranked contest `c`'s mix (§9.3).
+    pub fn mix(contest: usize, step: usize) -> String {
+        format!("mix-{contest}-{step}.bin")
+    }
+
+    /// `mix-decryption-<c>-<j>.bin`, trustee `j`'s decryption of ranked
+    /// contest `c`'s mix output (§9.4).
+    pub fn mix_decryption(contest: usize, trustee: u32) -> String {
+        format!("mix-decryption-{contest}-{trustee}.bin")
+    }
+
+    /// A decimal number with no leading zeros (§9.3).
+    fn decimal(text: &str) -> Option<u64> {
+        let canonical = !text.is_empty()
+            && text.bytes().all(|b| b.is_ascii_digit())
+            && (text == "0" || !text.starts_with('0'));
+        canonical.then(|| text.parse().ok()).flatten()
+    }
+
+    /// `(c, s)` if `name` is `mix-<c>-<s>.bin` (§9.3).
+    pub fn parse_mix(name: &str) -> Option<(u64, u64)> {
+        let (c, s) = name
+            .strip_prefix("mix-")?
+            .strip_suffix(".bin")?
+            .split_once('-')?;
+        Some((decimal(c)?, decimal(s)?))
+    }
+
+    /// `(c, j)` if `name` is `mix-decryption-<c>-<j>.bin` (§9.4).
+    pub fn parse_mix_decryption(name: &str) -> Option<(u64, u64)> {
+        let rest = name.strip_prefix("mix-decryption-")?.strip_suffix(".bin")?;
+        let (c, j) = rest.split_once('-')?;
+        Some((decimal(c)?, decimal(j)?))
+    }
+}
+
+/// For optional fields: absent is `None`, but `null` is refused (record.md
+/// §1: exactly the fields given).
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 /// The largest JSON file read (record.md §1).
@@ -66,6 +111,13 @@ pub struct Contest {
     pub min_selections: u64,
     pub max_selections: u64,
     pub candidates: Vec<Candidate>,
+    /// `"ranked"` for a ranked contest (record.md §9.1), else absent.
+    #[serde(default, deserialize_with = "present")]
+    pub kind: Option<String>,
+    /// `"stv"` or `"schulze"` for a ranked contest (record.md §9.1), else
+    /// absent.
+    #[serde(default, deserialize_with = "present")]
+    pub method: Option<String>,
 }
 
 /// One candidate.
@@ -242,6 +294,48 @@ pub struct ContestResult {
     pub counts: Vec<u64>,
     pub elected: Vec<String>,
     pub decided_by_lot: bool,
+    /// A ranked contest's count (record.md §9.5); absent for an approval
+    /// contest.
+    #[serde(default, deserialize_with = "present")]
+    pub ranked: Option<RankedResult>,
+}
+
+/// The `ranked` object of a ranked contest's result (record.md §9.5):
+/// `quota` and `stages` for STV, `ranking` for Schulze, each absent for the
+/// other method.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RankedResult {
+    /// `"stv"` or `"schulze"`.
+    pub method: String,
+    /// `N`, the items of the mix (counted ballots voting in the contest).
+    pub ballots: u64,
+    /// Invalid rankings (counting.md §1.1).
+    pub invalid: u64,
+    /// Empty rankings (counting.md §1.1).
+    pub empty: u64,
+    /// STV: the quota, in units of 10⁻⁵ vote.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub quota: Option<u64>,
+    /// STV: per stage, every candidate's votes then the non-transferable
+    /// votes, in units.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stages: Option<Vec<Vec<u64>>>,
+    /// Schulze: every candidate's id, best first.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ranking: Option<Vec<String>>,
 }
 
 /// Participation (record.md §7.4).
@@ -445,6 +539,36 @@ mod tests {
         let got = lines_of(&content);
         assert_eq!(got.len(), 1);
         assert!(got[0].is_err());
+    }
+
+    #[test]
+    fn mix_file_names_are_canonical_decimals() {
+        assert_eq!(files::parse_mix("mix-0-1.bin"), Some((0, 1)));
+        assert_eq!(files::parse_mix("mix-12-30.bin"), Some((12, 30)));
+        assert_eq!(files::parse_mix("mix-0-01.bin"), None);
+        assert_eq!(files::parse_mix("mix-decryption-0-1.bin"), None);
+        assert_eq!(
+            files::parse_mix_decryption("mix-decryption-3-2.bin"),
+            Some((3, 2))
+        );
+        assert_eq!(files::parse_mix_decryption("mix-3-2.bin"), None);
+        assert_eq!(files::mix(3, 2), "mix-3-2.bin");
+    }
+
+    #[test]
+    fn optional_fields_may_be_absent_but_not_null() {
+        let ok: Result<RankedResult, _> = serde_json::from_str(
+            r#"{"method":"schulze","ballots":1,"invalid":0,"empty":0,"ranking":["a"]}"#,
+        );
+        assert!(ok.unwrap().quota.is_none());
+        let null: Result<RankedResult, _> = serde_json::from_str(
+            r#"{"method":"schulze","ballots":1,"invalid":0,"empty":0,"ranking":["a"],"quota":null}"#,
+        );
+        assert!(null.is_err());
+        let twice: Result<RankedResult, _> = serde_json::from_str(
+            r#"{"method":"schulze","ballots":1,"invalid":0,"empty":0,"ranking":["a"],"ranking":[]}"#,
+        );
+        assert!(twice.is_err());
     }
 
     #[test]

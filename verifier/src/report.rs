@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::record::Turnout;
+use crate::record::{RankedResult, Turnout};
 
 /// The checks of verification.md, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -31,11 +31,14 @@ pub enum Check {
     V18,
     V19,
     V20,
+    V21,
+    V22,
+    V23,
 }
 
 impl Check {
     /// Every check, in number order.
-    pub const ALL: [Check; 20] = [
+    pub const ALL: [Check; 23] = [
         Check::V1,
         Check::V2,
         Check::V3,
@@ -56,6 +59,9 @@ impl Check {
         Check::V18,
         Check::V19,
         Check::V20,
+        Check::V21,
+        Check::V22,
+        Check::V23,
     ];
 
     /// The checks made while the board streams (V10–V15), which V16 and
@@ -69,7 +75,7 @@ impl Check {
         Check::V15,
     ];
 
-    /// `V1` … `V20`.
+    /// `V1` … `V23`.
     pub fn id(self) -> &'static str {
         match self {
             Check::V1 => "V1",
@@ -92,6 +98,9 @@ impl Check {
             Check::V18 => "V18",
             Check::V19 => "V19",
             Check::V20 => "V20",
+            Check::V21 => "V21",
+            Check::V22 => "V22",
+            Check::V23 => "V23",
         }
     }
 
@@ -118,6 +127,9 @@ impl Check {
             Check::V18 => "decryption shares",
             Check::V19 => "combination and counts",
             Check::V20 => "seats",
+            Check::V21 => "mix chains",
+            Check::V22 => "decryptions of the mix output",
+            Check::V23 => "rankings and count",
         }
     }
 }
@@ -150,7 +162,7 @@ pub const MAX_LISTED: usize = 50;
 /// One check's entry in the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckReport {
-    /// `V1` … `V20`.
+    /// `V1` … `V23`.
     pub id: &'static str,
     /// Its title.
     pub title: &'static str,
@@ -197,8 +209,13 @@ pub struct ContestOutcome {
     pub counts: Vec<(String, String, u64)>,
     /// The elected candidates' ids in rank order.
     pub elected: Vec<String>,
-    /// Whether the lot decided the last seat.
+    /// Whether the lot decided the last seat (a ranked contest: the count,
+    /// counting.md §2.9, §3.5).
     pub decided_by_lot: bool,
+    /// A ranked contest's count, as `result.json` gives it (record.md
+    /// §9.5); `counts` are then first preferences.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ranked: Option<RankedResult>,
 }
 
 /// The whole report.
@@ -206,9 +223,10 @@ pub struct ContestOutcome {
 pub struct Report {
     /// The record's directory.
     pub record: String,
-    /// One entry per check, V1 to V20.
+    /// One entry per check, V1 to V23.
     pub checks: Vec<CheckReport>,
-    /// The result the verifier reproduced (when V19 ran).
+    /// The result the verifier reproduced (approval contests when V20 ran,
+    /// ranked contests when V23 ran), in contest order.
     pub result: Vec<ContestOutcome>,
     /// Turnout as counted by the verifier (when V16 ran).
     pub turnout: Option<Turnout>,
@@ -305,9 +323,10 @@ impl Recorder {
         }
     }
 
-    /// Sets the reproduced result.
-    pub fn set_result(&mut self, result: Vec<ContestOutcome>) {
-        self.report.result = result;
+    /// Adds to the reproduced result, kept in contest order.
+    pub fn add_results(&mut self, result: Vec<ContestOutcome>) {
+        self.report.result.extend(result);
+        self.report.result.sort_by_key(|r| r.index);
     }
 
     /// Sets the counted turnout.
@@ -320,6 +339,11 @@ impl Recorder {
         self.report.verified = self.report.checks.iter().all(|c| c.status == Status::Pass);
         self.report
     }
+}
+
+/// Votes in units of 10⁻⁵ (counting.md §1.2) as a decimal.
+fn units(n: u64) -> String {
+    format!("{}.{:05}", n / 100_000, n % 100_000)
 }
 
 impl Report {
@@ -349,6 +373,7 @@ impl Report {
             };
             let label = format!("{:<4} {}", c.id, c.title);
             let detail = match c.status {
+                Status::Pass if c.items == 0 => "nothing to check".to_string(),
                 Status::Pass => format!("{} {}", c.items, c.unit),
                 Status::Fail => format!("{} of {} {} failed", c.failed_items, c.items, c.unit),
                 Status::NotRun => c.not_run_because.clone().unwrap_or_default(),
@@ -369,15 +394,33 @@ impl Report {
             let _ = writeln!(out, "\nResult (reproduced from the proofs):");
             for r in &self.result {
                 let _ = writeln!(out, "  contest {} {} — {}", r.index, r.contest, r.title);
+                if let Some(ranked) = &r.ranked {
+                    let _ = writeln!(
+                        out,
+                        "    ranked, counted by {}: {} ballots, {} invalid, {} empty; first preferences:",
+                        ranked.method, ranked.ballots, ranked.invalid, ranked.empty
+                    );
+                }
                 for (id, name, count) in &r.counts {
-                    let mark = if r.elected.contains(id) {
-                        "elected"
-                    } else {
-                        ""
+                    let mark = match r.elected.iter().position(|e| e == id) {
+                        Some(i) if r.ranked.is_some() => format!("elected ({})", i + 1),
+                        Some(_) => "elected".to_string(),
+                        None => String::new(),
                     };
                     let _ = writeln!(out, "    {count:>10}  {name} ({id}) {mark}");
                 }
-                if r.decided_by_lot {
+                if let Some(ranked) = &r.ranked {
+                    if let (Some(quota), Some(stages)) = (ranked.quota, &ranked.stages) {
+                        let _ =
+                            writeln!(out, "    quota {}, {} stages", units(quota), stages.len());
+                    }
+                    if let Some(ranking) = &ranked.ranking {
+                        let _ = writeln!(out, "    ranking: {}", ranking.join(" > "));
+                    }
+                    if r.decided_by_lot {
+                        let _ = writeln!(out, "    the lot decided part of the count");
+                    }
+                } else if r.decided_by_lot {
                     let _ = writeln!(out, "    the last seat was decided by lot");
                 }
             }

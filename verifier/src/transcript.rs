@@ -51,6 +51,9 @@ pub mod labels {
     pub const CONFIRMATION: &[u8] = b"confirmation";
     /// Context: a mix server's step in the chain, from 1 (§13.1).
     pub const MIX: &[u8] = b"mix";
+    /// Context: a ranked contest's entry, its place in the ranking from 1
+    /// (record.md §9.2).
+    pub const PREFERENCE: &[u8] = b"preference";
     /// A base element (§6).
     pub const BASE: &[u8] = b"base";
     /// A public element (§5, §6).
@@ -105,6 +108,7 @@ pub mod labels {
             "complaint" => COMPLAINT,
             "confirmation" => CONFIRMATION,
             "mix" => MIX,
+            "preference" => PREFERENCE,
             _ => return None,
         })
     }

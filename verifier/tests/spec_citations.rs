@@ -1,6 +1,6 @@
 //! Every section the verifier's code cites as `protocol.md §N`,
 //! `record.md §N`, `verification.md §N` or `counting.md §N`, and every
-//! check `V1`–`V20` its report names, exists in `spec/`.
+//! check `V1`–`V23` its report names, exists in `spec/`.
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 

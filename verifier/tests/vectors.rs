@@ -218,11 +218,11 @@ fn range() {
 fn contest() {
     check_each("contest.json", |c, eq| {
         let key = with_key(c, eq)?;
-        let shape = Shape {
-            candidates: c["candidates"].as_u64().unwrap() as usize,
-            min: c["min"].as_u64().unwrap(),
-            max: c["max"].as_u64().unwrap(),
-        };
+        let shape = Shape::approval(
+            c["candidates"].as_u64().unwrap() as usize,
+            c["min"].as_u64().unwrap(),
+            c["max"].as_u64().unwrap(),
+        );
         let contest = Contest::decode(0, &bytes(&c["contest"]), &shape)?;
         contest.add_to(&transcript(c), &key, eq);
         Ok(())

@@ -9,12 +9,16 @@
 //! down, ballot by ballot and proof by proof. The hash chain, the trackers'
 //! uniqueness and the counted set are checked in file order on the calling
 //! thread. The sum of the valid ballots is kept as it goes, so the tally
-//! needs no second pass but for the few superseded ballots.
+//! needs no second pass but for the few superseded ballots; so are the
+//! valid ballots' ranked entries as mix input ciphertexts (record.md §9.3),
+//! so that V21 needs no second pass at all.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::mpsc::sync_channel;
 
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::traits::Identity as _;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -50,6 +54,9 @@ struct LineOutcome {
     malformed: Option<String>,
     ineligible: Option<String>,
     failing_proofs: Vec<String>,
+    /// A valid ballot's ranked entries as mix input ciphertexts (record.md
+    /// §9.3), entry by entry.
+    ranked: Vec<u8>,
 }
 
 /// The board as the board stage leaves it.
@@ -65,6 +72,10 @@ pub(super) struct BoardState {
     pub(super) offsets: Vec<u64>,
     /// The sum of every valid ballot (superseded ones included).
     pub(super) sums: Sums,
+    /// `(board position, mix input ciphertexts)` of every valid ballot with
+    /// ranked entries (superseded ones included), in board order: per
+    /// entry `Σ_k (k+1)·(A, B)_k` as `enc(A) ‖ enc(B)` (record.md §9.3).
+    pub(super) ranked: Vec<(u64, Vec<u8>)>,
     /// The seal, recomputed from the board (V15).
     pub(super) seal: Option<[u8; 32]>,
 }
@@ -155,17 +166,40 @@ fn check_group(
         }
     };
 
-    // The sum of the ballots that pass V10–V12.
+    // The sum of the ballots that pass V10–V12, and their ranked entries.
     let mut sums = Sums::default();
-    for (out, b) in outcomes.iter().zip(&ballots) {
+    for (out, b) in outcomes.iter_mut().zip(&ballots) {
         let (Some(b), Some(i)) = (b, out.credential) else {
             continue;
         };
         if out.ineligible.is_none() && out.failing_proofs.is_empty() {
             sums.add(creds.weight(i), b, true);
+            out.ranked = mix_input(b);
         }
     }
     (outcomes, sums, failure)
+}
+
+/// A ballot's ranked entries as mix input (record.md §9.3): entry `q` of a
+/// ranked contest gives `e_q = Σ_{k=0…m−1} (k+1)·(A, B)_{q,k}`, which
+/// encrypts the 1-based candidate ranked `q`-th, or 0; encoded
+/// `enc(A) ‖ enc(B)`, entries in ballot order.
+fn mix_input(b: &Ballot) -> Vec<u8> {
+    let mut out = Vec::new();
+    for c in b.contests.iter().filter(|c| c.preference.is_some()) {
+        // Σ_k (k+1)·X_k as the sum of the suffix sums Σ_{k≥j} X_k.
+        let (mut suffix_a, mut suffix_b) = (RistrettoPoint::identity(), RistrettoPoint::identity());
+        let (mut a, mut bb) = (RistrettoPoint::identity(), RistrettoPoint::identity());
+        for ct in c.ciphertexts.iter().rev() {
+            suffix_a += ct.a.point;
+            suffix_b += ct.b.point;
+            a += suffix_a;
+            bb += suffix_b;
+        }
+        out.extend_from_slice(a.compress().as_bytes());
+        out.extend_from_slice(bb.compress().as_bytes());
+    }
+    out
 }
 
 /// `h_i = SHA-256("valurna/board/v1/entry" ‖ h_{i−1} ‖ u64(i) ‖ tracker_i)`
@@ -289,6 +323,7 @@ pub(super) fn check_board(
         tracker_at: Vec::new(),
         offsets: Vec::new(),
         sums: Sums::default(),
+        ranked: Vec::new(),
         seal: None,
     };
     let stream = [Check::V10, Check::V11, Check::V12, Check::V13, Check::V14];
@@ -338,8 +373,13 @@ pub(super) fn check_board(
             if let Some(f) = failure {
                 rec.fail(Check::V12, files::BOARD, f);
             }
-            for out in outcomes {
+            for mut out in outcomes {
                 chain.record(&out, rec);
+                if !out.ranked.is_empty() {
+                    state
+                        .ranked
+                        .push((state.lines, std::mem::take(&mut out.ranked)));
+                }
                 state.credential_at.push(out.credential.unwrap_or(u32::MAX));
                 state
                     .tracker_at

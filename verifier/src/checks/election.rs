@@ -6,7 +6,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::{Credentials, DLOG_BOUND, Election, Manifested};
+use super::{Credentials, DLOG_BOUND, Election, Manifested, Method};
 use crate::ballot::{MAX_CANDIDATES, Shape};
 use crate::decode::{self, Identity};
 use crate::error::Error;
@@ -43,13 +43,18 @@ fn sha256_file(path: &Path) -> Result<[u8; 32], Error> {
 
 /// What later checks need of a valid manifest.
 fn manifested(manifest: record::Manifest, manifest_hash: [u8; 32]) -> Manifested {
+    let methods: Vec<Option<Method>> = manifest
+        .contests
+        .iter()
+        .map(|c| c.method.as_deref().and_then(Method::parse))
+        .collect();
     let shapes = manifest
         .contests
         .iter()
-        .map(|c| Shape {
-            candidates: c.candidates.len(),
-            min: c.min_selections,
-            max: c.max_selections,
+        .zip(&methods)
+        .map(|(c, method)| match method {
+            Some(_) => Shape::ranked(c.candidates.len(), c.max_selections),
+            None => Shape::approval(c.candidates.len(), c.min_selections, c.max_selections),
         })
         .collect();
     let mut district_ids: HashMap<String, u32> = HashMap::new();
@@ -68,6 +73,7 @@ fn manifested(manifest: record::Manifest, manifest_hash: [u8; 32]) -> Manifested
         manifest,
         manifest_hash,
         shapes,
+        methods,
         district_ids,
         district_contests,
     }
@@ -116,6 +122,33 @@ fn manifest_rules(m: &record::Manifest) -> Vec<String> {
             || width(c.min_selections, c.max_selections).is_err()
         {
             bad.push(format!("{name}: selection limits out of range"));
+        }
+        // record.md §9.1: `kind` and `method` together or not at all.
+        match (c.kind.as_deref(), c.method.as_deref()) {
+            (None, None) => {}
+            (Some("ranked"), Some(method)) => {
+                if Method::parse(method).is_none() {
+                    bad.push(format!(
+                        "{name}: method {method:?} is neither \"stv\" nor \"schulze\""
+                    ));
+                }
+                if c.max_selections == 0 {
+                    bad.push(format!(
+                        "{name}: a ranked contest needs 1 ≤ max_selections (preferences)"
+                    ));
+                }
+                if m.weighted {
+                    bad.push(format!(
+                        "{name}: a ranked contest in a weighted manifest (record.md §9.1)"
+                    ));
+                }
+            }
+            (Some(kind), Some(_)) => {
+                bad.push(format!("{name}: kind {kind:?} is not \"ranked\""));
+            }
+            (Some(_), None) | (None, Some(_)) => bad.push(format!(
+                "{name}: kind and method must be given together (record.md §9.1)"
+            )),
         }
         let mut cids = HashSet::new();
         for cand in &c.candidates {

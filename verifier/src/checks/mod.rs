@@ -4,15 +4,17 @@
 //! credential list, the parameters and the base hash), [`ceremony`]
 //! (V6–V9: the key ceremony and the joint key), [`board`] (V10–V16: the
 //! board, streamed once in chunks whose ballots are decoded and
-//! batch-verified in parallel, and the counted set) and [`tally`]
+//! batch-verified in parallel, and the counted set), [`tally`]
 //! (V17–V20: the encrypted tally, the decryption shares, the counts and the
-//! seats). Each check runs only if the checks that give it its inputs passed
+//! seats) and [`mix`] (V21–V23: ranked contests through the mix-net). Each
+//! check runs only if the checks that give it its inputs passed
 //! (verification.md §1); otherwise it is reported as not run, which is a
 //! failure.
 
 mod board;
 mod ceremony;
 mod election;
+mod mix;
 mod tally;
 
 use std::collections::HashMap;
@@ -44,8 +46,10 @@ pub(crate) struct Manifested {
     pub(crate) manifest: record::Manifest,
     /// SHA-256 of `manifest.json`.
     pub(crate) manifest_hash: [u8; 32],
-    /// Each contest's shape, by index.
+    /// Each contest's shape on a ballot, by index.
     pub(crate) shapes: Vec<Shape>,
+    /// Each contest's counting method if it is ranked (record.md §9.1).
+    pub(crate) methods: Vec<Option<Method>>,
     /// District name → its id.
     pub(crate) district_ids: HashMap<String, u32>,
     /// District id → its contests' indices, increasing.
@@ -65,6 +69,34 @@ impl Manifested {
             .get(c)
             .and_then(|x| x.candidates.get(k))
             .map_or("?", |x| x.id.as_str())
+    }
+}
+
+/// How a ranked contest is counted (record.md §9.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    /// The single transferable vote (counting.md §2).
+    Stv,
+    /// Schulze's method (counting.md §3).
+    Schulze,
+}
+
+impl Method {
+    /// `"stv"` or `"schulze"`.
+    pub(crate) fn parse(name: &str) -> Option<Self> {
+        match name {
+            "stv" => Some(Method::Stv),
+            "schulze" => Some(Method::Schulze),
+            _ => None,
+        }
+    }
+
+    /// Its name in the manifest and `result.json`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Method::Stv => "stv",
+            Method::Schulze => "schulze",
+        }
     }
 }
 
@@ -109,7 +141,9 @@ impl Credentials {
         };
         let district = self.info.get(*i as usize).map(|(d, _)| *d);
         let expected = district.and_then(|d| m.district_contests.get(d as usize));
-        let actual: Vec<u32> = b.contests.iter().map(|c| c.index).collect();
+        // A ranked contest's `p` entries are one contest (record.md §9.2).
+        let mut actual: Vec<u32> = b.contests.iter().map(|c| c.index).collect();
+        actual.dedup();
         (expected != Some(&actual)).then(|| {
             format!(
                 "its contests {actual:?} are not its district's {:?}",
@@ -164,7 +198,7 @@ pub fn verify_record(dir: &Path, options: &Options) -> Report {
             None
         }
     };
-    let board = match (&election, &credentials) {
+    let mut board = match (&election, &credentials) {
         (Some(e), Some(c)) => Some(board::check_board(dir, e, c, options, &mut rec)),
         _ => {
             for check in Check::BOARD {
@@ -180,6 +214,17 @@ pub fn verify_record(dir: &Path, options: &Options) -> Report {
             rec.requires(Check::V16, &Check::BOARD);
             None
         }
+    };
+    // V21's input, formed from the board before the tally consumes it.
+    let ranked = board
+        .as_mut()
+        .map(|b| std::mem::take(&mut b.ranked))
+        .unwrap_or_default();
+    let mix_input = match (&election, &credentials, &board, &counted) {
+        (Some(e), Some(c), Some(b), Some(counted)) => {
+            Some(mix::mix_input(e, c, b, ranked, counted))
+        }
+        _ => None,
     };
     let tally = match (&election, &credentials, board, &counted) {
         (Some(e), Some(c), Some(b), Some(counted)) => {
@@ -210,6 +255,32 @@ pub fn verify_record(dir: &Path, options: &Options) -> Report {
         }
         _ => {
             rec.requires(Check::V20, &[Check::V15, Check::V19]);
+        }
+    }
+    let chains = match (&election, mix_input) {
+        (Some(e), Some(input)) if rec.requires(Check::V21, &[Check::V16, Check::V9]) => {
+            mix::check_chains(dir, e, input, &mut rec)
+        }
+        _ => {
+            rec.requires(Check::V21, &[Check::V16, Check::V9]);
+            None
+        }
+    };
+    let decrypted = match (&election, &public_shares, chains) {
+        (Some(e), Some(p), Some(chains)) => mix::check_mix_decryptions(dir, e, p, chains, &mut rec),
+        _ => {
+            if rec.requires(Check::V22, &[Check::V21]) {
+                rec.not_run(Check::V22, "needs the public shares (V8, V9)");
+            }
+            None
+        }
+    };
+    match (&election, &tally, &decrypted) {
+        (Some(e), Some(t), Some(d)) if rec.requires(Check::V23, &[Check::V22, Check::V20]) => {
+            mix::check_rankings(e, t.seal, d, &result, &mut rec);
+        }
+        _ => {
+            rec.requires(Check::V23, &[Check::V22, Check::V20]);
         }
     }
     rec.finish()

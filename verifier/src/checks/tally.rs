@@ -1,5 +1,7 @@
 //! V17–V20: the encrypted tally, the decryption shares, the counts and the
-//! seats (verification.md §5, record.md §7).
+//! seats (verification.md §5, record.md §7). Ranked contests are left out
+//! of the tally, the decryption and the counts (record.md §9.2,
+//! verification.md §8); [`super::mix`] checks them.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -34,10 +36,11 @@ pub(super) struct Sums {
 }
 
 impl Sums {
-    /// Adds (or with `add = false` takes out) a ballot of weight `weight`.
+    /// Adds (or with `add = false` takes out) a ballot of weight `weight`;
+    /// ranked contests' entries are left out of the tally (record.md §9.2).
     pub(super) fn add(&mut self, weight: u64, ballot: &Ballot, add: bool) {
         for bit in (0..64u8).filter(|b| weight >> b & 1 == 1) {
-            for c in &ballot.contests {
+            for c in ballot.contests.iter().filter(|c| c.preference.is_none()) {
                 let row = self.tables.entry((bit, c.index)).or_insert_with(|| {
                     vec![
                         (RistrettoPoint::default(), RistrettoPoint::default());
@@ -75,12 +78,17 @@ impl Sums {
     }
 
     /// `Σ_i 2^i·S_i` per contest and candidate (the identity where no
-    /// ballot contributed).
+    /// ballot contributed); nothing for a ranked contest (record.md §9.2).
     fn total(&self, e: &Election) -> Vec<Vec<Pair>> {
         let mut total: Vec<Vec<Pair>> = e
             .shapes
             .iter()
-            .map(|s| vec![(RistrettoPoint::default(), RistrettoPoint::default()); s.candidates])
+            .map(|s| match s.preferences {
+                Some(_) => Vec::new(),
+                None => {
+                    vec![(RistrettoPoint::default(), RistrettoPoint::default()); s.candidates]
+                }
+            })
             .collect();
         for ((bit, contest), row) in &self.tables {
             let factor = Scalar::from(1u64 << bit);
@@ -242,7 +250,12 @@ pub(super) fn check_tally(
             );
         }
         if p.ciphertexts.len() != computed.len() {
-            rec.fail(Check::V17, &item, "not one ciphertext per candidate");
+            let why = if computed.is_empty() {
+                "a ranked contest's ciphertexts must be [] (record.md §9.2)"
+            } else {
+                "not one ciphertext per candidate"
+            };
+            rec.fail(Check::V17, &item, why);
             continue;
         }
         for (k, (hex, (a, bb))) in p.ciphertexts.iter().zip(computed).enumerate() {
@@ -469,6 +482,18 @@ pub(super) fn check_counts(
                 format!("names contest {}", published.contest),
             );
         }
+        // A ranked contest's entry is checked by V23 (verification.md §8).
+        if e.methods.get(c).copied().flatten().is_some() {
+            counts.push(Vec::new());
+            continue;
+        }
+        if published.ranked.is_some() {
+            rec.fail(
+                Check::V19,
+                &item,
+                "an approval contest's entry has a ranked field (record.md §9.5)",
+            );
+        }
         if published.counts.len() != cts.len() {
             rec.fail(Check::V19, &item, "not one count per candidate");
             continue;
@@ -539,6 +564,10 @@ pub(super) fn check_seats(
         .zip(&r.contests)
         .enumerate()
     {
+        // A ranked contest's seats are checked by V23 (verification.md §8).
+        if e.methods.get(c).copied().flatten().is_some() {
+            continue;
+        }
         rec.items(Check::V20, 1);
         let mut order: Vec<(usize, u64, [u8; 32])> = counts
             .iter()
@@ -589,7 +618,8 @@ pub(super) fn check_seats(
                 .collect(),
             elected,
             decided_by_lot: by_lot,
+            ranked: None,
         });
     }
-    rec.set_result(outcomes);
+    rec.add_results(outcomes);
 }
