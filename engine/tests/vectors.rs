@@ -181,6 +181,105 @@ fn variants(valid: &Value, proof_field: &str, scalar_at: usize, point_at: usize)
     out
 }
 
+/// What one input of a proof's statement is, for [`binding`].
+#[derive(Clone, Copy)]
+enum Input {
+    /// One element, hex.
+    Element,
+    /// One ciphertext `A ‖ B`, hex: each component changed on its own.
+    Ciphertext,
+    /// A list of ciphertexts, each `A ‖ B` in a JSON array.
+    CiphertextList,
+    /// Ciphertexts concatenated in one hex string, `count` of them.
+    Concatenated(usize),
+    /// The first `count` ciphertexts at the start of a hex string (an
+    /// encrypted contest's selections).
+    Leading(usize),
+}
+
+/// Another valid element than the one encoded in `hex_str`: `G` or `2G`.
+fn other_element(hex_str: &str) -> String {
+    let g = Element::generator();
+    if hex_str == g.to_hex() {
+        Element::from_point(g.point() + g.point()).to_hex()
+    } else {
+        g.to_hex()
+    }
+}
+
+/// Statement binding (issue 8 §1): one invalid variant of `valid` per
+/// input of its statement — every element, each component of every
+/// ciphertext, every context item — so that every implementation that runs
+/// the vectors shows each input is bound to the proof.
+fn binding(valid: &Value, inputs: &[(&str, Input)]) -> Vec<Value> {
+    let mut out = Vec::new();
+    let name = valid["name"].as_str().unwrap().to_string();
+    let mut push = |what: String, change: &dyn Fn(&mut Value)| {
+        let mut c = valid.clone();
+        change(&mut c);
+        c["name"] = json!(format!("{name} / binding: {what}"));
+        c["expect"] = json!("invalid");
+        out.push(c);
+    };
+    let swap_half = |text: &str, at: usize| -> String {
+        let half = &text[at * 64..at * 64 + 64];
+        let mut t = text.to_string();
+        t.replace_range(at * 64..at * 64 + 64, &other_element(half));
+        t
+    };
+    for &(field, kind) in inputs {
+        let text = valid[field].as_str().map(str::to_string);
+        match kind {
+            Input::Element => {
+                let t = text.unwrap();
+                push(field.into(), &|c| c[field] = json!(other_element(&t)));
+            }
+            Input::Ciphertext => {
+                let t = text.unwrap();
+                for (half, which) in [(0, "A"), (1, "B")] {
+                    let changed = swap_half(&t, half);
+                    push(format!("{field} {which}"), &|c| c[field] = json!(changed));
+                }
+            }
+            Input::CiphertextList => {
+                let n = valid[field].as_array().unwrap().len();
+                for i in 0..n {
+                    for (half, which) in [(0, "A"), (1, "B")] {
+                        let t = valid[field][i].as_str().unwrap().to_string();
+                        let changed = swap_half(&t, half);
+                        push(format!("{field}[{i}] {which}"), &|c| {
+                            c[field][i] = json!(changed)
+                        });
+                    }
+                }
+            }
+            Input::Concatenated(n) | Input::Leading(n) => {
+                let t = text.unwrap();
+                for i in 0..n {
+                    for (half, which) in [(0, "A"), (1, "B")] {
+                        let changed = swap_half(&t, 2 * i + half);
+                        push(format!("{field} ciphertext {i} {which}"), &|c| {
+                            c[field] = json!(changed)
+                        });
+                    }
+                }
+            }
+        }
+    }
+    for (i, item) in valid["context"].as_array().unwrap().iter().enumerate() {
+        let label = item["label"].as_str().unwrap().to_string();
+        push(format!("context {label}"), &|c| {
+            let it = &mut c["context"][i];
+            if let Some(n) = it["u64"].as_u64() {
+                it["u64"] = json!(n + 1);
+            } else {
+                it["hex"] = json!(h(&[0x23; 32]));
+            }
+        });
+    }
+    out
+}
+
 // ------------------------------------------------------------- generation
 
 const BASE: [u8; 32] = [0x11; 32];
@@ -311,6 +410,7 @@ fn gen_schnorr() -> Value {
     let valid = json!({"name": "schnorr", "base_hash": h(&BASE), "context": context,
         "public": pk.element().to_hex(), "proof": h(&p.to_bytes()), "expect": "ok"});
     let mut cases = variants(&valid, "proof", 32, 0);
+    cases.extend(binding(&valid, &[("public", Input::Element)]));
     let (_, other) = keypair(6);
     let mut c = valid.clone();
     c["name"] = json!("schnorr / other public key");
@@ -336,6 +436,15 @@ fn gen_chaum_pedersen() -> Value {
         "base1": st.base1.to_hex(), "public1": st.public1.to_hex(), "base2": st.base2.to_hex(),
         "public2": st.public2.to_hex(), "proof": h(&p.to_bytes()), "expect": "ok"});
     let mut cases = variants(&valid, "proof", 64, 32);
+    cases.extend(binding(
+        &valid,
+        &[
+            ("base1", Input::Element),
+            ("public1", Input::Element),
+            ("base2", Input::Element),
+            ("public2", Input::Element),
+        ],
+    ));
     let mut c = valid.clone();
     c["name"] = json!("partial decryption / share for another plaintext");
     c["public2"] =
@@ -366,6 +475,10 @@ fn gen_zero_one() -> Value {
             "context": context, "key": pk.element().to_hex(), "ciphertext": h(&ct.to_bytes()),
             "proof": h(&p.to_bytes()), "expect": "ok"});
         cases.extend(variants(&valid, "proof", 128, 32));
+        cases.extend(binding(
+            &valid,
+            &[("key", Input::Element), ("ciphertext", Input::Ciphertext)],
+        ));
         let (other_ct, _) = pk.encrypt(u64::from(vote), &mut r);
         let mut c = valid.clone();
         c["name"] = json!(format!("encrypts {} / other ciphertext", u8::from(vote)));
@@ -433,6 +546,26 @@ fn gen_range() -> Value {
         "key": pk.element().to_hex(), "ciphertexts": ct_hex, "min": 1, "max": 3,
         "proof": h(&p.to_bytes()), "expect": "ok"});
     let mut cases = variants(&valid, "proof", 6 * 32 + 2 * 32, 64);
+    cases.extend(binding(
+        &valid,
+        &[
+            ("key", Input::Element),
+            ("ciphertexts", Input::CiphertextList),
+        ],
+    ));
+    // The bounds, moved together (a range of the same width, so the proof
+    // still decodes).
+    for (d, what) in [(1i64, "up"), (-1, "down")] {
+        let mut c = valid.clone();
+        c["min"] = json!(valid["min"].as_i64().unwrap() + d);
+        c["max"] = json!(valid["max"].as_i64().unwrap() + d);
+        c["name"] = json!(format!(
+            "{} / binding: bounds moved {what}",
+            valid["name"].as_str().unwrap()
+        ));
+        c["expect"] = json!("invalid");
+        cases.push(c);
+    }
     for (name, min, max, expect) in [
         ("bounds [1, 2]", 1, 2, "malformed"),
         ("bounds [0, 2] (same width)", 0, 2, "invalid"),
@@ -486,6 +619,10 @@ fn gen_contest() -> Value {
         "contest": h(&c.to_bytes()), "expect": "ok"});
     // Offsets: 4 ciphertexts (256 bytes), then 4 zero-one proofs of 224.
     let mut cases = variants(&valid, "contest", 256 + 128, 256 + 32);
+    cases.extend(binding(
+        &valid,
+        &[("key", Input::Element), ("contest", Input::Leading(4))],
+    ));
     let mut swapped = c.clone();
     swapped.ciphertexts.swap(0, 1);
     swapped.selection_proofs.swap(0, 1);
@@ -529,6 +666,14 @@ fn gen_shuffle() -> Value {
     // The first scalar (s_1) follows the 3N + 3 + 2w elements.
     let scalar_at = (3 * n + 3 + 2 * w) * 32;
     let mut cases = variants(&valid, "proof", scalar_at, 0);
+    cases.extend(binding(
+        &valid,
+        &[
+            ("key", Input::Element),
+            ("input", Input::Concatenated(n * w)),
+            ("output", Input::Concatenated(n * w)),
+        ],
+    ));
     let mut c = valid.clone();
     let mut swapped = output.clone();
     swapped.swap(0, 2);
