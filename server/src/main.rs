@@ -459,10 +459,9 @@ fn run_async(command: Command) -> Result<(), CliError> {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
+        .with_env_filter(valurna_server::log_filter(
+            &std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
+        ))
         .init();
     let command = Cli::parse().command;
     let result = match command {

@@ -40,6 +40,42 @@ use common::{TestDb, b64, serve_on_free_port};
 
 const PASSWORD: &str = "correct horse battery staple";
 
+/// Every log line of this test process, at the most verbose level the
+/// server allows (`valurna_server::log_filter("trace")`).
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+fn captured_logs() -> Captured {
+    static LOGS: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Captured::default();
+        tracing_subscriber::fmt()
+            .with_env_filter(valurna_server::log_filter("trace"))
+            .with_writer(logs.clone())
+            .with_ansi(false)
+            .init();
+        logs
+    })
+    .clone()
+}
+
 /// A client with a session (cookie and CSRF token), or none.
 #[derive(Clone)]
 struct Api {
@@ -189,6 +225,8 @@ async fn snapshot(client: &tokio_postgres::Client) -> String {
 struct Refusals<'a> {
     db: &'a tokio_postgres::Client,
     kinds: Vec<String>,
+    /// Every refused request's error body, scanned for secrets at the end.
+    bodies: Vec<String>,
 }
 
 impl Refusals<'_> {
@@ -211,6 +249,7 @@ impl Refusals<'_> {
             "{what} changed the database"
         );
         self.kinds.push(what.to_string());
+        self.bodies.push(body.to_string());
         body
     }
 }
@@ -325,6 +364,7 @@ M010,Johan Jonsson,johan@example.org,South
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_whole_election_over_http_passes_the_verifier() {
+    let logs = captured_logs();
     let db = TestDb::create().await;
     let tmp = tempfile::tempdir().unwrap();
     let pool = store::pool_with(db.config.clone(), 8).unwrap();
@@ -340,6 +380,7 @@ async fn a_whole_election_over_http_passes_the_verifier() {
     let mut refused = Refusals {
         db: &dbc,
         kinds: Vec::new(),
+        bodies: Vec::new(),
     };
     let anonymous = Api::anonymous(&root);
 
@@ -1415,6 +1456,63 @@ async fn a_whole_election_over_http_passes_the_verifier() {
     }
     let (_, candidates) = anonymous.get(&format!("{s}/candidates")).await;
     assert_eq!(candidates.as_array().unwrap().len(), 4);
+
+    // Privacy (issue 8 §6): no log line and no error body holds a voting
+    // code, a credential, a ballot, a session token, or a member's name,
+    // contact or number.
+    let log_text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    assert!(log_text.lines().count() > 100, "the logs were not captured");
+    let mut secrets: Vec<String> = Vec::new();
+    let mut member_numbers: Vec<String> = Vec::new();
+    for line in roll2.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        member_numbers.push(f[0].to_string());
+        secrets.extend([f[1], f[2]].map(str::to_string));
+        secrets.push(f[2].replace(' ', ""));
+    }
+    for (_, body) in &codes {
+        let code = body
+            .split_whitespace()
+            .find(|w| w.len() > 20 && w.contains('-'))
+            .unwrap()
+            .trim_end_matches('.');
+        secrets.push(code.to_string());
+        secrets.push(code.replace('-', ""));
+    }
+    let credentials = std::fs::read_to_string(record.join("credentials.jsonl")).unwrap();
+    for line in credentials.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        secrets.push(v["credential"].as_str().unwrap().to_string());
+    }
+    for (_, bytes) in &ballots {
+        secrets.push(b64(bytes)[..44].to_string());
+        secrets.push(hex::encode(&bytes[32..64]));
+    }
+    for api in [&carl, &olga, &anna] {
+        let cookie = api.cookie.as_ref().unwrap();
+        secrets.push(cookie.split('=').nth(1).unwrap().to_string());
+        secrets.push(api.csrf.clone().unwrap());
+    }
+    // Member numbers may appear in an error body answering the committee
+    // about its own roll file (a duplicate's line), never in the logs.
+    for number in &member_numbers {
+        assert!(
+            !log_text.contains(number.as_str()),
+            "a log line holds {number}"
+        );
+    }
+    for secret in &secrets {
+        assert!(
+            !log_text.contains(secret.as_str()),
+            "a log line holds {secret}"
+        );
+        for body in &refused.bodies {
+            assert!(
+                !body.contains(secret.as_str()),
+                "an error body holds {secret}"
+            );
+        }
+    }
 
     assert!(
         refused.kinds.len() >= 25,
