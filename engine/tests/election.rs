@@ -508,3 +508,29 @@ fn a_substituted_announcement_is_noticed_by_its_trustee() {
     announcements[1] = impostor;
     assert!(dealers[1].deal(&announcements, &mut rng).is_err());
 }
+
+/// A tally whose weights reach the discrete-log bound could not be
+/// decrypted; it is refused when it is made, with a typed error (issue 8
+/// §2: an overflowing tally or weight gets a bounded-time error, no hang).
+/// A count beyond the bound in a decryption is a bounded error too.
+#[test]
+fn a_weight_beyond_the_dlog_bound_is_refused() {
+    use valurna_engine::elgamal::DLOG_BOUND;
+    let e = election(3, 2, vec![shape(2, 1)]);
+    let (b, _) =
+        Ballot::encrypt(&e.ctx, &voter(), &[(0, vec![true, false])], &mut os_rng()).unwrap();
+    let mut ok = TallyAccumulator::new(&e.ctx.shapes);
+    ok.add(&b, DLOG_BOUND - 1);
+    assert!(ok.finish().is_ok());
+    let mut over = TallyAccumulator::new(&e.ctx.shapes);
+    over.add(&b, DLOG_BOUND - 1);
+    over.add(&b, 1);
+    assert_eq!(over.finish(), Err(Error::WeightOverflow));
+    // A plaintext at the bound: the search ends with an error.
+    let sk = valurna_engine::elgamal::SecretKey::generate(&mut os_rng());
+    let (ct, _) = sk.public_key().unwrap().encrypt(DLOG_BOUND, &mut os_rng());
+    assert_eq!(
+        sk.decrypt(&ct, DlogTable::shared()),
+        Err(Error::DlogOutOfRange { bound: DLOG_BOUND })
+    );
+}

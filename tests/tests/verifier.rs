@@ -338,6 +338,27 @@ fn a_changed_trustee_commitment_fails_the_announcements() {
 }
 
 #[test]
+fn a_share_with_a_borrowed_ephemeral_key_fails_the_encrypted_shares() {
+    // Another dealer's ephemeral key: its proof was made for another
+    // dealer and recipient (verification.md V7).
+    let dir = copy();
+    let mut ceremony = read_json(dir.path(), "ceremony.json");
+    let other = ceremony["shares"][1]["ephemeral"].clone();
+    ceremony["shares"][0]["ephemeral"] = other;
+    write_json(dir.path(), "ceremony.json", &ceremony);
+    rejected_by(dir.path(), Check::V7);
+}
+
+#[test]
+fn a_missing_share_fails_the_encrypted_shares() {
+    let dir = copy();
+    let mut ceremony = read_json(dir.path(), "ceremony.json");
+    ceremony["shares"].as_array_mut().unwrap().remove(0);
+    write_json(dir.path(), "ceremony.json", &ceremony);
+    rejected_by(dir.path(), Check::V7);
+}
+
+#[test]
 fn a_missing_confirmation_fails_the_ceremony() {
     let dir = copy();
     let mut ceremony = read_json(dir.path(), "ceremony.json");
