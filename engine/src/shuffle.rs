@@ -281,10 +281,24 @@ fn prove<R: Rng + ?Sized>(
     key_table: &RistrettoBasepointTable,
     rng: &mut R,
 ) -> Result<ShuffleProof> {
+    let H = generators(base_hash, st.items()?);
+    prove_with(transcript, &H, st, secrets, key_table, rng)
+}
+
+/// [`prove`] with the generators `H_0…H_N` given (only tests give other
+/// generators than §13.2's).
+#[allow(non_snake_case)]
+fn prove_with<R: Rng + ?Sized>(
+    transcript: &mut Transcript,
+    H: &[RistrettoPoint],
+    st: &ShuffleStatement<'_>,
+    secrets: &ShuffleSecrets,
+    key_table: &RistrettoBasepointTable,
+    rng: &mut R,
+) -> Result<ShuffleProof> {
     let n = st.items()?;
     let w = st.width;
     let psi = &secrets.psi;
-    let H = generators(base_hash, n);
     let H0 = H.first().copied().unwrap_or_default();
     let h0_table = RistrettoBasepointTable::create(&H0);
     let G = RISTRETTO_BASEPOINT_TABLE;
@@ -813,5 +827,33 @@ mod tests {
         assert!(a.iter().zip(&b).all(|(x, y)| x != y));
         assert!(!a.iter().any(|p| p.is_identity()));
         assert_eq!(a, generators(&[1; 32], 50));
+    }
+
+    /// The 2019 Swiss Post flaw: a mix server that chose the generators
+    /// (here with known logarithms, `H_i = (i+1)·G`) could prove a false
+    /// shuffle. The verifier derives the generators itself (§13.2), so a
+    /// proof made with any others fails, even for an honest shuffle.
+    #[test]
+    fn a_proof_with_generators_other_than_the_hashed_ones_fails() {
+        let (n, w) = (5, 1);
+        let (_, pk, input) = setup(n, w);
+        let mut rng = ChaCha20Rng::from_seed([4; 32]);
+        let (output, _, secrets) =
+            shuffle(&mut transcript(), &[5; 32], &pk, w, &input, &mut rng).unwrap();
+        let st = ShuffleStatement {
+            key: &pk,
+            width: w,
+            input: &input,
+            output: &output,
+        };
+        let known: Vec<RistrettoPoint> = (0..=n as u64)
+            .map(|i| RISTRETTO_BASEPOINT_TABLE * &Scalar::from(i + 1))
+            .collect();
+        let table = RistrettoBasepointTable::create(pk.point());
+        let proof = prove_with(&mut transcript(), &known, &st, &secrets, &table, &mut rng).unwrap();
+        assert_eq!(
+            proof.verify(&mut transcript(), &[5; 32], &st),
+            Err(Error::VerificationFailed(ProofKind::Shuffle))
+        );
     }
 }
