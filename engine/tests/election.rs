@@ -534,3 +534,62 @@ fn a_weight_beyond_the_dlog_bound_is_refused() {
         Err(Error::DlogOutOfRange { bound: DLOG_BOUND })
     );
 }
+
+/// Every invalid ristretto255 encoding of RFC 9496 (and the identity), put
+/// in every 32-byte slot of a ballot in turn: the ballot is always refused,
+/// never panics, and where the slot holds a point the refusal is a decoding
+/// error (issue 8 §2).
+#[test]
+fn every_invalid_encoding_in_every_slot_of_a_ballot_is_refused() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/vectors/encoding.json"),
+    )
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut bad: Vec<Vec<u8>> = v["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "point" && c["expect"] == "InvalidPoint")
+        .map(|c| hex::decode(c["hex"].as_str().unwrap()).unwrap())
+        .collect();
+    assert!(bad.len() >= 20);
+    bad.push(vec![0; 32]);
+    let e = election(3, 2, vec![shape(3, 2)]);
+    let (ballot, _) = Ballot::encrypt(
+        &e.ctx,
+        &voter(),
+        &[(0, vec![true, false, true])],
+        &mut os_rng(),
+    )
+    .unwrap();
+    let bytes = ballot.to_bytes();
+    // Slots: the credential, then the contest's data after its 4-byte
+    // index (the 4-byte count and index sit at 32..40), then the signature.
+    let slots: Vec<usize> = std::iter::once(0)
+        .chain((40..bytes.len()).step_by(32))
+        .collect();
+    let (mut malformed, mut refused) = (0, 0);
+    for &at in &slots {
+        for b in &bad {
+            let mut changed = bytes.clone();
+            if at + 32 > changed.len() {
+                continue;
+            }
+            changed[at..at + 32].copy_from_slice(b);
+            match Ballot::decode(&changed, &e.ctx) {
+                Err(Error::Malformed(_)) => malformed += 1,
+                Err(other) => panic!("unexpected error {other}"),
+                Ok(decoded) => {
+                    assert!(decoded.verify(&e.ctx, &[0]).is_err(), "slot {at}");
+                    refused += 1;
+                }
+            }
+        }
+    }
+    // Most slots hold points; the rest (scalars) fail verification.
+    assert!(
+        malformed > refused,
+        "{malformed} malformed, {refused} refused"
+    );
+}
