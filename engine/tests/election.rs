@@ -97,6 +97,11 @@ fn honest_ceremony_gives_consistent_shares() {
     }
 }
 
+/// A rogue-key trustee (Gennaro, Jarecki, Krawczyk and Rabin, "Secure
+/// distributed key generation for discrete-log based cryptosystems",
+/// EUROCRYPT 1999; the rogue-key attack on naive key aggregation): every
+/// trustee proves knowledge of its coefficients, so none can choose its
+/// key as a function of the others' and fix the joint key.
 #[test]
 fn a_bad_proof_of_knowledge_is_caught_and_named() {
     let p = params(3, 2);
@@ -592,4 +597,27 @@ fn every_invalid_encoding_in_every_slot_of_a_ballot_is_refused() {
         malformed > refused,
         "{malformed} malformed, {refused} refused"
     );
+}
+
+/// Ballot copying (Cortier and Smyth, "Attacking and fixing Helios: an
+/// analysis of ballot secrecy", CSF 2011): an attacker who copies a
+/// victim's encrypted choices into a ballot of their own, signed with their
+/// own valid credential, learns the victim's vote from the tally. Every
+/// proof is bound to the credential (protocol.md §3.3), so the copy does not
+/// verify, even with a fresh valid signature.
+#[test]
+fn cortier_smyth_a_copied_ballot_under_another_credential_is_refused() {
+    let e = election(3, 2, vec![shape(3, 2)]);
+    let (victim, attacker) = (voter(), voter());
+    let (ballot, _) = Ballot::encrypt(
+        &e.ctx,
+        &victim,
+        &[(0, vec![true, false, true])],
+        &mut os_rng(),
+    )
+    .unwrap();
+    ballot.clone().verify(&e.ctx, &[0]).unwrap();
+    let copied = resign(&e.ctx, &attacker, ballot);
+    assert_eq!(copied.credential, attacker.public());
+    assert!(copied.verify(&e.ctx, &[0]).is_err());
 }

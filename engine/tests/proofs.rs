@@ -118,6 +118,9 @@ fn chaum_pedersen_complete_and_bound() {
     });
 }
 
+/// A trustee who publishes a decryption share for another plaintext is
+/// caught by its Chaum–Pedersen proof (Cramer, Gennaro and Schoenmakers,
+/// EUROCRYPT 1997, the threshold decryption this follows).
 #[test]
 fn chaum_pedersen_for_a_wrong_partial_decryption_fails() {
     let (sk, mut st) = dleq_fixture();
@@ -127,6 +130,11 @@ fn chaum_pedersen_for_a_wrong_partial_decryption_fails() {
     assert!(p.verify(&mut ctx(0), &st).is_err());
 }
 
+/// Strong Fiat–Shamir (Bernhard, Pereira and Warinschi, "How not to prove
+/// yourself: pitfalls of the Fiat–Shamir heuristic and applications to
+/// Helios", ASIACRYPT 2012): the proof must not verify for any other
+/// statement. The vectors' `binding` cases do this for every proof type in
+/// both implementations.
 #[test]
 fn zero_one_complete_and_bound() {
     let (_, pk) = keypair();

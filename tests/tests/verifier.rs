@@ -268,6 +268,11 @@ fn a_credential_removed_fails_the_credentials_hash() {
     rejected_by(dir.path(), Check::V4);
 }
 
+/// A clash attack (Küsters, Truderung and Vogt, "Clash attacks on the
+/// verifiability of e-voting systems", IEEE S&P 2012): two voters given the
+/// same credential both find "their" ballot, while only one counts. The
+/// credential list must be distinct (V3), and trackers unique (V13,
+/// `a_duplicated_ballot_is_a_replay`).
 #[test]
 fn a_duplicated_credential_is_a_clash() {
     let dir = copy();
