@@ -137,6 +137,16 @@ enum ElectionCommand {
         #[arg(long)]
         id: i64,
     },
+    /// Delete a tallied election's personal data: contacts, the names of
+    /// members who were not candidates, the outbox, members' sessions and
+    /// codes (the same as `POST /api/setups/{id}/retention`).
+    Retention {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The election's set-up id (as the committee's API shows it).
+        #[arg(long)]
+        setup: i64,
+    },
     /// Write a closed election's record (up to the encrypted tally) to OUT.
     Export {
         #[command(flatten)]
@@ -428,6 +438,17 @@ fn run_async(command: Command) -> Result<(), CliError> {
             Command::Election(ElectionCommand::Close { database, id }) => {
                 let seal = store::close(&store::pool(&database.database_url, 1)?, id).await?;
                 say(&format!("election {id} closed; seal {}", hex::encode(seal)));
+            }
+            Command::Election(ElectionCommand::Retention { database, setup }) => {
+                let pool = store::pool(&database.database_url, 1)?;
+                let removed = valurna_server::manage::retention_command(&pool, setup)
+                    .await
+                    .map_err(|e| CliError::Usage(e.message().to_string()))?;
+                say(&format!(
+                    "personal data of set-up {setup} deleted: {} contacts, {} names, \
+                     {} messages, {} sessions and codes",
+                    removed.contacts, removed.names, removed.messages, removed.sessions
+                ));
             }
             Command::Election(ElectionCommand::Export { database, id, out }) => {
                 store::export(&store::pool(&database.database_url, 1)?, id, &out).await?;

@@ -2040,6 +2040,30 @@ pub async fn apply_retention(tx: &Transaction<'_>, setup: i64) -> Result<Retenti
     })
 }
 
+/// `valurna election retention`: [`apply_retention`] from the command line
+/// (an operator's step, audited without a staff actor).
+pub async fn retention_command(
+    pool: &deadpool_postgres::Pool,
+    id: i64,
+) -> Result<Retention, ApiError> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    let s = setup_row(&tx, id, true).await?;
+    require_status(&s, &["tallied"])?;
+    let removed = apply_retention(&tx, id).await?;
+    audit(
+        &tx,
+        None,
+        Some(s.organisation),
+        "retention.apply",
+        json!({"setup": id, "contacts": removed.contacts, "names": removed.names,
+               "messages": removed.messages, "sessions": removed.sessions, "by": "command"}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(removed)
+}
+
 /// `POST /api/setups/{id}/retention`: the organisation's admin deletes the
 /// election's personal data after the result is published.
 async fn retention(

@@ -1456,6 +1456,11 @@ async fn a_whole_election_over_http_passes_the_verifier() {
     }
     let (_, candidates) = anonymous.get(&format!("{s}/candidates")).await;
     assert_eq!(candidates.as_array().unwrap().len(), 4);
+    // The operator's command does the same, and finds nothing left.
+    let again = valurna_server::manage::retention_command(&pool, setup)
+        .await
+        .unwrap();
+    assert_eq!((again.contacts, again.names, again.messages), (0, 0, 0));
 
     // Privacy (issue 8 §6): no log line and no error body holds a voting
     // code, a credential, a ballot, a session token, or a member's name,
