@@ -24,6 +24,19 @@ pub mod limits {
     pub const MAX_TEXT: usize = 1_000;
 }
 
+/// For an optional field: absent is `None`, but `null` is refused (record.md
+/// §1: exactly the fields given), as the verifier reads it. Without this,
+/// serde reads `null` as absent, and a manifest the engine accepts (and
+/// whose bytes become the record's `manifest.json`) would be one the
+/// verifier refuses (found by the `verifier_record` fuzz target).
+pub(crate) fn present<'de, D, T>(d: D) -> core::result::Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
 /// A candidate in a contest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,10 +66,18 @@ pub struct Contest {
     /// The candidates, in ballot order.
     pub candidates: Vec<Candidate>,
     /// `ranked` for a ranked contest (record.md §9.1); absent for approval.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub kind: Option<String>,
     /// A ranked contest's counting method: `stv` or `schulze`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub method: Option<String>,
 }
 
@@ -212,4 +233,38 @@ impl Manifest {
 /// SHA-256 of a manifest file's bytes (record.md §2.1).
 pub fn manifest_hash(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (fuzz target `verifier_record`): `"kind": null` and
+    /// `"method": null` were read as absent, so the engine accepted a
+    /// manifest the verifier refuses. Refused now, with a typed error.
+    #[test]
+    fn an_optional_field_may_be_absent_but_not_null() {
+        let manifest = |extra: &str| {
+            format!(
+                r#"{{"version":1,"organisation":"O","election_id":"e","title":"T","weighted":false,"contests":[{{"id":"c","title":"C","district":"d","seats":1,"min_selections":0,"max_selections":1,"candidates":[{{"id":"x","name":"X"}}]{extra}}}]}}"#
+            )
+        };
+        assert!(Manifest::from_json(manifest("").as_bytes()).is_ok());
+        assert!(
+            Manifest::from_json(manifest(r#","kind":"ranked","method":"stv""#).as_bytes()).is_ok()
+        );
+        for extra in [
+            r#","kind":null"#,
+            r#","method":null"#,
+            r#","kind":null,"method":null"#,
+        ] {
+            assert!(
+                matches!(
+                    Manifest::from_json(manifest(extra).as_bytes()),
+                    Err(Error::InvalidStatement(_))
+                ),
+                "{extra}"
+            );
+        }
+    }
 }

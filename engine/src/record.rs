@@ -616,7 +616,11 @@ pub struct ContestResult {
     /// Whether the lot decided the last seat.
     pub decided_by_lot: bool,
     /// A ranked contest's count (record.md §9.5).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::manifest::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ranked: Option<RankedResult>,
 }
 
@@ -633,14 +637,26 @@ pub struct RankedResult {
     /// Rankings with no preference.
     pub empty: u64,
     /// STV: the quota, in 10^-5 units.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::manifest::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub quota: Option<u64>,
     /// STV: per stage, every candidate's votes then the non-transferable
     /// ones, in 10^-5 units.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::manifest::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub stages: Option<Vec<Vec<u64>>>,
     /// Schulze: the candidates' ids, best first.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::manifest::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ranking: Option<Vec<String>>,
 }
 
@@ -888,5 +904,35 @@ pub struct LineError {
 impl core::fmt::Display for LineError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "line {}: {}", self.line, self.reason)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// Regression (fuzz target `verifier_record`): optional fields of
+    /// `result.json` read `null` as absent, where record.md §1 and the
+    /// verifier refuse it.
+    #[test]
+    fn optional_result_fields_may_be_absent_but_not_null() {
+        let result = |ranked: &str| {
+            format!(
+                r#"{{"contests":[{{"contest":"c","counts":[1],"elected":["x"],"decided_by_lot":false{ranked}}}],"turnout":{{"eligible":1,"board_entries":1,"counted":1}}}}"#
+            )
+        };
+        let read = |text: String| serde_json::from_str::<ResultFile>(&text);
+        assert!(read(result("")).is_ok());
+        let schulze =
+            r#","ranked":{"method":"schulze","ballots":1,"invalid":0,"empty":0,"ranking":["x"]}"#;
+        assert!(read(result(schulze)).unwrap().contests[0].ranked.is_some());
+        assert!(read(result(r#","ranked":null"#)).is_err());
+        for field in ["quota", "stages", "ranking"] {
+            let ranked = format!(
+                r#","ranked":{{"method":"schulze","ballots":1,"invalid":0,"empty":0,"{field}":null}}"#
+            );
+            assert!(read(result(&ranked)).is_err(), "{field}");
+        }
     }
 }
