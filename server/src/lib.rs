@@ -20,6 +20,7 @@ pub mod receipt;
 pub mod roll;
 pub mod serve;
 pub mod store;
+pub mod web;
 
 pub use error::CliError;
 

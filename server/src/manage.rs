@@ -762,7 +762,7 @@ async fn visible_setup(
 
 const MANAGERS: &[Role] = &[Role::OrgAdmin, Role::Committee];
 
-async fn setup(
+pub(crate) async fn setup(
     State(app): State<AppState>,
     P(id): P<i64>,
     staff: Staff,
@@ -1132,7 +1132,7 @@ pub struct NominationJson {
     pub presentation: Option<String>,
 }
 
-async fn nominations(
+pub(crate) async fn nominations(
     State(app): State<AppState>,
     P(id): P<i64>,
     staff: Staff,
@@ -1273,23 +1273,30 @@ async fn candidates(
             "the candidates are published when nominations close",
         ));
     }
+    Ok(Json(candidate_list(&client, id).await?))
+}
+
+/// The approved candidates of a set-up with their presentations and the
+/// ids the frozen manifest gives them (`c1`, `c2`, … per district).
+pub async fn candidate_list(
+    client: &impl deadpool_postgres::GenericClient,
+    setup: i64,
+) -> Result<Vec<CandidateJson>, ApiError> {
     let mut next: HashMap<String, usize> = HashMap::new();
-    Ok(Json(
-        approved(&client, id)
-            .await?
-            .into_iter()
-            .map(|(district, name, presentation)| {
-                let k = next.entry(district.clone()).or_insert(0);
-                *k += 1;
-                CandidateJson {
-                    id: Some(format!("c{k}")),
-                    district,
-                    name,
-                    presentation,
-                }
-            })
-            .collect(),
-    ))
+    Ok(approved(client, setup)
+        .await?
+        .into_iter()
+        .map(|(district, name, presentation)| {
+            let k = next.entry(district.clone()).or_insert(0);
+            *k += 1;
+            CandidateJson {
+                id: Some(format!("c{k}")),
+                district,
+                name,
+                presentation,
+            }
+        })
+        .collect())
 }
 
 // ---------------------------------------------------------------------------
@@ -1410,7 +1417,7 @@ pub struct CeremonyFileJson {
     pub size: u64,
 }
 
-async fn ceremony_files(
+pub(crate) async fn ceremony_files(
     State(app): State<AppState>,
     P(id): P<i64>,
     staff: Staff,

@@ -95,7 +95,13 @@ pub struct AppState {
     secure_cookies: bool,
     metrics: Arc<crate::metrics::Metrics>,
     limiter: Arc<crate::limits::AbuseLimiter>,
+    /// Where the booth's WebAssembly is (`web/build.sh` writes it).
+    web_dir: Arc<std::path::PathBuf>,
 }
+
+/// Where `web/build.sh` puts the booth's WebAssembly in this source tree
+/// (the default of `--web-dir`).
+pub const DEFAULT_WEB_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../web/static/pkg");
 
 impl AppState {
     /// State over a pool and a receipt key; starts the board writer (so it
@@ -116,7 +122,20 @@ impl AppState {
             secure_cookies: false,
             metrics: Arc::default(),
             limiter: Arc::default(),
+            web_dir: Arc::new(DEFAULT_WEB_DIR.into()),
         }
+    }
+
+    /// Serves the booth's WebAssembly from `dir` (default
+    /// [`DEFAULT_WEB_DIR`]).
+    pub fn with_web_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.web_dir = Arc::new(dir.into());
+        self
+    }
+
+    /// Where the booth's WebAssembly is served from.
+    pub fn web_dir(&self) -> &std::path::Path {
+        &self.web_dir
     }
 
     /// Refused ballots per client address per 10 s before `429` (0: no
@@ -287,6 +306,11 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         self.code
     }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
 }
 
 #[derive(Serialize)]
@@ -401,8 +425,9 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> axum::extract::FromR
     }
 }
 
-/// The Content-Security-Policy of every answer: the API serves no page,
-/// script, style or frame, so nothing may load.
+/// The Content-Security-Policy of every answer but the pages (which set
+/// their own, [`crate::web::PAGE_CSP`]): the API serves no page, script,
+/// style or frame, so nothing may load.
 pub const CONTENT_SECURITY_POLICY: &str =
     "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
@@ -417,10 +442,12 @@ async fn security_headers(
     use axum::http::{HeaderValue, header};
     let mut response = next.run(request).await;
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -430,7 +457,9 @@ async fn security_headers(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if app.secure_cookies() {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,
@@ -449,6 +478,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(crate::manage::routes())
         .merge(crate::members::routes())
+        .merge(crate::web::routes())
         .route("/metrics", get(crate::metrics::serve))
         .route(
             "/api/openapi.json",
@@ -466,6 +496,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/elections/{id}/board/head", get(head))
         .route("/api/elections/{id}/trackers/{tracker}", get(tracker))
         .route("/api/elections/{id}/turnout", get(turnout))
+        .route(
+            "/api/elections/{id}/credentials/{credential}",
+            get(credential_district),
+        )
         .route("/api/elections/{id}/manifest.json", get(manifest_file))
         .route("/api/elections/{id}/parameters.json", get(parameters_file))
         .fallback(|| async {
@@ -856,6 +890,41 @@ async fn tracker(
         .into(),
         superseded_by: later,
     }))
+}
+
+/// A listed credential's district, for a voter's device.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CredentialJson {
+    /// The district the credential votes in.
+    pub district: String,
+    /// Its weight.
+    pub weight: u64,
+}
+
+/// `GET /api/elections/{id}/credentials/{credential}`: the district of a
+/// listed credential (public in the record's `credentials.jsonl`), so the
+/// booth can show the voter their district's contests.
+async fn credential_district(
+    State(app): State<AppState>,
+    path: Result<Path<(i64, String)>, PathRejection>,
+) -> Result<Json<CredentialJson>, ApiError> {
+    let Path((id, credential)) =
+        path.map_err(|e| ApiError::bad("malformed_path", e.body_text()))?;
+    let credential = Element::from_hex(&credential, IdentityRule::Forbidden).map_err(|_| {
+        ApiError::bad(
+            "malformed_credential",
+            "a credential is a canonical encoding in 64 lower-case hex digits",
+        )
+    })?;
+    let (district, weight, _) = store::credential(&app.pool, id, &credential)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "not_listed",
+                "this credential is not listed for the election",
+            )
+        })?;
+    Ok(Json(CredentialJson { district, weight }))
 }
 
 /// Turnout of one district.

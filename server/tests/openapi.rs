@@ -69,7 +69,7 @@ fn value_of(parameter: &str) -> String {
         "id" | "org" | "n" => "1".into(),
         "name" => "announcement-1.json".into(),
         "file" => "manifest.json".into(),
-        "tracker" => "0".repeat(64),
+        "tracker" | "credential" => "0".repeat(64),
         other => panic!("no plausible value for the path parameter {{{other}}}: add one"),
     }
 }

@@ -1,0 +1,397 @@
+//! The committee's pages: sign in, the organisation's elections, and one
+//! election from roll import to result. Reading is server-rendered from
+//! the same handlers the JSON API uses ([`crate::manage`]); every action
+//! is a form that `web/static/app.js` sends to the API with the session's
+//! CSRF token, so the pages add no second path with its own checks.
+
+use axum::extract::State;
+use axum::response::Response;
+use maud::{Markup, html};
+
+use super::public::{result_file, result_markup, turnout_chart};
+use super::{Lang, layout, render, status_text};
+use crate::auth::{Role, Staff};
+use crate::manage::{NominationJson, SetupJson};
+use crate::serve::{ApiError, AppState, P};
+
+const STEPS: &[&str] = &[
+    "draft",
+    "nominations",
+    "ceremony",
+    "open",
+    "closed",
+    "tallied",
+];
+
+fn login_page(lang: Lang) -> Response {
+    layout(
+        lang,
+        lang.t("staff.title"),
+        "/staff",
+        None,
+        html! {
+            h1 { (lang.t("staff.title")) }
+            form class="stack narrow" data-api="/api/login" data-method="POST" data-done="reload" id="staff-login" {
+                label for="username" { (lang.t("staff.username")) }
+                input id="username" name="username" type="text" autocomplete="username" required;
+                label for="password" { (lang.t("staff.password")) }
+                input id="password" name="password" type="password" autocomplete="current-password" required;
+                button type="submit" class="primary" { (lang.t("staff.login")) }
+                p class="error-line" role="alert" data-error {}
+            }
+        },
+    )
+}
+
+fn signed_in(lang: Lang, staff: &Staff) -> Markup {
+    html! {
+        div class="whoami" {
+            (lang.t("staff.signed_in")) " " strong { (staff.username) } " (" (staff.role.as_str()) ")"
+            form data-api="/api/logout" data-method="POST" data-done="go:/staff" {
+                button type="submit" class="link" { (lang.t("staff.logout")) }
+            }
+        }
+    }
+}
+
+/// `GET /staff`: sign in, or the organisation's elections.
+pub(super) async fn home(
+    State(app): State<AppState>,
+    lang: Lang,
+    staff: Result<Staff, ApiError>,
+) -> Response {
+    let Ok(staff) = staff else {
+        return login_page(lang);
+    };
+    render(lang, async {
+        let client = app.pool().get().await?;
+        let rows = client
+            .query(
+                "SELECT s.id, s.title, s.status, s.ballot_box, o.name FROM setups s \
+                 JOIN organisations o ON o.id = s.organisation \
+                 WHERE $1::BIGINT IS NULL OR s.organisation = $1 ORDER BY s.id DESC LIMIT 200",
+                &[&staff.organisation],
+            )
+            .await?;
+        Ok(layout(
+            lang,
+            lang.t("staff.title"),
+            "/staff",
+            Some(&staff.csrf),
+            html! {
+                h1 { (lang.t("staff.title")) }
+                (signed_in(lang, &staff))
+                h2 { (lang.t("staff.elections")) }
+                @if rows.is_empty() {
+                    p { (lang.t("staff.none")) }
+                }
+                ul class="cards" {
+                    @for r in &rows {
+                        @let id: i64 = r.get(0);
+                        @let status: String = r.get(2);
+                        li class="card" {
+                            h3 { a href={ "/staff/setups/" (id) } { (r.get::<_, String>(1)) } }
+                            p { (r.get::<_, String>(4)) }
+                            p { span class={ "status status-" (status) } { (status_text(lang, &status)) } }
+                            p { a class="button" href={ "/staff/setups/" (id) } { (lang.t("staff.open_it")) } }
+                        }
+                    }
+                }
+            },
+        ))
+    })
+    .await
+}
+
+fn stepper(lang: Lang, status: &str) -> Markup {
+    let at = STEPS.iter().position(|s| *s == status).unwrap_or(0);
+    html! {
+        ol class="stepper" aria-label=(lang.t("staff.progress")) {
+            @for (i, s) in STEPS.iter().enumerate() {
+                @if i == at {
+                    li class="current" aria-current="step" { (status_text(lang, s)) }
+                } @else if i < at {
+                    li class="done" { "✓ " (status_text(lang, s)) }
+                } @else {
+                    li { (status_text(lang, s)) }
+                }
+            }
+        }
+    }
+}
+
+fn overview(lang: Lang, s: &SetupJson) -> Markup {
+    html! {
+        section aria-labelledby="h-overview" {
+            h2 id="h-overview" { (lang.t("staff.overview")) }
+            div class="scroll" {
+                table class="overview" {
+                    thead { tr {
+                        th scope="col" { (lang.t("turnout.district")) }
+                        th scope="col" class="num" { (lang.t("staff.seats")) }
+                        th scope="col" class="num" { (lang.t("staff.eligible")) }
+                        th scope="col" class="num" { (lang.t("staff.nominations")) }
+                        th scope="col" class="num" { (lang.t("staff.accepted")) }
+                        th scope="col" class="num" { (lang.t("staff.approved")) }
+                    } }
+                    tbody {
+                        @for d in &s.districts {
+                            tr class=[d.lacking.then_some("lacking")] data-district=(d.district) {
+                                th scope="row" {
+                                    (d.district)
+                                    @if d.lacking { " " span class="badge warn" { (lang.t("staff.lacking")) } }
+                                }
+                                td class="num" { (d.seats) }
+                                td class="num" { (d.eligible) }
+                                td class="num" { (d.nominations) }
+                                td class="num" { (d.accepted) }
+                                td class="num" { (d.approved) }
+                            }
+                        }
+                    }
+                }
+            }
+            @if !s.lacking.is_empty() && matches!(s.status.as_str(), "draft" | "nominations") {
+                p class="notice warn" { (lang.t("staff.lacking_list")) " " (s.lacking.join(", ")) }
+            }
+            p {
+                (lang.t("staff.trustees")) ": "
+                @for (i, t) in s.trustee_accounts.iter().enumerate() {
+                    @if i > 0 { ", " }
+                    (t.index) ". " (t.username)
+                }
+                " — " (s.threshold) " / " (s.trustees) " " (lang.t("staff.threshold"))
+            }
+        }
+    }
+}
+
+fn roll_form(lang: Lang, id: i64) -> Markup {
+    html! {
+        section aria-labelledby="h-roll" {
+            h2 id="h-roll" { (lang.t("staff.roll")) }
+            p class="help" { (lang.t("staff.roll_help")) }
+            form class="stack" data-api={ "/api/setups/" (id) "/roll" } data-method="POST"
+                data-raw="file" data-done="roll" id="roll-form" {
+                label for="roll-file" { (lang.t("staff.roll_file")) }
+                input id="roll-file" name="file" type="file" accept=".csv,text/csv" required;
+                button type="submit" { (lang.t("staff.roll_check")) }
+                div data-roll-preview hidden {
+                    ul class="counts" {
+                        li { strong data-count="added" {} " " (lang.t("staff.added")) }
+                        li { strong data-count="removed" {} " " (lang.t("staff.removed")) }
+                        li { strong data-count="changed" {} " " (lang.t("staff.changed")) }
+                        li { strong data-count="unchanged" {} " " (lang.t("staff.unchanged")) }
+                    }
+                    button type="button" class="primary" data-roll-apply { (lang.t("staff.roll_apply")) }
+                }
+                div class="error-line" role="alert" data-error {}
+            }
+        }
+    }
+}
+
+fn nominations_markup(lang: Lang, id: i64, list: &[NominationJson], can_decide: bool) -> Markup {
+    html! {
+        section aria-labelledby="h-review" {
+            h2 id="h-review" { (lang.t("staff.review")) }
+            @if list.is_empty() { p { (lang.t("member.none")) } }
+            ul class="cards" {
+                @for n in list {
+                    li class="card" data-nomination=(n.id) {
+                        h3 { (n.name) " (" (n.nominee) ")" }
+                        p { (lang.t("turnout.district")) ": " (n.district) " · " (lang.t("staff.proposer")) ": " (n.proposer) }
+                        p { span class={ "status status-" (n.status) } { (super::member::status_words(lang, &n.status)) } }
+                        @if let Some(reason) = &n.reason { p { (lang.t("member.reason")) ": " (reason) } }
+                        @if let Some(text) = &n.presentation { blockquote { (text) } }
+                        @if can_decide && matches!(n.status.as_str(), "accepted" | "approved" | "rejected") {
+                            div class="actions" {
+                                @if n.status != "approved" {
+                                    form data-api={ "/api/setups/" (id) "/nominations/" (n.id) "/decision" } data-method="POST"
+                                        data-json=r#"{"approve":true}"# data-done="reload" {
+                                        button type="submit" class="primary" { (lang.t("staff.approve")) }
+                                    }
+                                }
+                                @if n.status != "rejected" {
+                                    form class="inline" data-api={ "/api/setups/" (id) "/nominations/" (n.id) "/decision" } data-method="POST"
+                                        data-json=r#"{"approve":false}"# data-done="reload" {
+                                        label for={ "reason-" (n.id) } { (lang.t("staff.reason")) }
+                                        input id={ "reason-" (n.id) } name="reason" type="text" required maxlength="1000";
+                                        button type="submit" { (lang.t("staff.reject")) }
+                                    }
+                                }
+                                p class="error-line" role="alert" data-error {}
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn action(id: i64, path: &str, label: &str, primary: bool, confirm: bool) -> Markup {
+    html! {
+        form class="action" data-api={ "/api/setups/" (id) "/" (path) } data-method="POST" data-done="reload"
+            data-confirm=[confirm.then_some("1")] {
+            button type="submit" class=[primary.then_some("primary")] { (label) }
+            p class="error-line" role="alert" data-error {}
+        }
+    }
+}
+
+/// `GET /staff/setups/{id}`: one election, from roll to result.
+pub(super) async fn setup(
+    State(app): State<AppState>,
+    lang: Lang,
+    P(id): P<i64>,
+    staff: Result<Staff, ApiError>,
+) -> Response {
+    let Ok(staff) = staff else {
+        return login_page(lang);
+    };
+    render(lang, async {
+        let s = crate::manage::setup(State(app.clone()), P(id), staff.clone()).await?.0;
+        let nominations = crate::manage::nominations(State(app.clone()), P(id), staff.clone()).await?.0;
+        let manager = matches!(staff.role, Role::OrgAdmin | Role::Committee | Role::PlatformAdmin);
+        let trustee = staff.role == Role::Trustee;
+        let status = s.status.as_str();
+        let ceremony = if status == "ceremony" {
+            crate::manage::ceremony_files(State(app.clone()), P(id), staff.clone()).await?.0
+        } else {
+            Vec::new()
+        };
+        let ballot_box = s.ballot_box;
+        let turnout = match ballot_box {
+            Some(b) if matches!(status, "open" | "closed" | "tallied") => {
+                Some(turnout_chart(&app, lang, b, status == "open").await?)
+            }
+            _ => None,
+        };
+        let shares = match ballot_box {
+            Some(b) => std::fs::read_dir(app.record_dir(b))
+                .map(|d| {
+                    d.filter_map(Result::ok)
+                        .filter(|f| f.file_name().to_string_lossy().starts_with("decryption-share-"))
+                        .count()
+                })
+                .unwrap_or(0),
+            None => 0,
+        };
+        let result = ballot_box.and_then(|b| result_file(&app, b));
+        let manifest = match (ballot_box, &result) {
+            (Some(b), Some(_)) => Some(super::public::load(&app, b).await?.manifest),
+            _ => None,
+        };
+        let record_files: Vec<&str> = match ballot_box {
+            Some(b) if matches!(status, "closed" | "tallied") => {
+                let dir = app.record_dir(b);
+                crate::manage::RECORD_FILES
+                    .iter()
+                    .copied()
+                    .filter(|f| dir.join(f).is_file())
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        Ok(layout(
+            lang,
+            &s.title,
+            &format!("/staff/setups/{id}"),
+            Some(&staff.csrf),
+            html! {
+                h1 { (s.title) }
+                (signed_in(lang, &staff))
+                p { span class={ "status status-" (status) } { (status_text(lang, status)) }
+                    @if let Some(b) = ballot_box { " · " a href={ "/elections/" (b) } { (lang.t("staff.public_page")) } } }
+                (stepper(lang, status))
+                (overview(lang, &s))
+                @if manager && matches!(status, "draft" | "nominations") {
+                    (roll_form(lang, id))
+                }
+                @if manager && status == "draft" {
+                    (action(id, "nominations/open", lang.t("staff.nominations_open"), true, false))
+                }
+                @if matches!(status, "nominations") || !nominations.is_empty() && status == "draft" {
+                    (nominations_markup(lang, id, &nominations, manager && status == "nominations"))
+                }
+                @if manager && status == "nominations" {
+                    (action(id, "freeze", lang.t("staff.freeze"), true, true))
+                }
+                @if status == "ceremony" {
+                    section aria-labelledby="h-ceremony" {
+                        h2 id="h-ceremony" { (lang.t("staff.ceremony")) }
+                        p { (lang.t("staff.ceremony_help")) " " strong { (ceremony.len()) } }
+                        ul class="files" { @for f in &ceremony { li { (f.name) } } }
+                        @if manager { (action(id, "open", lang.t("staff.open"), true, true)) }
+                    }
+                }
+                @if let Some(chart) = &turnout {
+                    section aria-labelledby="h-turnout" {
+                        h2 id="h-turnout" {
+                            @if status == "open" { (lang.t("staff.turnout_live")) } @else { (lang.t("election.turnout")) }
+                        }
+                        (chart)
+                    }
+                }
+                @if manager && status == "open" {
+                    section aria-labelledby="h-outbox" {
+                        h2 id="h-outbox" { (lang.t("staff.outbox")) }
+                        p class="help" { (lang.t("staff.outbox_help")) }
+                        form class="action" data-api={ "/api/setups/" (id) "/outbox/export" } data-method="POST" data-done="download:voting-codes.csv" {
+                            button type="submit" { (lang.t("staff.outbox")) }
+                            p class="error-line" role="alert" data-error {}
+                        }
+                    }
+                    section aria-labelledby="h-close" {
+                        h2 id="h-close" { (lang.t("staff.close")) }
+                        p class="help" { (lang.t("staff.close_help")) }
+                        (action(id, "close", lang.t("staff.close"), true, true))
+                    }
+                }
+                @if matches!(status, "closed" | "tallied") {
+                    section aria-labelledby="h-tally" {
+                        h2 id="h-tally" { (lang.t("staff.tally")) }
+                        p {
+                            label for="tally-progress" { strong data-shares { (shares) } " " (lang.t("staff.shares")) " " (s.threshold) }
+                            " "
+                            progress id="tally-progress" max=(s.threshold) value=(shares.min(s.threshold as usize)) { (shares) " / " (s.threshold) }
+                        }
+                        @if trustee && status == "closed" {
+                            form class="stack" data-api={ "/api/setups/" (id) "/decryptions" } data-method="POST"
+                                data-raw="file" data-raw-type="application/json" data-done="reload" {
+                                p class="help" { (lang.t("staff.share_help")) }
+                                label for="share-file" { (lang.t("staff.share_file")) }
+                                input id="share-file" name="file" type="file" accept=".json,application/json" required;
+                                button type="submit" class="primary" { (lang.t("staff.upload_share")) }
+                                p class="error-line" role="alert" data-error {}
+                            }
+                        }
+                        @if status == "closed" && !trustee {
+                            div data-poll-status={ "/api/setups/" (id) } data-poll-until="tallied" {}
+                        }
+                    }
+                }
+                @if let (Some(r), Some(m)) = (&result, &manifest) {
+                    section aria-labelledby="h-result" {
+                        h2 id="h-result" { (lang.t("result.title")) }
+                        (result_markup(lang, m, r))
+                    }
+                }
+                @if !record_files.is_empty() {
+                    @if let Some(b) = ballot_box {
+                        section aria-labelledby="h-record" {
+                            h2 id="h-record" { (lang.t("staff.record")) }
+                            ul class="files" {
+                                @for f in &record_files {
+                                    li { a href={ "/api/elections/" (b) "/record/" (f) } download=(f) { (f) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            },
+        ))
+    })
+    .await
+}

@@ -1,0 +1,308 @@
+//! The web pages: the voting booth, checking one's ballot, the public
+//! board and result, members' nominations, and the committee's pages.
+//!
+//! Pages are rendered on the server (maud); JavaScript is used where it
+//! serves: the booth (the engine compiled to WebAssembly encrypts the
+//! ballot in the browser, see the `valurna-booth` crate), the committee's
+//! and members' forms (`web/static/app.js` sends them to the JSON API with
+//! the session's CSRF token), and the live turnout chart. Reading pages
+//! work without JavaScript.
+//!
+//! | path | page |
+//! |---|---|
+//! | `/` | elections |
+//! | `/elections/{id}` | one election: status, turnout, links |
+//! | `/elections/{id}/vote` | the voting booth |
+//! | `/elections/{id}/board` | the public board |
+//! | `/elections/{id}/track?tracker=` | check my ballot |
+//! | `/elections/{id}/result` | the result, seats per district |
+//! | `/elections/{id}/verify` | the record and how to run `valurna-verify` |
+//! | `/member` | members: sign in with a one-time code, nominate, answer |
+//! | `/staff`, `/staff/setups/{id}` | the committee's pages |
+//! | `/lang?to=sv&back=/path` | the language switch |
+//! | `/static/…` | style, scripts, the booth's WebAssembly |
+//!
+//! Every page is in English and Swedish ([`i18n`]), has labels on every
+//! field, a skip link, visible focus, AA contrast, and fits a 360-px-wide
+//! screen. Pages carry their own Content-Security-Policy
+//! ([`PAGE_CSP`]): scripts, styles and WebAssembly from this origin only.
+
+pub mod i18n;
+
+mod booth;
+mod committee;
+mod member;
+mod public;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use serde::Deserialize;
+
+pub use i18n::Lang;
+
+use crate::serve::{ApiError, AppState, P};
+
+/// The Content-Security-Policy of pages: nothing inline, nothing from
+/// elsewhere; WebAssembly may be compiled (`'wasm-unsafe-eval'`, the booth).
+pub const PAGE_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; \
+     frame-ancestors 'none'; base-uri 'none'";
+
+/// The pages' routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(public::home))
+        .route("/lang", get(switch_language))
+        .route("/static/{file}", get(static_file))
+        .route("/static/pkg/{file}", get(pkg_file))
+        .route("/elections/{id}", get(public::election))
+        .route("/elections/{id}/board", get(public::board))
+        .route("/elections/{id}/track", get(public::track))
+        .route("/elections/{id}/result", get(public::result))
+        .route("/elections/{id}/verify", get(public::verify))
+        .route("/elections/{id}/vote", get(booth::page))
+        .route("/member", get(member::page))
+        .route("/staff", get(committee::home))
+        .route("/staff/setups/{id}", get(committee::setup))
+}
+
+/// What a page handler gives back: the page, or an error shown as a page.
+pub type PageResult = Result<Response, ApiError>;
+
+/// Renders an error as a page in `lang` with the error's status.
+pub fn error_page(lang: Lang, e: ApiError) -> Response {
+    let status = e.status();
+    let mut r = layout(
+        lang,
+        lang.t("error.title"),
+        "/",
+        None,
+        html! {
+            h1 { (lang.t("error.title")) }
+            p role="alert" { (e.message()) }
+            p { a href="/" { (lang.t("error.back")) } }
+        },
+    );
+    *r.status_mut() = status;
+    r
+}
+
+/// Runs a page handler, showing an error as a page.
+pub async fn render(lang: Lang, page: impl Future<Output = PageResult>) -> Response {
+    match page.await {
+        Ok(r) => r,
+        Err(e) => error_page(lang, e),
+    }
+}
+
+/// The frame of every page: header with navigation and the language
+/// switch, `main`, footer. `csrf` is the signed-in session's token, for
+/// the forms' script.
+pub fn layout(lang: Lang, title: &str, path: &str, csrf: Option<&str>, body: Markup) -> Response {
+    let other = lang.other();
+    let back = urlencode(path);
+    let markup = html! {
+        (DOCTYPE)
+        html lang=(lang.tag()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Valurna" }
+                link rel="stylesheet" href="/static/style.css";
+                @if let Some(token) = csrf {
+                    meta name="csrf-token" content=(token);
+                }
+                script type="module" src="/static/app.js" {}
+            }
+            body {
+                a class="skip" href="#main" { (lang.t("nav.skip")) }
+                header class="site" {
+                    a class="brand" href="/" { "Valurna" }
+                    nav aria-label=(lang.t("nav.elections")) {
+                        a href="/" { (lang.t("nav.elections")) }
+                        a href="/member" { (lang.t("nav.member")) }
+                        a href="/staff" { (lang.t("nav.staff")) }
+                        a class="lang" href={ "/lang?to=" (other.tag()) "&back=" (back) }
+                            lang=(other.tag()) hreflang=(other.tag()) { (other.name()) }
+                    }
+                }
+                main id="main" tabindex="-1" { (body) }
+                footer class="site" {
+                    p { (lang.t("footer.privacy")) }
+                }
+            }
+        }
+    };
+    page_response(markup)
+}
+
+/// An HTML answer with the pages' CSP.
+pub fn page_response(markup: Markup) -> Response {
+    let mut r = (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        markup.into_string(),
+    )
+        .into_response();
+    r.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PAGE_CSP),
+    );
+    r
+}
+
+/// JSON for a `<script type="application/json">` block: `<` is escaped so
+/// that no text can end the block.
+pub fn json_block(value: &serde_json::Value) -> PreEscaped<String> {
+    PreEscaped(value.to_string().replace('<', "\\u003c"))
+}
+
+/// Percent-encodes a path for a query parameter.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A status's words.
+pub fn status_text(lang: Lang, status: &str) -> &'static str {
+    match status {
+        "draft" => lang.t("status.draft"),
+        "nominations" => lang.t("status.nominations"),
+        "ceremony" => lang.t("status.ceremony"),
+        "open" => lang.t("status.open"),
+        "tallied" => lang.t("status.tallied"),
+        _ => lang.t("status.closed"),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct SwitchQuery {
+    to: String,
+    back: Option<String>,
+}
+
+/// `GET /lang?to=sv&back=/path`: sets the language cookie and goes back
+/// (to a path on this site only).
+async fn switch_language(
+    query: Result<Query<SwitchQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(q)) = query else {
+        return Redirect::to("/").into_response();
+    };
+    let lang = Lang::parse(&q.to).unwrap_or(Lang::En);
+    let back = q
+        .back
+        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .unwrap_or_else(|| "/".into());
+    let cookie = format!(
+        "{}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        i18n::LANG_COOKIE,
+        lang.tag()
+    );
+    let mut r = Redirect::to(&back).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// The pages' own files, compiled in.
+const STATIC: &[(&str, &str, &str)] = &[
+    (
+        "style.css",
+        "text/css; charset=utf-8",
+        include_str!("../../../web/static/style.css"),
+    ),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../web/static/app.js"),
+    ),
+    (
+        "booth.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../web/static/booth.js"),
+    ),
+];
+
+async fn static_file(P(file): P<String>) -> Response {
+    match STATIC.iter().find(|(name, _, _)| *name == file) {
+        Some((_, mime, body)) => cached(
+            [(header::CONTENT_TYPE, *mime)].into_response(),
+            body.as_bytes().to_vec(),
+        ),
+        None => not_found(),
+    }
+}
+
+/// `GET /static/pkg/{file}`: the booth's WebAssembly and its glue, built by
+/// `web/build.sh` into the web directory ([`AppState::web_dir`]).
+async fn pkg_file(State(app): State<AppState>, P(file): P<String>) -> Response {
+    let mime = if file.ends_with(".wasm") {
+        "application/wasm"
+    } else if file.ends_with(".js") {
+        "text/javascript; charset=utf-8"
+    } else {
+        return not_found();
+    };
+    if !file
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+        || file.starts_with('.')
+    {
+        return not_found();
+    }
+    match tokio::fs::read(app.web_dir().join(&file)).await {
+        Ok(bytes) => cached([(header::CONTENT_TYPE, mime)].into_response(), bytes),
+        Err(_) => ApiError::not_found(
+            "booth_not_built",
+            "the browser booth is not built: run web/build.sh",
+        )
+        .into_response(),
+    }
+}
+
+fn cached(mut head: Response, body: Vec<u8>) -> Response {
+    let headers = head.headers().clone();
+    head = (headers, body).into_response();
+    head.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    head
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "not found").into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_blocks_cannot_close_their_script() {
+        let v = serde_json::json!({"name": "</script><script>alert(1)</script>"});
+        let s = json_block(&v).0;
+        assert!(!s.contains("</"));
+        let back: serde_json::Value = serde_json::from_str(&s).unwrap_or_default();
+        assert_eq!(back, v);
+    }
+
+    #[test]
+    fn paths_are_encoded_for_the_switch() {
+        assert_eq!(
+            urlencode("/elections/1/track?tracker=a b"),
+            "/elections/1/track%3Ftracker%3Da%20b"
+        );
+    }
+}

@@ -1,0 +1,190 @@
+// Valurna's forms: a form with data-api is sent to the JSON API with the
+// session's CSRF token, and its answer is shown in the page. Also the live
+// turnout chart and the tally's progress. Pages that only read work
+// without this script.
+//
+// Form attributes:
+//   data-api="/api/…"      where to send it        data-method="POST|PUT"
+//   data-json='{"k":v}'    fixed fields merged into the JSON body
+//   data-raw="file"        send the file input's bytes as the body instead
+//   data-raw-type="…"      the raw body's Content-Type (default text/csv)
+//   data-confirm           ask first
+//   data-done="reload" | "go:/path" | "message" | "reveal:#id" |
+//             "download:name" | "roll"
+// Inputs: data-type="int" sends a number; data-share="k" remembers the
+// value for a later form's hidden input with data-from="k".
+
+const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+const shared = {};
+
+function errorText(body, status) {
+  if (body && typeof body === "object" && body.message) return body.message;
+  return `HTTP ${status}`;
+}
+
+function showError(form, body, status) {
+  const box = form.querySelector("[data-error]") ?? form.parentElement.querySelector("[data-error]");
+  if (!box) { alert(errorText(body, status)); return; }
+  box.textContent = errorText(body, status);
+  const rows = body?.details?.rows;
+  if (Array.isArray(rows) && rows.length) {
+    const ul = document.createElement("ul");
+    for (const r of rows.slice(0, 200)) {
+      const li = document.createElement("li");
+      li.textContent = `line ${r.line}: ${r.message}`;
+      ul.append(li);
+    }
+    box.append(ul);
+  }
+  box.focus?.();
+}
+
+function jsonBody(form) {
+  const body = form.dataset.json ? JSON.parse(form.dataset.json) : {};
+  for (const el of form.elements) {
+    if (!el.name || el.type === "submit" || el.type === "file") continue;
+    let v = el.dataset.from ? shared[el.dataset.from] : el.value;
+    if (el.type === "checkbox") v = el.checked;
+    else if (el.dataset.type === "int") v = Number.parseInt(v, 10);
+    if (el.dataset.share) shared[el.dataset.share] = v;
+    body[el.name] = v;
+  }
+  return JSON.stringify(body);
+}
+
+async function send(form, extraQuery = "") {
+  const headers = { "X-CSRF-Token": csrf() };
+  let body;
+  if (form.dataset.raw) {
+    const file = form.elements[form.dataset.raw]?.files?.[0];
+    if (!file) throw { message: "choose a file" };
+    body = await file.arrayBuffer();
+    headers["Content-Type"] = form.dataset.rawType ?? "text/csv";
+  } else {
+    body = jsonBody(form);
+    headers["Content-Type"] = "application/json";
+  }
+  const res = await fetch(form.dataset.api + extraQuery, {
+    method: form.dataset.method ?? "POST", headers, body, credentials: "same-origin",
+  });
+  return res;
+}
+
+async function readBody(res) {
+  const type = res.headers.get("content-type") ?? "";
+  if (type.includes("application/json")) return res.json();
+  return res.blob();
+}
+
+function download(blob, name) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
+async function onSubmit(event) {
+  const form = event.target.closest("form[data-api]");
+  if (!form) return;
+  event.preventDefault();
+  if (form.dataset.confirm && !window.confirm(document.documentElement.lang === "sv" ? "Är du säker?" : "Are you sure?")) return;
+  const button = form.querySelector('button[type="submit"]');
+  if (button) button.disabled = true;
+  const error = form.querySelector("[data-error]");
+  if (error) error.textContent = "";
+  try {
+    const res = await send(form);
+    const body = await readBody(res);
+    if (!res.ok) { showError(form, body, res.status); return; }
+    await done(form, body);
+  } catch (e) {
+    showError(form, e, 0);
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+async function done(form, body) {
+  const how = form.dataset.done ?? "reload";
+  if (how === "reload") { location.reload(); return; }
+  if (how.startsWith("go:")) { location.assign(how.slice(3)); return; }
+  if (how.startsWith("download:")) { download(body, how.slice(9)); return; }
+  if (how.startsWith("reveal:")) {
+    form.querySelector("[data-done-message]")?.removeAttribute("hidden");
+    const next = document.querySelector(how.slice(7));
+    next?.removeAttribute("hidden");
+    next?.querySelector("input:not([type=hidden])")?.focus();
+    return;
+  }
+  if (how === "roll") { showRoll(form, body); return; }
+  form.querySelector("[data-done-message]")?.removeAttribute("hidden");
+}
+
+// The roll import: a preview first; "Import it" sends the same file with
+// ?apply=DIGEST.
+function showRoll(form, body) {
+  const box = form.querySelector("[data-roll-preview]");
+  for (const k of ["added", "removed", "changed", "unchanged"]) {
+    const el = box.querySelector(`[data-count="${k}"]`);
+    if (el) el.textContent = body[k];
+  }
+  box.hidden = false;
+  const apply = box.querySelector("[data-roll-apply]");
+  if (body.applied) { location.reload(); return; }
+  apply.onclick = async () => {
+    apply.disabled = true;
+    try {
+      const res = await send(form, `?apply=${encodeURIComponent(body.digest)}`);
+      const answer = await readBody(res);
+      if (!res.ok) { showError(form, answer, res.status); return; }
+      location.reload();
+    } finally { apply.disabled = false; }
+  };
+  apply.focus();
+}
+
+// Live turnout: refresh the chart's bars and figures every 5 s.
+function liveTurnout() {
+  for (const box of document.querySelectorAll("[data-live-turnout]")) {
+    const tick = async () => {
+      try {
+        const res = await fetch(box.dataset.liveTurnout, { credentials: "same-origin" });
+        if (!res.ok) return;
+        for (const d of await res.json()) {
+          const pct = d.eligible ? (d.voted * 100) / d.eligible : 0;
+          const key = CSS.escape(d.district);
+          box.querySelector(`rect.bar[data-key="${key}"]`)?.setAttribute("width", pct.toFixed(2));
+          const li = box.querySelector(`li[data-key="${key}"]`);
+          if (li) {
+            li.querySelector(".value").textContent = d.voted;
+            li.querySelector(".of").textContent = d.eligible;
+            const p = li.querySelector(".pct");
+            if (p) p.textContent = pct.toFixed(1);
+          }
+        }
+      } catch { /* try again at the next tick */ }
+    };
+    setInterval(tick, 5000);
+  }
+}
+
+// The tally: reload when the status reaches data-poll-until.
+function pollStatus() {
+  for (const box of document.querySelectorAll("[data-poll-status]")) {
+    const id = setInterval(async () => {
+      try {
+        const res = await fetch(box.dataset.pollStatus, { credentials: "same-origin" });
+        if (res.ok && (await res.json()).status === box.dataset.pollUntil) {
+          clearInterval(id);
+          location.reload();
+        }
+      } catch { /* next time */ }
+    }, 2000);
+  }
+}
+
+document.addEventListener("submit", onSubmit);
+liveTurnout();
+pollStatus();
