@@ -346,8 +346,8 @@ pub fn audit_check(
 /// gave. Answers JSON `[[contest title, [chosen names…]], …]`.
 #[wasm_bindgen]
 pub fn check_audit(manifest: &[u8], parameters: &[u8], audit: &str) -> Result<String, JsValue> {
-    let audit: AuditJson = serde_json::from_str(audit)
-        .map_err(|e| BoothError::Check(format!("not an audit: {e}")))?;
+    let audit: AuditJson =
+        serde_json::from_str(audit).map_err(|e| BoothError::Check(format!("not an audit: {e}")))?;
     let names = audit_check(manifest, parameters, &audit)?;
     serde_json::to_string(&names).map_err(|e| BoothError::Check(e.to_string()).into())
 }
@@ -386,8 +386,8 @@ pub fn receipt_check(
         tracker: hex32(&receipt.tracker).ok_or_else(|| bad("tracker"))?,
         head: hex32(&receipt.head).ok_or_else(|| bad("head"))?,
     };
-    let key = Element::from_hex(&receipt.server_key, IdentityRule::Forbidden)
-        .map_err(|_| bad("key"))?;
+    let key =
+        Element::from_hex(&receipt.server_key, IdentityRule::Forbidden).map_err(|_| bad("key"))?;
     let signature = decode_hex(&receipt.signature)
         .ok()
         .and_then(|b| SchnorrProof::decode(&b).ok())

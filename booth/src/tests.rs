@@ -72,8 +72,11 @@ fn choose(contest: u32, selected: &[u32]) -> Vec<Choice> {
 #[test]
 fn a_sealed_ballot_verifies_for_its_contest_and_credential() {
     let f = fixture();
-    let mut booth = Booth::open(&f.manifest, &f.parameters, &f.code).unwrap_or_else(|e| panic!("{e}"));
-    let sealed = booth.seal(&choose(1, &[0, 4, 9])).unwrap_or_else(|e| panic!("{e}"));
+    let mut booth =
+        Booth::open(&f.manifest, &f.parameters, &f.code).unwrap_or_else(|e| panic!("{e}"));
+    let sealed = booth
+        .seal(&choose(1, &[0, 4, 9]))
+        .unwrap_or_else(|e| panic!("{e}"));
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(&sealed.ballot)
         .unwrap_or_default();
@@ -91,7 +94,8 @@ fn a_sealed_ballot_verifies_for_its_contest_and_credential() {
 #[test]
 fn choices_outside_the_rules_are_refused() {
     let f = fixture();
-    let mut booth = Booth::open(&f.manifest, &f.parameters, &f.code).unwrap_or_else(|e| panic!("{e}"));
+    let mut booth =
+        Booth::open(&f.manifest, &f.parameters, &f.code).unwrap_or_else(|e| panic!("{e}"));
     for bad in [
         choose(0, &[0, 1, 2, 3]),
         choose(0, &[1, 1]),
@@ -99,9 +103,15 @@ fn choices_outside_the_rules_are_refused() {
         choose(2, &[0]),
         vec![choose(1, &[0]).remove(0), choose(0, &[0]).remove(0)],
     ] {
-        assert!(matches!(booth.seal(&bad), Err(BoothError::Choices(_))), "{bad:?}");
+        assert!(
+            matches!(booth.seal(&bad), Err(BoothError::Choices(_))),
+            "{bad:?}"
+        );
     }
-    assert!(booth.seal(&choose(0, &[])).is_ok(), "a blank ballot is allowed");
+    assert!(
+        booth.seal(&choose(0, &[])).is_ok(),
+        "a blank ballot is allowed"
+    );
 }
 
 #[test]
@@ -109,7 +119,11 @@ fn files_that_do_not_belong_together_and_bad_codes_are_refused() {
     let f = fixture();
     let other = fixture();
     assert!(matches!(
-        Booth::open(&other.manifest[..other.manifest.len() - 1], &f.parameters, &f.code),
+        Booth::open(
+            &other.manifest[..other.manifest.len() - 1],
+            &f.parameters,
+            &f.code
+        ),
         Err(BoothError::Election(_))
     ));
     let mut manifest = f.manifest.clone();
@@ -134,8 +148,11 @@ fn files_that_do_not_belong_together_and_bad_codes_are_refused() {
 #[test]
 fn an_audit_reveals_the_choices_and_checks_and_the_ballot_is_gone() {
     let f = fixture();
-    let mut booth = Booth::open(&f.manifest, &f.parameters, &f.code).unwrap_or_else(|e| panic!("{e}"));
-    booth.seal(&choose(0, &[2, 7])).unwrap_or_else(|e| panic!("{e}"));
+    let mut booth =
+        Booth::open(&f.manifest, &f.parameters, &f.code).unwrap_or_else(|e| panic!("{e}"));
+    booth
+        .seal(&choose(0, &[2, 7]))
+        .unwrap_or_else(|e| panic!("{e}"));
     let audit = booth.reveal().unwrap_or_else(|e| panic!("{e}"));
     assert!(matches!(booth.reveal(), Err(BoothError::NoBallot)));
     let names = audit_check(&f.manifest, &f.parameters, &audit).unwrap_or_else(|e| panic!("{e}"));
@@ -159,7 +176,11 @@ fn an_audit_reveals_the_choices_and_checks_and_the_ballot_is_gone() {
     wrong_tracker.tracker = hex::encode([1u8; 32]);
     assert!(audit_check(&f.manifest, &f.parameters, &wrong_tracker).is_err());
     let mut wrong_nonce = audit;
-    if let Some(n) = wrong_nonce.contests.first_mut().and_then(|c| c.nonces.first_mut()) {
+    if let Some(n) = wrong_nonce
+        .contests
+        .first_mut()
+        .and_then(|c| c.nonces.first_mut())
+    {
         *n = hex::encode([3u8; 32]);
     }
     assert!(audit_check(&f.manifest, &f.parameters, &wrong_nonce).is_err());
@@ -174,7 +195,10 @@ fn receipts_check_against_the_election_and_tracker() {
         .and_then(|b| b.try_into().ok())
         .unwrap_or_default();
     let key = SecretKey::generate(&mut os_rng());
-    let public = *key.public_key().unwrap_or_else(|_| unreachable!()).element();
+    let public = *key
+        .public_key()
+        .unwrap_or_else(|_| unreachable!())
+        .element();
     let r = Receipt {
         position: 4,
         tracker: [9; 32],
