@@ -44,7 +44,7 @@ use valurna_engine::credential::VotingCode;
 use crate::CliError;
 use crate::commands::{self, ReceiveOutcome};
 use crate::serve::{self, AppState, ReceiptKey};
-use crate::store::{self, StoreError};
+use crate::store;
 
 /// The database [`prepare`] drops and creates afresh on every run.
 pub const DEMO_DATABASE: &str = "valurna_demo";
@@ -635,20 +635,47 @@ fn voting_code(body: &str) -> Option<String> {
 // ---------------------------------------------------------------------------
 // Seeding
 
+/// Checks the voters per district (at least the most candidates of a
+/// district, at most [`MAX_VOTERS`]) and the staff accounts' password.
+fn check_options(voters: u32, password: &str) -> Result<(), CliError> {
+    let most = DISTRICTS
+        .iter()
+        .map(|d| d.candidates.len())
+        .max()
+        .unwrap_or(0);
+    if (voters as usize) < most || voters > MAX_VOTERS {
+        return Err(CliError::Usage(format!(
+            "--voters is per district: {most} to {MAX_VOTERS} (North has {most} candidates)"
+        )));
+    }
+    crate::manage::check_new_account(COMMITTEE, password).map_err(|e| {
+        CliError::Usage(format!(
+            "the demo's password (VALURNA_DEMO_PASSWORD): {}",
+            e.message()
+        ))
+    })
+}
+
+/// An error with its causes, as one line.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = c.source();
+    }
+    text
+}
+
 /// Sets up the demo election through the API of `state`'s router, up to
 /// open voting with its codes (module docs). The database must be fresh
 /// and migrated; the trustees' files go to `options.dir/trustee-N/`
 /// (replaced if there).
 pub async fn seed(state: &AppState, options: &SeedOptions) -> Result<DemoElection, CliError> {
-    let most = DISTRICTS.iter().map(|d| d.candidates.len()).max();
-    if most.is_some_and(|m| (options.voters as usize) < m) || options.voters > MAX_VOTERS {
-        return Err(CliError::Usage(format!(
-            "--voters is per district: {} to {MAX_VOTERS} (North has 10 candidates)",
-            most.unwrap_or(0)
-        )));
-    }
-    crate::manage::check_new_account(COMMITTEE, &options.password)
-        .map_err(|e| CliError::Usage(format!("the demo password: {}", e.message())))?;
+    check_options(options.voters, &options.password)?;
     let router = serve::router(state.clone());
     let account = |username: &str, role: &'static str| Account {
         username: username.into(),
@@ -1266,7 +1293,7 @@ pub async fn reset_database(url: &str, name: &str) -> Result<tokio_postgres::Con
     admin.connect_timeout(Duration::from_secs(5));
     let (client, connection) = admin.connect(tokio_postgres::NoTls).await.map_err(|e| {
         CliError::Usage(format!(
-            "cannot connect to PostgreSQL at {}: {e}\n\
+            "cannot connect to PostgreSQL at {}: {}\n\
              `valurna demo --serve` needs a PostgreSQL server where this user may create \
              databases. Start one, for example:\n\
              \x20 sudo service postgresql start          (Debian, Ubuntu; trust or password auth \
@@ -1274,7 +1301,8 @@ pub async fn reset_database(url: &str, name: &str) -> Result<tokio_postgres::Con
              \x20 brew services start postgresql         (macOS)\n\
              \x20 docker run --rm -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres\n\
              or point --database-url (or DATABASE_URL) at another server.",
-            redacted(url)
+            redacted(url),
+            with_causes(&e)
         ))
     })?;
     let connection = tokio::spawn(connection);
@@ -1294,7 +1322,7 @@ pub async fn reset_database(url: &str, name: &str) -> Result<tokio_postgres::Con
             "could not reset the database {name} at {} (the user must be allowed to create \
              databases): {}",
             redacted(url),
-            StoreError::from(e)
+            with_causes(&e)
         ))
     })?;
     let mut config = admin;
@@ -1381,6 +1409,7 @@ pub async fn prepare(config: &DemoServeConfig) -> Result<ReadyDemo, CliError> {
         Some(p) => p.clone(),
         None => generate_password(),
     };
+    check_options(config.voters, &password)?;
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| CliError::Usage(format!("cannot listen on {}: {e}", config.listen)))?;
