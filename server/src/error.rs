@@ -18,6 +18,10 @@ pub enum CliError {
     /// The database or the stored election.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// Setting up the demo election through the server's API failed
+    /// (`valurna demo --serve`): what was asked and what the server said.
+    #[error("demo set-up: {0}")]
+    Demo(String),
     /// An invariant of this program did not hold: a bug.
     #[error("internal error: {0}")]
     Internal(&'static str),

@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod commands;
 pub mod demo;
+pub mod demo_serve;
 pub mod error;
 pub mod limits;
 pub mod mail;

@@ -21,7 +21,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a whole election in this process and write its record.
+    /// Run a whole election in this process and write its record; or, with
+    /// --serve, start the server with a demo election open for voting.
     Demo(DemoArgs),
     /// The key ceremony's shared steps (the committee, or anyone).
     #[command(subcommand)]
@@ -244,9 +245,37 @@ enum TallyCommand {
 
 #[derive(Debug, Args)]
 struct DemoArgs {
-    /// Eligible voters (each votes once; some vote again).
-    #[arg(long, default_value_t = 10_000)]
-    voters: u64,
+    /// Instead of running the election in this process, start the election
+    /// server (PostgreSQL) with a demo election open for voting: prints the
+    /// address, the committee's sign-in and voting codes. The staff
+    /// accounts' password is VALURNA_DEMO_PASSWORD, or generated.
+    #[arg(
+        long,
+        conflicts_with_all = [
+            "districts", "candidates", "seats", "trustees", "threshold", "revote_percent",
+            "weighted", "out", "trustee_dir", "quiet", "ranked",
+        ]
+    )]
+    serve: bool,
+    /// Eligible voters (each votes once; some vote again); default 10,000.
+    /// With --serve: voters per district, default 20.
+    #[arg(long)]
+    voters: Option<u64>,
+    /// With --serve: the address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", requires = "serve")]
+    listen: String,
+    /// With --serve: a PostgreSQL server where this user may create
+    /// databases; the demo resets the database `valurna_demo` on it.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    database_url: String,
+    /// With --serve: the demo's files (trustees' key shares, published
+    /// records, demo.json, voting-codes.csv).
+    #[arg(long, default_value = "valurna-demo-serve", requires = "serve")]
+    dir: PathBuf,
     /// Districts, one contest each.
     #[arg(long, default_value_t = 5)]
     districts: u32,
@@ -291,9 +320,10 @@ fn say(text: &str) {
 
 fn run(command: Command) -> Result<(), CliError> {
     match command {
+        Command::Demo(a) if a.serve => run_async(Command::Demo(a)),
         Command::Demo(a) => {
             let config = DemoConfig {
-                voters: a.voters,
+                voters: a.voters.unwrap_or(10_000),
                 districts: a.districts,
                 candidates: a.candidates,
                 seats: a.seats,
@@ -415,6 +445,20 @@ fn run_async(command: Command) -> Result<(), CliError> {
                     .with_secure_cookies(a.secure_cookies)
                     .with_abuse_limit(a.abuse_limit);
                 serve::run(&a.listen, state).await?;
+            }
+            Command::Demo(a) => {
+                use valurna_server::demo_serve::{self, DemoServeConfig};
+                let voters = a.voters.unwrap_or(20);
+                let config = DemoServeConfig {
+                    listen: a.listen,
+                    database_url: a.database_url,
+                    dir: a.dir,
+                    voters: u32::try_from(voters).unwrap_or(u32::MAX),
+                    password: std::env::var("VALURNA_DEMO_PASSWORD").ok(),
+                };
+                let ready = demo_serve::prepare(&config).await?;
+                say(&ready.summary()?);
+                ready.serve().await?;
             }
             Command::Migrate(d) => {
                 store::migrate(&store::pool(&d.database_url, 1)?).await?;
