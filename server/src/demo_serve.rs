@@ -304,6 +304,7 @@ impl DemoElection {
         let committee = self.committee()?;
         Ok(json!({
             "url": url,
+            "organisation": self.organisation,
             "ballot_box": self.ballot_box,
             "setup": self.setup,
             "booth": format!("{url}/elections/{}/vote", self.ballot_box),

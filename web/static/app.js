@@ -154,10 +154,11 @@ function liveTurnout() {
         if (!res.ok) return;
         for (const d of await res.json()) {
           const pct = d.eligible ? (d.voted * 100) / d.eligible : 0;
-          const key = CSS.escape(d.district);
-          box.querySelector(`rect.bar[data-key="${key}"]`)?.setAttribute("width", pct.toFixed(2));
-          const li = box.querySelector(`li[data-key="${key}"]`);
+          const li = box.querySelector(`li[data-key="${CSS.escape(d.district)}"]`);
           if (li) {
+            const meter = li.querySelector("meter");
+            meter.max = Math.max(d.eligible, 1);
+            meter.value = d.voted;
             li.querySelector(".value").textContent = d.voted;
             li.querySelector(".of").textContent = d.eligible;
             const p = li.querySelector(".pct");

@@ -100,7 +100,10 @@ function renderContests() {
       if (k.presentation) {
         const d = document.createElement("details");
         const s = document.createElement("summary");
-        s.textContent = `${t("js.presentation")}: ${k.name}`;
+        const hidden = document.createElement("span");
+        hidden.className = "sr-only";
+        hidden.textContent = `: ${k.name}`;
+        s.append(t("js.presentation"), hidden);
         const p = document.createElement("p");
         p.textContent = k.presentation;
         d.append(s, p);

@@ -334,15 +334,22 @@ pub(super) async fn setup(
                         (chart)
                     }
                 }
-                @if manager && status == "open" {
+                @if manager && matches!(status, "nominations" | "open") {
                     section aria-labelledby="h-outbox" {
-                        h2 id="h-outbox" { (lang.t("staff.outbox")) }
-                        p class="help" { (lang.t("staff.outbox_help")) }
-                        form class="action" data-api={ "/api/setups/" (id) "/outbox/export" } data-method="POST" data-done="download:voting-codes.csv" {
-                            button type="submit" { (lang.t("staff.outbox")) }
+                        @let (title, help) = if status == "open" {
+                            (lang.t("staff.outbox"), lang.t("staff.outbox_help"))
+                        } else {
+                            (lang.t("staff.outbox_codes"), lang.t("staff.outbox_codes_help"))
+                        };
+                        h2 id="h-outbox" { (title) }
+                        p class="help" { (help) }
+                        form class="action" data-api={ "/api/setups/" (id) "/outbox/export" } data-method="POST" data-done="download:outbox.csv" id="outbox-form" {
+                            button type="submit" { (title) }
                             p class="error-line" role="alert" data-error {}
                         }
                     }
+                }
+                @if manager && status == "open" {
                     section aria-labelledby="h-close" {
                         h2 id="h-close" { (lang.t("staff.close")) }
                         p class="help" { (lang.t("staff.close_help")) }

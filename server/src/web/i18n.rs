@@ -294,9 +294,21 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "The last seat was decided by lot.",
         "Den sista platsen avgjordes genom lottning.",
     ),
-    ("result.ballots", "Ballots counted", "Räknade röster"),
-    ("result.voters", "Voters", "Röstande"),
-    ("result.chart", "Votes per candidate", "Röster per kandidat"),
+    (
+        "result.ballots",
+        "Ballots on the board (votes cast again included)",
+        "Röster på röstlistan (omröstningar medräknade)",
+    ),
+    (
+        "result.voters",
+        "Voters (one ballot each counted)",
+        "Röstande (en röst var räknad)",
+    ),
+    (
+        "result.chart",
+        "Share of voters choosing each candidate",
+        "Andel av de röstande som valde varje kandidat",
+    ),
     // Verify.
     (
         "verify.title",
@@ -645,6 +657,16 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "Varje medlems röstkod lämnar servern en gång, i den här filen (eller med e-post när servern har en SMTP-relä). Därefter har servern ingen röstkod.",
     ),
     (
+        "staff.outbox_codes",
+        "Export the sign-in codes to send",
+        "Exportera inloggningskoderna att skicka",
+    ),
+    (
+        "staff.outbox_codes_help",
+        "Members who asked to sign in get a one-time code. Without an SMTP relay, send them the codes in this file.",
+        "Medlemmar som bett om att logga in får en engångskod. Utan SMTP-relä skickar ni koderna i den här filen.",
+    ),
+    (
         "staff.turnout_live",
         "Live turnout (updates by itself)",
         "Valdeltagande just nu (uppdateras av sig själv)",
@@ -700,6 +722,36 @@ mod tests {
             assert!(seen.insert(*k), "{k} twice");
             assert!(!en.is_empty() && !sv.is_empty(), "{k}");
         }
+    }
+
+    /// Every `t("key")` in the pages' sources and the booth's script names
+    /// a key of the table.
+    #[test]
+    fn every_key_used_exists() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/web");
+        let mut sources: Vec<String> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .filter_map(|f| std::fs::read_to_string(f.path()).ok())
+            .collect();
+        sources.push(include_str!("../../../web/static/booth.js").to_string());
+        let mut used = 0;
+        for text in &sources {
+            for piece in text.split("t(\"").skip(1) {
+                let Some(key) = piece.split('"').next() else {
+                    continue;
+                };
+                if key.contains('.') && !key.contains(' ') {
+                    used += 1;
+                    assert!(
+                        STRINGS.iter().any(|(k, _, _)| *k == key),
+                        "the key {key} is used but not in the table"
+                    );
+                }
+            }
+        }
+        assert!(used > 100, "only {used} keys found: the scan is broken");
     }
 
     #[test]

@@ -143,35 +143,34 @@ pub(super) async fn home(State(app): State<AppState>, lang: Lang) -> Response {
     .await
 }
 
-/// A horizontal bar chart as inline SVG (no inline styles: the CSP forbids
-/// them); `rows` are `(label, value, of)`.
+/// A bar chart: one `<meter>` per row, with its label and figures as
+/// text (no inline styles: the CSP forbids them); `rows` are
+/// `(label, value, of)`.
 pub(super) fn bar_chart(title: &str, id: &str, rows: &[(String, u64, u64)]) -> Markup {
-    let height = 28 * rows.len().max(1) + 4;
     html! {
-        figure class="chart" {
+        figure class="chart" data-chart=(id) {
             figcaption id={ (id) "-caption" } { (title) }
-            svg role="img" aria-labelledby={ (id) "-caption" } viewBox={ "0 0 100 " (height) }
-                preserveAspectRatio="none" width="100%" height=(height) data-chart=(id) {
-                @for (i, (label, value, of)) in rows.iter().enumerate() {
-                    @let pct = if *of == 0 { 0.0 } else { (*value as f64) * 100.0 / (*of as f64) };
-                    rect class="track" x="0" y=(i * 28 + 4) width="100" height="20" {}
-                    rect class="bar" data-key=(label) x="0" y=(i * 28 + 4) width=(format!("{pct:.2}")) height="20" {
-                        title { (label) ": " (value) " / " (of) }
-                    }
-                }
-            }
-            ul class="chart-legend" {
+            ul class="bars" aria-labelledby={ (id) "-caption" } {
                 @for (label, value, of) in rows {
                     li data-key=(label) {
-                        span class="label" { (label) } " "
-                        span class="value" { (value) } " / " span class="of" { (of) }
-                        @if *of > 0 {
-                            " (" span class="pct" { (format!("{:.1}", (*value as f64) * 100.0 / (*of as f64))) } " %)"
+                        span class="label" { (label) }
+                        meter min="0" max=((*of).max(1)) value=(value) aria-label=(label) {}
+                        span class="figure" {
+                            span class="value" { (value) } " / " span class="of" { (of) }
+                            " (" span class="pct" { (format!("{:.1}", percent(*value, *of))) } " %)"
                         }
                     }
                 }
             }
         }
+    }
+}
+
+fn percent(value: u64, of: u64) -> f64 {
+    if of == 0 {
+        0.0
+    } else {
+        (value as f64) * 100.0 / (of as f64)
     }
 }
 
@@ -450,7 +449,6 @@ pub(super) fn result_markup(lang: Lang, m: &Manifest, r: &ResultFile) -> Markup 
             section class="contest" aria-labelledby={ "contest-" (i) } {
                 h2 id={ "contest-" (i) } { (contest.title) }
                 p { (lang.t("turnout.district")) ": " (contest.district) " · " (lang.t("result.seats")) ": " (contest.seats) }
-                @let total: u64 = result.counts.iter().sum::<u64>().max(1);
                 div class="scroll" {
                     table class="result" {
                         thead { tr {
@@ -471,7 +469,7 @@ pub(super) fn result_markup(lang: Lang, m: &Manifest, r: &ResultFile) -> Markup 
                     }
                 }
                 @let rows: Vec<(String, u64, u64)> = contest.candidates.iter().enumerate()
-                    .map(|(k, c)| (c.name.clone(), result.counts.get(k).copied().unwrap_or(0), total)).collect();
+                    .map(|(k, c)| (c.name.clone(), result.counts.get(k).copied().unwrap_or(0), r.turnout.counted)).collect();
                 (bar_chart(lang.t("result.chart"), &format!("result-{i}"), &rows))
                 @if result.decided_by_lot { p class="notice warn" { (lang.t("result.lot")) } }
             }

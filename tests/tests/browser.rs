@@ -1,0 +1,125 @@
+//! The web pages in a real browser: the demo election (`valurna demo
+//! --serve`'s seed) on a throwaway database, served on a free port, and
+//! `web/e2e/browser.test.mjs` run against it in headless Chromium through
+//! playwright-core. Members vote through the booth (one audits a ballot
+//! first, one votes again), find their trackers on the board; the
+//! committee closes voting, the demo's trustees decrypt, and the result
+//! must count exactly the ballots cast. Screenshots at phone and desktop
+//! widths, and the in-browser encryption timing, go to
+//! `target/browser-tests/`.
+//!
+//! Needs what `scripts/test` makes ready: the booth's WebAssembly
+//! (`web/build.sh`), Node.js with `web/e2e`'s packages (`npm ci`), and
+//! Chromium (`CHROMIUM`, default `/usr/bin/chromium`). It fails, saying
+//! which is missing, rather than skip.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::{TestDb, serve_on_free_port};
+use valurna_server::demo_serve::{SeedOptions, seed, spawn_trustees, write_files};
+use valurna_server::serve::{AppState, ReceiptKey};
+use valurna_server::store;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn require(ok: bool, what: &str) {
+    assert!(
+        ok,
+        "{what} is missing: run `scripts/test` (it builds the booth with web/build.sh, runs \
+         `npm ci` in web/e2e and installs Node.js and Chromium), or do that step by hand"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_vote_and_the_committee_tallies_in_a_real_browser() {
+    let root = workspace();
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    require(
+        root.join("web/static/pkg/valurna_booth_bg.wasm").is_file(),
+        "the booth's WebAssembly (web/static/pkg)",
+    );
+    require(
+        root.join("web/e2e/node_modules/playwright-core").is_dir(),
+        "playwright-core (web/e2e/node_modules)",
+    );
+    require(Path::new(&chromium).is_file(), "Chromium");
+    require(
+        std::process::Command::new("node")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success()),
+        "Node.js",
+    );
+
+    let db = TestDb::create().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let pool = store::pool_with(db.config.clone(), 8).unwrap();
+    store::migrate(&pool).await.unwrap();
+    let key = ReceiptKey::load_or_create(&tmp.path().join("receipt.key")).unwrap();
+    let state = AppState::new(pool, key)
+        .with_data_dir(tmp.path().join("data"))
+        .with_web_dir(root.join("web/static/pkg"));
+    let demo_dir = tmp.path().join("demo");
+    let election = seed(
+        &state,
+        &SeedOptions {
+            dir: demo_dir.clone(),
+            voters: 10,
+            password: "a demo password for the browser tests".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let url = serve_on_free_port(state.clone()).await;
+    write_files(&demo_dir, &url, &election).unwrap();
+    let trustees = spawn_trustees(&state, &election, Duration::from_millis(500));
+
+    let out = root.join("target/browser-tests");
+    std::fs::create_dir_all(&out).unwrap();
+    let child = tokio::process::Command::new("node")
+        .args(["--test", "--test-reporter=spec", "browser.test.mjs"])
+        .current_dir(root.join("web/e2e"))
+        .env("VALURNA_URL", &url)
+        .env("VALURNA_DEMO", demo_dir.join("demo.json"))
+        .env("VALURNA_OUT", &out)
+        .env("CHROMIUM", &chromium)
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(600), child)
+        .await
+        .expect("the browser tests took over 10 minutes")
+        .expect("node runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    println!("{text}");
+    assert!(output.status.success(), "the browser tests failed:\n{text}");
+    // The trustees' task ended because the result is published.
+    let ended = tokio::time::timeout(Duration::from_secs(30), trustees)
+        .await
+        .expect("the demo's trustees finished");
+    ended.unwrap().unwrap();
+    for shot in [
+        "booth-choose-phone",
+        "booth-audit-phone",
+        "booth-receipt-phone",
+        "booth-choose-desktop",
+        "dashboard-phone",
+        "dashboard-desktop",
+        "result-phone",
+        "result-desktop",
+    ] {
+        assert!(out.join(format!("{shot}.png")).is_file(), "{shot}.png");
+    }
+    assert!(out.join("encryption-timing.json").is_file());
+    db.drop_now().await;
+}

@@ -1,0 +1,426 @@
+// Valurna's end-to-end tests in a real browser: headless Chromium (the
+// system's `chromium` package) driven by playwright-core, against a
+// server with the demo election (`valurna demo --serve`'s seed). Started
+// by tests/tests/browser.rs, which sets:
+//   VALURNA_URL    the server's address
+//   VALURNA_DEMO   the demo's demo.json (codes, committee account, ids)
+//   VALURNA_OUT    where screenshots and the timings go
+//   CHROMIUM       the browser (default /usr/bin/chromium)
+//
+// The tests run in order, as one election: members vote through the booth
+// (one audits first, one votes again), find their trackers on the board,
+// and the committee closes voting and follows the tally to the result,
+// which must count exactly the ballots cast here.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const URL = process.env.VALURNA_URL;
+const demo = JSON.parse(readFileSync(process.env.VALURNA_DEMO, "utf8"));
+const OUT = process.env.VALURNA_OUT ?? "screenshots";
+mkdirSync(OUT, { recursive: true });
+const election = demo.ballot_box;
+
+const PHONE = { width: 360, height: 740 };
+const DESKTOP = { width: 1280, height: 860 };
+
+let browser;
+// What the members cast (the last ballot of each voting code counts):
+// district → candidate index → votes.
+const cast = {};
+const trackers = {};
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => { await browser?.close(); });
+
+async function page(viewport, locale = "en-GB") {
+  const context = await browser.newContext({ viewport, locale, acceptDownloads: true });
+  const p = await context.newPage();
+  p.on("pageerror", (e) => { throw new Error(`page error: ${e.message}`); });
+  p.on("dialog", (d) => d.accept());
+  return p;
+}
+
+async function shot(p, name) {
+  await p.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
+}
+
+// Nothing wider than the screen (WCAG reflow at 320-360 px).
+async function fitsWidth(p) {
+  const [scroll, width] = await p.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(scroll <= width, `the page is ${scroll}px wide on a ${width}px screen`);
+}
+
+// Every visible form field has a label.
+async function labelled(p) {
+  const unlabelled = await p.evaluate(() => [...document.querySelectorAll("input, select, textarea")]
+    .filter((el) => el.type !== "hidden" && el.offsetParent !== null)
+    .filter((el) => !(el.labels?.length || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby")))
+    .map((el) => el.id || el.name));
+  assert.deepEqual(unlabelled, [], "fields without a label");
+}
+
+function districtOf(code) {
+  for (const [d, codes] of Object.entries(demo.codes)) if (codes.includes(code)) return d;
+  throw new Error("unknown code");
+}
+
+async function enterCode(p, code) {
+  await p.goto(`${URL}/elections/${election}/vote`);
+  await p.fill("#code", code);
+  await p.click("#code-form button[type=submit]");
+  await p.waitForSelector("#step-choose:not([hidden])");
+}
+
+async function choose(p, picks) {
+  for (const [contest, indices] of Object.entries(picks)) {
+    for (const k of indices) await p.check(`#c${contest}-${k}`);
+  }
+  await p.click("#choose-form button[type=submit]");
+  await p.waitForSelector("#step-review:not([hidden])");
+  await p.click("#seal");
+  await p.waitForSelector("#step-sealed:not([hidden])");
+}
+
+async function castAndReceipt(p, code, picks) {
+  await p.click("#cast");
+  await p.waitForSelector("#step-receipt:not([hidden])");
+  const tracker = (await p.textContent("#receipt-tracker")).trim();
+  assert.match(tracker, /^[0-9a-f]{64}$/);
+  assert.ok((await p.textContent("#receipt-check")).length > 0, "the receipt's signature was checked");
+  const district = districtOf(code);
+  // Only the last ballot of a code counts.
+  if (trackers[code]) trackers[code].superseded = true;
+  trackers[code] = { tracker, district, picks };
+  return tracker;
+}
+
+test("a member votes on a phone, in Swedish, auditing a ballot first", async () => {
+  const p = await page(PHONE, "sv-SE");
+  const code = demo.codes.North[0];
+  await enterCode(p, code.toLowerCase());
+  assert.equal(await p.getAttribute("html", "lang"), "sv");
+  await labelled(p);
+  // The district's contest: ten candidates, at most three.
+  const boxes = p.locator('#contests fieldset input[type="checkbox"]');
+  assert.equal(await boxes.count(), 10);
+  const contest = await p.getAttribute("#contests fieldset", "data-contest");
+  await p.check(`#c${contest}-0`);
+  await p.check(`#c${contest}-3`);
+  await p.check(`#c${contest}-7`);
+  // The fourth cannot be chosen.
+  assert.ok(await p.isDisabled(`#c${contest}-1`), "the page enforces the maximum");
+  await fitsWidth(p);
+  await shot(p, "booth-choose-phone");
+  await p.click("#choose-form button[type=submit]");
+  await p.waitForSelector("#step-review:not([hidden])");
+  await shot(p, "booth-review-phone");
+  await p.click("#seal");
+  await p.waitForSelector("#step-sealed:not([hidden])");
+  const shown = await p.textContent("#sealed-tracker");
+  assert.match(shown, /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+  await shot(p, "booth-sealed-phone");
+
+  // Audit: the page reveals the choices and checks the encryption.
+  await p.click("#audit");
+  await p.waitForSelector("#step-audit:not([hidden])");
+  assert.equal(await p.getAttribute("#audit-outcome .notice", "data-audit"), "ok");
+  const names = await p.$$eval("#audit-outcome li", (lis) => lis.map((li) => li.textContent));
+  const expected = await p.$$eval(`#contests fieldset input:checked + label span`, (s) => s.map((x) => x.textContent));
+  assert.deepEqual(names, expected, "the audit shows exactly what was chosen");
+  const revealed = JSON.parse(await p.textContent("#audit-data"));
+  assert.equal(revealed.contests[0].choices.filter(Boolean).length, 3);
+  await fitsWidth(p);
+  await shot(p, "booth-audit-phone");
+
+  // The audited ballot is gone; choose again and cast.
+  await p.click("#again");
+  await p.waitForSelector("#step-choose:not([hidden])");
+  assert.equal(await p.locator("#contests input:checked").count(), 0);
+  await choose(p, { [contest]: [1, 5] });
+  // The audited tracker is never cast: a new ballot, a new tracker.
+  assert.notEqual(await p.textContent("#sealed-tracker"), shown);
+  const tracker = await castAndReceipt(p, code, { [contest]: [1, 5] });
+  await fitsWidth(p);
+  await shot(p, "booth-receipt-phone");
+
+  // Find it on the board through the receipt's link.
+  await p.click("#receipt-find");
+  await p.waitForSelector("[data-outcome=counted]");
+  assert.ok((await p.content()).includes(tracker));
+  await shot(p, "track-phone");
+  await p.context().close();
+});
+
+test("members vote on a desktop in English; a revote supersedes the first ballot", async () => {
+  const p = await page(DESKTOP, "en-GB");
+  const north = demo.codes.North[1];
+  await enterCode(p, north);
+  const c = await p.getAttribute("#contests fieldset", "data-contest");
+  await choose(p, { [c]: [2] });
+  const first = await castAndReceipt(p, north, { [c]: [2] });
+  await shot(p, "booth-receipt-desktop");
+
+  await enterCode(p, north);
+  await shot(p, "booth-choose-desktop");
+  await choose(p, { [c]: [2, 8, 9] });
+  const second = await castAndReceipt(p, north, { [c]: [2, 8, 9] });
+  assert.notEqual(first, second);
+
+  // The first is superseded, the second counts; the short form works too.
+  await p.goto(`${URL}/elections/${election}/track?tracker=${first}`);
+  await p.waitForSelector("[data-outcome=superseded]");
+  await p.goto(`${URL}/elections/${election}/track`);
+  await p.fill("#tracker", second);
+  await p.click("form.stack button[type=submit]");
+  await p.waitForSelector("[data-outcome=counted]");
+
+  // South: a blank ballot is allowed; then two choices by another member.
+  const south0 = demo.codes.South[0];
+  await enterCode(p, south0);
+  const s = await p.getAttribute("#contests fieldset", "data-contest");
+  await choose(p, { [s]: [] });
+  await castAndReceipt(p, south0, { [s]: [] });
+  const south1 = demo.codes.South[1];
+  await enterCode(p, south1);
+  await choose(p, { [s]: [0, 3] });
+  await castAndReceipt(p, south1, { [s]: [0, 3] });
+
+  // A wrong code is refused by the page, with a message.
+  await p.goto(`${URL}/elections/${election}/vote`);
+  await p.fill("#code", "AAAAA-AAAAA-AAAAA-AAAAA");
+  await p.click("#code-form button[type=submit]");
+  await p.waitForFunction(() => document.querySelector("#booth-error").textContent.length > 0);
+  assert.ok(await p.isVisible("#step-code"));
+
+  // The board lists every tracker cast here.
+  await p.goto(`${URL}/elections/${election}/board`);
+  const board = await p.content();
+  for (const t of [first, second]) assert.ok(board.includes(t), "tracker on the board");
+  await shot(p, "board-desktop");
+  await p.context().close();
+});
+
+test("in-browser encryption of a 10-candidate ballot (choose up to 3) is timed", async () => {
+  const p = await page(DESKTOP);
+  await enterCode(p, demo.codes.North[2]);
+  const c = Number(await p.getAttribute("#contests fieldset", "data-contest"));
+  const times = await p.evaluate((contest) => {
+    const booth = window.valurnaBooth.booth;
+    const input = JSON.stringify([{ contest, selected: [0, 4, 9] }]);
+    for (let i = 0; i < 5; i++) booth.encrypt(input); // warm-up
+    const out = [];
+    for (let i = 0; i < 50; i++) {
+      const t0 = performance.now();
+      booth.encrypt(input);
+      out.push(performance.now() - t0);
+    }
+    return out;
+  }, c);
+  times.sort((a, b) => a - b);
+  const median = times[25];
+  const p90 = times[45];
+  const report = { ballot: "10 candidates, choose up to 3 (3 chosen)", runs: 50, median_ms: median, p90_ms: p90, min_ms: times[0], max_ms: times[49], user_agent: await p.evaluate(() => navigator.userAgent) };
+  writeFileSync(join(OUT, "encryption-timing.json"), JSON.stringify(report, null, 2));
+  console.log(`in-browser encryption: median ${median.toFixed(1)} ms, p90 ${p90.toFixed(1)} ms over 50 runs`);
+  // The measurement is reported, not asserted here (performance is not
+  // tested by timed tests); that it ran and produced ballots is.
+  assert.equal(times.length, 50);
+  await p.context().close();
+});
+
+test("the committee closes voting and follows the tally to the result", async () => {
+  const p = await page(DESKTOP);
+  await p.goto(`${URL}/staff`);
+  await labelled(p);
+  await p.fill("#username", demo.committee.username);
+  await p.fill("#password", demo.committee.password);
+  await p.click("#staff-login button[type=submit]");
+  await p.waitForSelector(`a[href="/staff/setups/${demo.setup}"]`);
+  await p.click(`a.button[href="/staff/setups/${demo.setup}"]`);
+  await p.waitForSelector("[data-live-turnout]");
+  // The turnout chart counts the members who voted above.
+  const voted = await p.$$eval("[data-live-turnout] li", (lis) => lis.map((li) => [li.dataset.key, Number(li.querySelector(".value").textContent)]));
+  const votedBy = Object.fromEntries(voted);
+  const expectVoted = {};
+  for (const v of Object.values(trackers)) expectVoted[v.district] = (expectVoted[v.district] ?? 0) + 1;
+  for (const [d, n] of Object.entries(expectVoted)) assert.equal(votedBy[d], n, `turnout in ${d}`);
+  await shot(p, "dashboard-desktop");
+  const phone = await page(PHONE);
+  await phone.context().addCookies(await p.context().cookies());
+  await phone.goto(`${URL}/staff/setups/${demo.setup}`);
+  await fitsWidth(phone);
+  await shot(phone, "dashboard-phone");
+
+  // Close; the demo's trustees decrypt; the page follows to the result.
+  await p.click("#h-close ~ form.action button[type=submit]");
+  await p.waitForSelector("#h-tally", { timeout: 60_000 });
+  await p.waitForSelector("#h-result", { timeout: 120_000 });
+  await shot(p, "result-committee-desktop");
+
+  // The public result counts exactly what was cast here.
+  const expected = {};
+  for (const v of Object.values(trackers)) {
+    for (const [, picks] of Object.entries(v.picks)) {
+      expected[v.district] ??= {};
+      for (const k of picks) expected[v.district][k] = (expected[v.district][k] ?? 0) + 1;
+    }
+  }
+  await p.goto(`${URL}/elections/${election}/result`);
+  const tables = await p.$$eval("section.contest", (sections) => sections.map((s) => ({
+    district: s.querySelector("p").textContent,
+    counts: [...s.querySelectorAll("table.result tbody tr")].map((tr) => Number(tr.querySelector("td.num").textContent)),
+  })));
+  for (const [district, byCandidate] of Object.entries(expected)) {
+    const table = tables.find((t) => t.district.includes(district));
+    assert.ok(table, `a result for ${district}`);
+    table.counts.forEach((n, k) => assert.equal(n, byCandidate[k] ?? 0, `${district}, candidate ${k}`));
+  }
+  await shot(p, "result-desktop");
+  await phone.goto(`${URL}/elections/${election}/result`);
+  await fitsWidth(phone);
+  await shot(phone, "result-phone");
+
+  // Every counted tracker was in the tally.
+  for (const v of Object.values(trackers)) {
+    await p.goto(`${URL}/elections/${election}/track?tracker=${v.tracker}`);
+    await p.waitForSelector("[data-outcome=tallied]");
+  }
+  // The verify page offers the whole record.
+  await p.goto(`${URL}/elections/${election}/verify`);
+  const files = await p.$$eval("ul.files a", (as) => as.map((a) => a.textContent));
+  for (const f of ["manifest.json", "board.jsonl", "result.json"]) assert.ok(files.includes(f), f);
+  await p.context().close();
+  await phone.context().close();
+});
+
+test("the language switch and the public pages", async () => {
+  const p = await page(PHONE, "en-GB");
+  await p.goto(`${URL}/`);
+  assert.equal(await p.getAttribute("html", "lang"), "en");
+  await p.click("header a.lang");
+  await p.waitForURL(`${URL}/`);
+  assert.equal(await p.getAttribute("html", "lang"), "sv");
+  await fitsWidth(p);
+  await shot(p, "home-phone-sv");
+  await p.click("header a.lang");
+  assert.equal(await p.getAttribute("html", "lang"), "en");
+  // Keyboard: the skip link is the first stop and moves to the content.
+  await p.keyboard.press("Tab");
+  assert.equal(await p.evaluate(() => document.activeElement.className), "skip");
+  await p.context().close();
+});
+
+// The CSV the outbox export downloads: the one-time code sent to `contact`.
+async function codeFor(p, contact) {
+  const [download] = await Promise.all([p.waitForEvent("download"), p.click("#outbox-form button[type=submit]")]);
+  const text = readFileSync(await download.path(), "utf8");
+  const line = text.split("\n").find((l) => l.includes(contact) && /\b\d{8}\b/.test(l));
+  assert.ok(line, `a message to ${contact} in the outbox: ${text}`);
+  const code = line.match(/\b(\d{8})\b/);
+  assert.ok(code, `a code in: ${line}`);
+  return code[1];
+}
+
+async function memberSignIn(m, committee, title, number, contact) {
+  await m.goto(`${URL}/member`);
+  const value = await m.$$eval("#m-setup option", (os, t) => os.find((o) => o.textContent.startsWith(t)).value, title);
+  await m.selectOption("#m-setup", value);
+  await m.fill("#m-number", number);
+  await m.click("#code-request button[type=submit]");
+  await m.waitForSelector("#login-form:not([hidden])");
+  await committee.reload();
+  const code = await codeFor(committee, contact);
+  await m.fill("#m-code", code);
+  await m.click("#login-form button[type=submit]");
+  await m.waitForSelector("#h-mine");
+}
+
+test("a new election: roll import with its errors, nominations by members, the committee's review", async () => {
+  const c = await page(DESKTOP);
+  await c.goto(`${URL}/staff`);
+  await c.fill("#username", demo.committee.username);
+  await c.fill("#password", demo.committee.password);
+  await c.click("#staff-login button[type=submit]");
+  await c.waitForSelector(".whoami");
+  // Creating an election and naming its trustees are API calls (no page).
+  const setup = await c.evaluate(async (org) => {
+    const post = (path, body) => fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content },
+      body: JSON.stringify(body),
+    });
+    const res = await post(`/api/organisations/${org}/elections`, { election_id: "board-2028", title: "Board 2028", trustees: 3, threshold: 2,
+      districts: [{ district: "East", seats: 1 }, { district: "West", seats: 1 }] });
+    const id = (await res.json()).id;
+    for (const index of [1, 2, 3]) await post(`/api/setups/${id}/trustees`, { username: `trustee${index}`, index });
+    return id;
+  }, demo.organisation);
+  assert.ok(Number.isInteger(setup), "the election is created");
+  await c.goto(`${URL}/staff/setups/${setup}`);
+
+  // A roll with bad rows: every one is reported by line, nothing imported.
+  const bad = "member_number,name,contact,district\nE1,Eva Ek,e1@example.org,East\nE2,,e2@example.org,East\nX9,Xavier,x9@example.org,Nowhere\n";
+  await c.setInputFiles("#roll-file", { name: "roll.csv", mimeType: "text/csv", buffer: Buffer.from(bad) });
+  await c.click("#roll-form button[type=submit]");
+  await c.waitForSelector("#roll-form [data-error] li");
+  const errors = await c.$$eval("#roll-form [data-error] li", (lis) => lis.map((li) => li.textContent));
+  assert.equal(errors.length, 2, errors.join("; "));
+  assert.ok(errors[0].startsWith("line 3") && errors[1].startsWith("line 4"), errors.join("; "));
+  await shot(c, "roll-errors-desktop");
+
+  // A good roll: the preview, then the import.
+  const good = "member_number,name,contact,district\nE1,Eva Ek,e1@example.org,East\nE2,Erik Ås,e2@example.org,East\nW1,Wilma Berg,w1@example.org,West\n";
+  await c.setInputFiles("#roll-file", { name: "roll.csv", mimeType: "text/csv", buffer: Buffer.from(good) });
+  await c.click("#roll-form button[type=submit]");
+  await c.waitForSelector("[data-roll-preview]:not([hidden])");
+  assert.equal(await c.textContent('[data-count="added"]'), "3");
+  await Promise.all([c.waitForNavigation(), c.click("[data-roll-apply]")]);
+  assert.equal(await c.textContent('tr[data-district="East"] td:nth-of-type(2)'), "2");
+
+  await Promise.all([c.waitForNavigation(), c.click(`form[data-api="/api/setups/${setup}/nominations/open"] button`)]);
+  await c.waitForSelector("#outbox-form");
+
+  // Eva proposes Erik; Erik accepts and writes a presentation.
+  const m = await page(PHONE, "sv-SE");
+  await memberSignIn(m, c, "Board 2028", "E1", "e1@example.org");
+  await labelled(m);
+  await m.fill("#nominee", "E2");
+  await Promise.all([m.waitForNavigation(), m.click("#h-propose ~ form button[type=submit]")]);
+  await m.waitForSelector("li.card .status-proposed");
+  await fitsWidth(m);
+  await shot(m, "nominations-member-phone");
+  await Promise.all([m.waitForNavigation(), m.click('form[data-api="/api/member/logout"] button')]);
+
+  await memberSignIn(m, c, "Board 2028", "E2", "e2@example.org");
+  await Promise.all([m.waitForNavigation(), m.click('form[data-json=\'{"accept":true}\'] button')]);
+  await m.waitForSelector("li.card .status-accepted");
+  await m.fill("li.card textarea", "I have run the East shop's members' council for four years.");
+  await m.click('form[data-api="/api/member/presentation"] button[type=submit]');
+  await m.waitForSelector('form[data-api="/api/member/presentation"] [data-done-message]:not([hidden])');
+  await shot(m, "nominations-nominee-phone");
+
+  // The committee sees it, approves; West still lacks a candidate, so the
+  // ballot cannot be fixed yet and the page says why.
+  await c.reload();
+  assert.ok((await c.textContent("#h-review ~ ul")).includes("members' council"));
+  await Promise.all([c.waitForNavigation(), c.click('form[data-json=\'{"approve":true}\'] button')]);
+  await c.waitForSelector("li.card .status-approved");
+  assert.equal(await c.textContent('tr[data-district="East"] td:nth-of-type(5)'), "1");
+  assert.ok(await c.isVisible('tr.lacking[data-district="West"]'));
+  await c.click(`form[data-api="/api/setups/${setup}/freeze"] button`);
+  await c.waitForFunction(() => [...document.querySelectorAll("[data-error]")].some((e) => e.textContent.includes("West")), null, { timeout: 10_000 });
+  await shot(c, "nominations-committee-desktop");
+  await m.context().close();
+  await c.context().close();
+});
