@@ -1435,6 +1435,12 @@ pub async fn prepare(config: &DemoServeConfig) -> Result<ReadyDemo, CliError> {
     }
     let key = ReceiptKey::load_or_create(&config.dir.join("receipt.key"))?;
     let state = AppState::new(pool, key).with_data_dir(data);
+    if !state.web_dir().join("valurna_booth_bg.wasm").is_file() {
+        tracing::warn!(
+            dir = %state.web_dir().display(),
+            "the browser booth is not built, so the voting page cannot encrypt: run web/build.sh first"
+        );
+    }
     tracing::info!("setting up the demo election through the API");
     let election = seed(
         &state,

@@ -109,6 +109,11 @@ struct ServeArgs {
         default_value = "Valurna <valurna@localhost>"
     )]
     mail_from: String,
+    /// Where the browser booth's WebAssembly is (what `web/build.sh`
+    /// writes; default: `web/static/pkg` of the sources this was built
+    /// from).
+    #[arg(long, env = "VALURNA_WEB_DIR")]
+    web_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -442,6 +447,10 @@ fn run_async(command: Command) -> Result<(), CliError> {
                 }
                 let state = AppState::new(pool, key)
                     .with_data_dir(a.data_dir)
+                    .with_web_dir(
+                        a.web_dir
+                            .unwrap_or_else(|| PathBuf::from(serve::DEFAULT_WEB_DIR)),
+                    )
                     .with_secure_cookies(a.secure_cookies)
                     .with_abuse_limit(a.abuse_limit);
                 serve::run(&a.listen, state).await?;

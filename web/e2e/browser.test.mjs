@@ -18,7 +18,7 @@ import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
-const URL = process.env.VALURNA_URL;
+const BASE = process.env.VALURNA_URL;
 const demo = JSON.parse(readFileSync(process.env.VALURNA_DEMO, "utf8"));
 const OUT = process.env.VALURNA_OUT ?? "screenshots";
 mkdirSync(OUT, { recursive: true });
@@ -43,12 +43,30 @@ before(async () => {
 
 after(async () => { await browser?.close(); });
 
-async function page(viewport, locale = "en-GB") {
-  const context = await browser.newContext({ viewport, locale, acceptDownloads: true });
+// Messages of the browser that say a page broke its Content-Security-Policy
+// (an inline style or script, a resource from elsewhere).
+const cspViolations = [];
+
+async function page(viewport, locale = "en-GB", options = {}) {
+  const context = await browser.newContext({ viewport, locale, acceptDownloads: true, ...options });
   const p = await context.newPage();
   p.on("pageerror", (e) => { throw new Error(`page error: ${e.message}`); });
+  p.on("console", (m) => {
+    if (m.text().includes("Content Security Policy")) cspViolations.push(`${p.url()}: ${m.text()}`);
+  });
   p.on("dialog", (d) => d.accept());
   return p;
+}
+
+// axe-core's WCAG 2.1 A and AA rules on the page as it is now.
+const AXE = readFileSync(new URL("node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
+async function axe(p, what) {
+  await p.addScriptTag({ content: AXE });
+  const violations = await p.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+  });
+  assert.deepEqual(violations, [], `WCAG violations on ${what}`);
 }
 
 async function shot(p, name) {
@@ -76,7 +94,7 @@ function districtOf(code) {
 }
 
 async function enterCode(p, code) {
-  await p.goto(`${URL}/elections/${election}/vote`);
+  await p.goto(`${BASE}/elections/${election}/vote`);
   await p.fill("#code", code);
   await p.click("#code-form button[type=submit]");
   await p.waitForSelector("#step-choose:not([hidden])");
@@ -178,9 +196,9 @@ test("members vote on a desktop in English; a revote supersedes the first ballot
   assert.notEqual(first, second);
 
   // The first is superseded, the second counts; the short form works too.
-  await p.goto(`${URL}/elections/${election}/track?tracker=${first}`);
+  await p.goto(`${BASE}/elections/${election}/track?tracker=${first}`);
   await p.waitForSelector("[data-outcome=superseded]");
-  await p.goto(`${URL}/elections/${election}/track`);
+  await p.goto(`${BASE}/elections/${election}/track`);
   await p.fill("#tracker", second);
   await p.click("form.stack button[type=submit]");
   await p.waitForSelector("[data-outcome=counted]");
@@ -197,14 +215,14 @@ test("members vote on a desktop in English; a revote supersedes the first ballot
   await castAndReceipt(p, south1, { [s]: [0, 3] });
 
   // A wrong code is refused by the page, with a message.
-  await p.goto(`${URL}/elections/${election}/vote`);
+  await p.goto(`${BASE}/elections/${election}/vote`);
   await p.fill("#code", "AAAAA-AAAAA-AAAAA-AAAAA");
   await p.click("#code-form button[type=submit]");
   await p.waitForFunction(() => document.querySelector("#booth-error").textContent.length > 0);
   assert.ok(await p.isVisible("#step-code"));
 
   // The board lists every tracker cast here.
-  await p.goto(`${URL}/elections/${election}/board`);
+  await p.goto(`${BASE}/elections/${election}/board`);
   const board = await p.content();
   for (const t of [first, second]) assert.ok(board.includes(t), "tracker on the board");
   await shot(p, "board-desktop");
@@ -239,9 +257,35 @@ test("in-browser encryption of a 10-candidate ballot (choose up to 3) is timed",
   await p.context().close();
 });
 
+test("while voting is open, the booth's every step and the pages pass axe-core's WCAG 2.1 AA rules", async () => {
+  for (const locale of ["en-GB", "sv-SE"]) {
+    const p = await axeTour(locale, ["/", `/elections/${election}`, `/elections/${election}/board`,
+      `/elections/${election}/result`, `/elections/${election}/verify`, "/staff"], [`/staff/setups/${demo.setup}`]);
+    await p.goto(`${BASE}/elections/${election}/vote`);
+    await axe(p, `the booth's code step (${locale})`);
+    await p.fill("#code", demo.codes.North[3]);
+    await p.click("#code-form button[type=submit]");
+    await p.waitForSelector("#step-choose:not([hidden])");
+    const c = await p.getAttribute("#contests fieldset", "data-contest");
+    await p.check(`#c${c}-0`);
+    await p.click(`#c${c}-1 ~ details summary`);
+    await axe(p, `the booth's choosing step (${locale})`);
+    await p.click("#choose-form button[type=submit]");
+    await p.waitForSelector("#step-review:not([hidden])");
+    await axe(p, `the booth's review step (${locale})`);
+    await p.click("#seal");
+    await p.waitForSelector("#step-sealed:not([hidden])");
+    await axe(p, `the booth's sealed step (${locale})`);
+    await p.click("#audit");
+    await p.waitForSelector("#step-audit:not([hidden])");
+    await axe(p, `the booth's audit step (${locale})`);
+    await p.context().close();
+  }
+});
+
 test("the committee closes voting and follows the tally to the result", async () => {
   const p = await page(DESKTOP);
-  await p.goto(`${URL}/staff`);
+  await p.goto(`${BASE}/staff`);
   await labelled(p);
   await p.fill("#username", demo.committee.username);
   await p.fill("#password", demo.committee.password);
@@ -258,7 +302,7 @@ test("the committee closes voting and follows the tally to the result", async ()
   await shot(p, "dashboard-desktop");
   const phone = await page(PHONE);
   await phone.context().addCookies(await p.context().cookies());
-  await phone.goto(`${URL}/staff/setups/${demo.setup}`);
+  await phone.goto(`${BASE}/staff/setups/${demo.setup}`);
   await fitsWidth(phone);
   await shot(phone, "dashboard-phone");
 
@@ -276,7 +320,7 @@ test("the committee closes voting and follows the tally to the result", async ()
       for (const k of picks) expected[v.district][k] = (expected[v.district][k] ?? 0) + 1;
     }
   }
-  await p.goto(`${URL}/elections/${election}/result`);
+  await p.goto(`${BASE}/elections/${election}/result`);
   const tables = await p.$$eval("section.contest", (sections) => sections.map((s) => ({
     district: s.querySelector("p").textContent,
     counts: [...s.querySelectorAll("table.result tbody tr")].map((tr) => Number(tr.querySelector("td.num").textContent)),
@@ -287,17 +331,17 @@ test("the committee closes voting and follows the tally to the result", async ()
     table.counts.forEach((n, k) => assert.equal(n, byCandidate[k] ?? 0, `${district}, candidate ${k}`));
   }
   await shot(p, "result-desktop");
-  await phone.goto(`${URL}/elections/${election}/result`);
+  await phone.goto(`${BASE}/elections/${election}/result`);
   await fitsWidth(phone);
   await shot(phone, "result-phone");
 
   // Every counted tracker was in the tally.
   for (const v of Object.values(trackers)) {
-    await p.goto(`${URL}/elections/${election}/track?tracker=${v.tracker}`);
+    await p.goto(`${BASE}/elections/${election}/track?tracker=${v.tracker}`);
     await p.waitForSelector("[data-outcome=tallied]");
   }
   // The verify page offers the whole record.
-  await p.goto(`${URL}/elections/${election}/verify`);
+  await p.goto(`${BASE}/elections/${election}/verify`);
   const files = await p.$$eval("ul.files a", (as) => as.map((a) => a.textContent));
   for (const f of ["manifest.json", "board.jsonl", "result.json"]) assert.ok(files.includes(f), f);
   await p.context().close();
@@ -306,10 +350,10 @@ test("the committee closes voting and follows the tally to the result", async ()
 
 test("the language switch and the public pages", async () => {
   const p = await page(PHONE, "en-GB");
-  await p.goto(`${URL}/`);
+  await p.goto(`${BASE}/`);
   assert.equal(await p.getAttribute("html", "lang"), "en");
   await p.click("header a.lang");
-  await p.waitForURL(`${URL}/`);
+  await p.waitForURL(`${BASE}/`);
   assert.equal(await p.getAttribute("html", "lang"), "sv");
   await fitsWidth(p);
   await shot(p, "home-phone-sv");
@@ -333,7 +377,7 @@ async function codeFor(p, contact) {
 }
 
 async function memberSignIn(m, committee, title, number, contact) {
-  await m.goto(`${URL}/member`);
+  await m.goto(`${BASE}/member`);
   const value = await m.$$eval("#m-setup option", (os, t) => os.find((o) => o.textContent.startsWith(t)).value, title);
   await m.selectOption("#m-setup", value);
   await m.fill("#m-number", number);
@@ -348,7 +392,7 @@ async function memberSignIn(m, committee, title, number, contact) {
 
 test("a new election: roll import with its errors, nominations by members, the committee's review", async () => {
   const c = await page(DESKTOP);
-  await c.goto(`${URL}/staff`);
+  await c.goto(`${BASE}/staff`);
   await c.fill("#username", demo.committee.username);
   await c.fill("#password", demo.committee.password);
   await c.click("#staff-login button[type=submit]");
@@ -367,7 +411,7 @@ test("a new election: roll import with its errors, nominations by members, the c
     return id;
   }, demo.organisation);
   assert.ok(Number.isInteger(setup), "the election is created");
-  await c.goto(`${URL}/staff/setups/${setup}`);
+  await c.goto(`${BASE}/staff/setups/${setup}`);
 
   // A roll with bad rows: every one is reported by line, nothing imported.
   const bad = "member_number,name,contact,district\nE1,Eva Ek,e1@example.org,East\nE2,,e2@example.org,East\nX9,Xavier,x9@example.org,Nowhere\n";
@@ -392,9 +436,14 @@ test("a new election: roll import with its errors, nominations by members, the c
   await c.waitForSelector("#outbox-form");
 
   // Eva proposes Erik; Erik accepts and writes a presentation.
-  const m = await page(PHONE, "sv-SE");
+  // (bypassCSP: axe-core is injected as a script; the other pages keep
+  // the CSP, and the last test checks nothing broke it.)
+  const m = await page(PHONE, "sv-SE", { bypassCSP: true });
+  await m.goto(`${BASE}/member`);
+  await axe(m, "the members' sign-in page");
   await memberSignIn(m, c, "Board 2028", "E1", "e1@example.org");
   await labelled(m);
+  await axe(m, "a member's nominations page");
   await m.fill("#nominee", "E2");
   await Promise.all([m.waitForNavigation(), m.click("#h-propose ~ form button[type=submit]")]);
   await m.waitForSelector("li.card .status-proposed");
@@ -408,6 +457,7 @@ test("a new election: roll import with its errors, nominations by members, the c
   await m.fill("li.card textarea", "I have run the East shop's members' council for four years.");
   await m.click('form[data-api="/api/member/presentation"] button[type=submit]');
   await m.waitForSelector('form[data-api="/api/member/presentation"] [data-done-message]:not([hidden])');
+  await axe(m, "a nominee's page");
   await shot(m, "nominations-nominee-phone");
 
   // The committee sees it, approves; West still lacks a candidate, so the
@@ -423,4 +473,38 @@ test("a new election: roll import with its errors, nominations by members, the c
   await shot(c, "nominations-committee-desktop");
   await m.context().close();
   await c.context().close();
+});
+
+async function axeTour(locale, paths, staffPaths) {
+  // axe is injected as a script, which the pages' CSP would refuse.
+  const p = await page(PHONE, locale, { bypassCSP: true });
+  for (const path of paths) {
+    await p.goto(`${BASE}${path}`);
+    await axe(p, `${path} (${locale})`);
+  }
+  await p.goto(`${BASE}/staff`);
+  await p.fill("#username", demo.committee.username);
+  await p.fill("#password", demo.committee.password);
+  await p.click("#staff-login button[type=submit]");
+  await p.waitForSelector(".whoami");
+  for (const path of staffPaths) {
+    await p.goto(`${BASE}${path}`);
+    await axe(p, `${path} signed in (${locale})`);
+  }
+  return p;
+}
+
+test("after the tally, the pages pass axe-core's WCAG 2.1 AA rules, in both languages, on a phone", async () => {
+  for (const locale of ["en-GB", "sv-SE"]) {
+    const p = await axeTour(locale, ["/", `/elections/${election}`, `/elections/${election}/board`,
+      `/elections/${election}/track?tracker=${Object.values(trackers)[0].tracker}`,
+      `/elections/${election}/track?tracker=nonsense`, `/elections/${election}/result`,
+      `/elections/${election}/verify`, `/elections/${election}/vote`, "/member", "/staff"],
+    ["/staff", `/staff/setups/${demo.setup}`]);
+    await p.context().close();
+  }
+});
+
+test("no page broke its Content-Security-Policy", () => {
+  assert.deepEqual(cspViolations, []);
 });

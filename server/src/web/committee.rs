@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::response::Response;
 use maud::{Markup, html};
 
-use super::public::{result_file, result_markup, turnout_chart};
+use super::public::{district_turnout, result_file, result_markup, turnout_chart};
 use super::{Lang, layout, render, status_text};
 use crate::auth::{Role, Staff};
 use crate::manage::{NominationJson, SetupJson};
@@ -124,7 +124,7 @@ fn overview(lang: Lang, s: &SetupJson) -> Markup {
     html! {
         section aria-labelledby="h-overview" {
             h2 id="h-overview" { (lang.t("staff.overview")) }
-            div class="scroll" {
+            div class="scroll" tabindex="0" role="region" aria-labelledby="h-overview" {
                 table class="overview" {
                     thead { tr {
                         th scope="col" { (lang.t("turnout.district")) }
@@ -279,9 +279,12 @@ pub(super) async fn setup(
             None => 0,
         };
         let result = ballot_box.and_then(|b| result_file(&app, b));
-        let manifest = match (ballot_box, &result) {
-            (Some(b), Some(_)) => Some(super::public::load(&app, b).await?.manifest),
-            _ => None,
+        let (manifest, by_district) = match (ballot_box, &result) {
+            (Some(b), Some(_)) => (
+                Some(super::public::load(&app, b).await?.manifest),
+                district_turnout(&app, b).await?,
+            ),
+            _ => (None, Default::default()),
         };
         let record_files: Vec<&str> = match ballot_box {
             Some(b) if matches!(status, "closed" | "tallied") => {
@@ -382,7 +385,7 @@ pub(super) async fn setup(
                 @if let (Some(r), Some(m)) = (&result, &manifest) {
                     section aria-labelledby="h-result" {
                         h2 id="h-result" { (lang.t("result.title")) }
-                        (result_markup(lang, m, r))
+                        (result_markup(lang, m, r, &by_district))
                     }
                 }
                 @if !record_files.is_empty() {

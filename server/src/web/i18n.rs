@@ -306,8 +306,8 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "result.chart",
-        "Share of voters choosing each candidate",
-        "Andel av de röstande som valde varje kandidat",
+        "Share of the district's voters choosing each candidate",
+        "Andel av valkretsens röstande som valde varje kandidat",
     ),
     // Verify.
     (

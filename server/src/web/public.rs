@@ -260,7 +260,7 @@ pub(super) async fn board(
                 @if entries.is_empty() {
                     p { (lang.t("board.empty")) }
                 } @else {
-                    div class="scroll" {
+                    div class="scroll" tabindex="0" role="region" aria-label=(lang.t("board.title")) {
                         table class="board" {
                             thead { tr {
                                 th scope="col" { (lang.t("board.position")) }
@@ -437,8 +437,27 @@ pub(super) fn result_file(app: &AppState, id: i64) -> Option<ResultFile> {
     serde_json::from_slice(&bytes).ok()
 }
 
-/// The result's tables and charts, per contest.
-pub(super) fn result_markup(lang: Lang, m: &Manifest, r: &ResultFile) -> Markup {
+/// Voters (credentials with a ballot on the board) and eligible voters per
+/// district.
+pub(super) async fn district_turnout(
+    app: &AppState,
+    id: i64,
+) -> Result<std::collections::HashMap<String, (u64, u64)>, ApiError> {
+    Ok(store::turnout(app.pool(), id)
+        .await?
+        .into_iter()
+        .map(|(d, eligible, voted)| (d, (voted, eligible)))
+        .collect())
+}
+
+/// The result's tables and charts, per contest; `turnout` is
+/// [`district_turnout`].
+pub(super) fn result_markup(
+    lang: Lang,
+    m: &Manifest,
+    r: &ResultFile,
+    turnout: &std::collections::HashMap<String, (u64, u64)>,
+) -> Markup {
     html! {
         dl class="facts" {
             dt { (lang.t("turnout.eligible")) } dd { (r.turnout.eligible) }
@@ -448,8 +467,12 @@ pub(super) fn result_markup(lang: Lang, m: &Manifest, r: &ResultFile) -> Markup 
         @for (i, (contest, result)) in m.contests.iter().zip(&r.contests).enumerate() {
             section class="contest" aria-labelledby={ "contest-" (i) } {
                 h2 id={ "contest-" (i) } { (contest.title) }
-                p { (lang.t("turnout.district")) ": " (contest.district) " · " (lang.t("result.seats")) ": " (contest.seats) }
-                div class="scroll" {
+                @let (voters, eligible) = turnout.get(&contest.district).copied().unwrap_or((0, 0));
+                p {
+                    (lang.t("turnout.district")) ": " (contest.district) " · " (lang.t("result.seats")) ": " (contest.seats)
+                    " · " (lang.t("turnout.voted")) ": " (voters) " / " (eligible)
+                }
+                div class="scroll" tabindex="0" role="region" aria-labelledby={ "contest-" (i) } {
                     table class="result" {
                         thead { tr {
                             th scope="col" { (lang.t("result.candidate")) }
@@ -469,7 +492,7 @@ pub(super) fn result_markup(lang: Lang, m: &Manifest, r: &ResultFile) -> Markup 
                     }
                 }
                 @let rows: Vec<(String, u64, u64)> = contest.candidates.iter().enumerate()
-                    .map(|(k, c)| (c.name.clone(), result.counts.get(k).copied().unwrap_or(0), r.turnout.counted)).collect();
+                    .map(|(k, c)| (c.name.clone(), result.counts.get(k).copied().unwrap_or(0), voters)).collect();
                 (bar_chart(lang.t("result.chart"), &format!("result-{i}"), &rows))
                 @if result.decided_by_lot { p class="notice warn" { (lang.t("result.lot")) } }
             }
@@ -482,6 +505,7 @@ pub(super) async fn result(State(app): State<AppState>, lang: Lang, P(id): P<i64
     render(lang, async {
         let e = load(&app, id).await?;
         let r = result_file(&app, id);
+        let turnout = district_turnout(&app, id).await?;
         Ok(layout(
             lang,
             lang.t("result.title"),
@@ -491,7 +515,7 @@ pub(super) async fn result(State(app): State<AppState>, lang: Lang, P(id): P<i64
                 h1 { (lang.t("result.title")) }
                 (election_nav(lang, &e, "/result"))
                 @match &r {
-                    Some(r) => (result_markup(lang, &e.manifest, r)),
+                    Some(r) => (result_markup(lang, &e.manifest, r, &turnout)),
                     None => p class="notice" { (lang.t("result.pending")) },
                 }
             },
