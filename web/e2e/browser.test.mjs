@@ -54,7 +54,11 @@ async function page(viewport, locale = "en-GB", options = {}) {
   p.on("console", (m) => {
     if (m.text().includes("Content Security Policy")) cspViolations.push(`${p.url()}: ${m.text()}`);
   });
-  p.on("dialog", (d) => d.accept());
+  // Confirmations are accepted; an alert would be injected script.
+  p.on("dialog", (d) => {
+    if (d.type() !== "confirm") cspViolations.push(`${p.url()}: a ${d.type()} dialog: ${d.message()}`);
+    d.accept();
+  });
   return p;
 }
 
@@ -454,7 +458,8 @@ test("a new election: roll import with its errors, nominations by members, the c
   await memberSignIn(m, c, "Board 2028", "E2", "e2@example.org");
   await Promise.all([m.waitForNavigation(), m.click('form[data-json=\'{"accept":true}\'] button')]);
   await m.waitForSelector("li.card .status-accepted");
-  await m.fill("li.card textarea", "I have run the East shop's members' council for four years.");
+  // Markup in a presentation is text, never markup.
+  await m.fill("li.card textarea", "I have run the East shop's members' council for four years. <img src=x onerror=alert(1)><script>alert(2)</script>");
   await m.click('form[data-api="/api/member/presentation"] button[type=submit]');
   await m.waitForSelector('form[data-api="/api/member/presentation"] [data-done-message]:not([hidden])');
   await axe(m, "a nominee's page");
@@ -463,7 +468,8 @@ test("a new election: roll import with its errors, nominations by members, the c
   // The committee sees it, approves; West still lacks a candidate, so the
   // ballot cannot be fixed yet and the page says why.
   await c.reload();
-  assert.ok((await c.textContent("#h-review ~ ul")).includes("members' council"));
+  assert.ok((await c.textContent("#h-review ~ ul")).includes("members' council for four years. <img src=x onerror=alert(1)><script>alert(2)</script>"));
+  assert.equal(await c.locator("#h-review ~ ul img, #h-review ~ ul script").count(), 0);
   await Promise.all([c.waitForNavigation(), c.click('form[data-json=\'{"approve":true}\'] button')]);
   await c.waitForSelector("li.card .status-approved");
   assert.equal(await c.textContent('tr[data-district="East"] td:nth-of-type(5)'), "1");
@@ -505,6 +511,6 @@ test("after the tally, the pages pass axe-core's WCAG 2.1 AA rules, in both lang
   }
 });
 
-test("no page broke its Content-Security-Policy", () => {
+test("no page broke its Content-Security-Policy or ran injected script", () => {
   assert.deepEqual(cspViolations, []);
 });
