@@ -287,9 +287,9 @@ impl Booth {
     }
 }
 
-/// Checks an audit (record.md §5.4): the ballot decodes for the election,
-/// its tracker is the one shown, and every revealed nonce opens its
-/// ciphertext to the revealed choice. Answers the chosen candidates' names
+/// Checks an audit file (record.md §5.4): the ballot decodes for the
+/// election, its tracker is the one shown, every revealed nonce opens its
+/// ciphertext to the revealed choice, and its proofs verify. Answers the chosen candidates' names
 /// per contest title, for the member to compare with what they chose.
 pub fn audit_check(
     manifest: &[u8],
@@ -324,6 +324,13 @@ pub fn audit_check(
         nonces,
     };
     engine_audit(&ballot, &ctx, &secrets).map_err(|e| BoothError::Check(e.to_string()))?;
+    // Condition 5: the signature and every proof verify (the contests are
+    // the ballot's own: whether they are the credential's district's is
+    // the ballot box's check, not the audit's).
+    let indices: Vec<u32> = ballot.contests.iter().map(|(i, _)| *i).collect();
+    ballot
+        .verify(&ctx, &indices)
+        .map_err(|e| BoothError::Check(format!("the ballot's proofs do not verify: {e}")))?;
     Ok(audit
         .contests
         .iter()

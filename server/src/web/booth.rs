@@ -130,6 +130,13 @@ pub(super) async fn page(State(app): State<AppState>, lang: Lang, P(id): P<i64>)
                         div id="audit-outcome" {}
                         details {
                             summary { (lang.t("js.audit_data")) }
+                            p class="help" { (lang.t("booth.audit_elsewhere")) }
+                            pre { code { "valurna-verify DIR --audit valurna-audit.json" } }
+                            p class="help" {
+                                a href={ "/api/elections/" (id) "/manifest.json" } download="manifest.json" { "manifest.json" }
+                                " · "
+                                a href={ "/api/elections/" (id) "/parameters.json" } download="parameters.json" { "parameters.json" }
+                            }
                             pre id="audit-data" class="hex" {}
                         }
                         div class="actions" {

@@ -399,6 +399,11 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "En granskning visar vad enheten lade i den krypterade rösten, så att du kan se att den inte ändrade ditt val. En granskad röst kan aldrig läggas: du väljer igen efteråt.",
     ),
     ("booth.audit_heading", "Audit", "Granskning"),
+    (
+        "booth.audit_elsewhere",
+        "The page that encrypted your ballot also ran this check. To rely on no part of this site, save the audit data and check it on another device with the independent verifier, in a folder holding this election's manifest.json and parameters.json:",
+        "Sidan som krypterade din röst gjorde också den här kontrollen. För att inte lita på någon del av den här webbplatsen: spara granskningsdatan och kontrollera den på en annan enhet med den fristående granskaren, i en mapp med valets manifest.json och parameters.json:",
+    ),
     ("booth.again", "Start over and vote", "Börja om och rösta"),
     ("booth.receipt_heading", "5. Your receipt", "5. Ditt kvitto"),
     ("booth.tracker", "Tracker", "Spårkod"),

@@ -199,10 +199,7 @@ async fn switch_language(
         return Redirect::to("/").into_response();
     };
     let lang = Lang::parse(&q.to).unwrap_or(Lang::En);
-    let back = q
-        .back
-        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
-        .unwrap_or_else(|| "/".into());
+    let back = safe_back(q.back);
     let cookie = format!(
         "{}={}; Path=/; Max-Age=31536000; SameSite=Lax",
         i18n::LANG_COOKIE,
@@ -213,6 +210,15 @@ async fn switch_language(
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
     r
+}
+
+/// Where the language switch may go back to: a path on this site, else
+/// the start page (never `//elsewhere` or `\\elsewhere`, an open redirect).
+fn safe_back(back: Option<String>) -> String {
+    back.filter(|b| {
+        b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') && !b.contains(['\r', '\n'])
+    })
+    .unwrap_or_else(|| "/".into())
 }
 
 /// The pages' own files, compiled in.
@@ -236,10 +242,7 @@ const STATIC: &[(&str, &str, &str)] = &[
 
 async fn static_file(P(file): P<String>) -> Response {
     match STATIC.iter().find(|(name, _, _)| *name == file) {
-        Some((_, mime, body)) => cached(
-            [(header::CONTENT_TYPE, *mime)].into_response(),
-            body.as_bytes().to_vec(),
-        ),
+        Some((_, mime, body)) => cached(mime, body.as_bytes().to_vec()),
         None => not_found(),
     }
 }
@@ -254,15 +257,14 @@ async fn pkg_file(State(app): State<AppState>, P(file): P<String>) -> Response {
     } else {
         return not_found();
     };
-    if !file
+    let plain = file
         .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
-        || file.starts_with('.')
-    {
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
+    if !plain || file.starts_with('.') {
         return not_found();
     }
     match tokio::fs::read(app.web_dir().join(&file)).await {
-        Ok(bytes) => cached([(header::CONTENT_TYPE, mime)].into_response(), bytes),
+        Ok(bytes) => cached(mime, bytes),
         Err(_) => ApiError::not_found(
             "booth_not_built",
             "the browser booth is not built: run web/build.sh",
@@ -271,14 +273,17 @@ async fn pkg_file(State(app): State<AppState>, P(file): P<String>) -> Response {
     }
 }
 
-fn cached(mut head: Response, body: Vec<u8>) -> Response {
-    let headers = head.headers().clone();
-    head = (headers, body).into_response();
-    head.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
-    );
-    head
+/// A static file, cacheable for five minutes (pages themselves are
+/// `no-store`).
+fn cached(mime: &'static str, body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 fn not_found() -> Response {
@@ -296,6 +301,20 @@ mod tests {
         assert!(!s.contains("</"));
         let back: serde_json::Value = serde_json::from_str(&s).unwrap_or_default();
         assert_eq!(back, v);
+    }
+
+    #[test]
+    fn the_switch_goes_back_only_to_this_site() {
+        for (back, to) in [
+            (Some("/elections/1/vote"), "/elections/1/vote"),
+            (Some("//evil.example/x"), "/"),
+            (Some("https://evil.example/"), "/"),
+            (Some("/\\evil.example"), "/"),
+            (Some("/x\r\nSet-Cookie: a=b"), "/"),
+            (None, "/"),
+        ] {
+            assert_eq!(safe_back(back.map(String::from)), to, "{back:?}");
+        }
     }
 
     #[test]
