@@ -42,7 +42,7 @@ fn sha256_file(path: &Path) -> Result<[u8; 32], Error> {
 }
 
 /// What later checks need of a valid manifest.
-fn manifested(manifest: record::Manifest, manifest_hash: [u8; 32]) -> Manifested {
+pub(crate) fn manifested(manifest: record::Manifest, manifest_hash: [u8; 32]) -> Manifested {
     let methods: Vec<Option<Method>> = manifest
         .contests
         .iter()
@@ -84,7 +84,7 @@ fn text_ok(s: &str) -> bool {
 }
 
 /// The rules of record.md §2.2.
-fn manifest_rules(m: &record::Manifest) -> Vec<String> {
+pub(crate) fn manifest_rules(m: &record::Manifest) -> Vec<String> {
     let mut bad = Vec::new();
     if m.version != 1 {
         bad.push("version is not 1".to_string());
@@ -161,6 +161,26 @@ fn manifest_rules(m: &record::Manifest) -> Vec<String> {
         }
     }
     bad
+}
+
+/// `H = SHA-256("valurna/base-hash/v1" ‖ manifest_hash ‖ u32(n) ‖ u32(t)
+/// ‖ u64(2^32) ‖ enc(K) ‖ credentials_hash)` (record.md §3.1).
+pub(crate) fn base_hash(
+    manifest_hash: &[u8; 32],
+    trustees: u32,
+    threshold: u32,
+    joint_key: &[u8; 32],
+    credentials_hash: &[u8; 32],
+) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"valurna/base-hash/v1");
+    h.update(manifest_hash);
+    h.update(trustees.to_le_bytes());
+    h.update(threshold.to_le_bytes());
+    h.update(DLOG_BOUND.to_le_bytes());
+    h.update(joint_key);
+    h.update(credentials_hash);
+    h.finalize().into()
 }
 
 /// How far V1, V2, V4 and V5 got.
@@ -309,15 +329,7 @@ pub(crate) fn check_election(dir: &Path, rec: &mut Recorder) -> Established {
     };
     let base_hash = match (&manifest_hash, &credentials_hash, &joint_key) {
         (Some(m), Ok(c), Some(k)) => {
-            let mut h = Sha256::new();
-            h.update(b"valurna/base-hash/v1");
-            h.update(m);
-            h.update(p.trustees.to_le_bytes());
-            h.update(p.threshold.to_le_bytes());
-            h.update(DLOG_BOUND.to_le_bytes());
-            h.update(k.bytes);
-            h.update(c);
-            let h: [u8; 32] = h.finalize().into();
+            let h = base_hash(m, p.trustees, p.threshold, &k.bytes, c);
             if p.base_hash != hex::encode(h) {
                 rec.fail(
                     Check::V5,

@@ -27,7 +27,10 @@ use crate::record::{self, files};
 use crate::report::{Check, Recorder, Report};
 
 pub(crate) use board::{entry_head, genesis, seal};
-pub(crate) use election::{Established, check_credentials, check_election};
+pub(crate) use election::{
+    Established, MAX_TRUSTEES, base_hash, check_credentials, check_election, manifest_rules,
+    manifested,
+};
 
 /// The discrete-log bound `2^32` (protocol.md §4.5).
 pub const DLOG_BOUND: u64 = 1 << 32;
