@@ -16,6 +16,10 @@
 //! assert!(report.verified, "{}", report.to_text());
 //! ```
 //!
+//! A voter who audited a ballot instead of casting it (record.md §5.4)
+//! checks the audit file their device saved with [`check_audit`], which
+//! needs only the election's `manifest.json` and `parameters.json`.
+//!
 //! ## How it checks
 //!
 //! The board is streamed once, in chunks of lines read by one thread while
@@ -33,6 +37,7 @@
 //! the last output, and a recount by STV or Schulze ([`count`]) compared
 //! with `result.json` stage by stage.
 
+pub mod audit;
 pub mod ballot;
 mod checks;
 pub mod count;
@@ -46,6 +51,7 @@ pub mod shuffle;
 pub mod tracker;
 pub mod transcript;
 
+pub use audit::{AuditError, AuditReport, Condition, check_audit};
 pub use checks::{Options, verify_record};
 pub use error::{Error, Malformed};
 pub use report::{Check, Report, Status};
