@@ -128,3 +128,85 @@ fn usage_errors_exit_with_two() {
     let out = verify(&[path(&record()), "--tracker", "not a tracker"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// An audit file (record.md §5.4) for the record's first board ballot with
+/// the right contest entries and made-up nonces: no nonce of a published
+/// ballot is known, so it passes conditions 1–3 and fails 4. (Audits that
+/// check are made by the booth in tests/tests/audit.rs.)
+fn made_up_audit() -> Value {
+    let board = std::fs::read_to_string(record().join("board.jsonl")).unwrap();
+    let first: Value = serde_json::from_str(board.lines().next().unwrap()).unwrap();
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(record().join("manifest.json")).unwrap()).unwrap();
+    let ballot = valurna_verifier::decode::base64(first["ballot"].as_str().unwrap()).unwrap();
+    // enc(C) ‖ u32(k) ‖ u32(index) ‖ …: the vector's ballots have one
+    // approval contest.
+    assert_eq!(u32::from_le_bytes(ballot[32..36].try_into().unwrap()), 1);
+    let index = u32::from_le_bytes(ballot[36..40].try_into().unwrap());
+    let n = manifest["contests"][index as usize]["candidates"]
+        .as_array()
+        .unwrap()
+        .len();
+    serde_json::json!({
+        "ballot": first["ballot"],
+        "tracker": first["tracker"],
+        "contests": [{"contest": index, "choices": vec![false; n], "nonces": vec!["00".repeat(32); n]}],
+    })
+}
+
+#[test]
+fn an_audit_that_does_not_check_exits_with_one_and_names_the_condition() {
+    let files = tempfile::tempdir().unwrap();
+    let audit = files.path().join("valurna-audit.json");
+    std::fs::write(&audit, serde_json::to_vec(&made_up_audit()).unwrap()).unwrap();
+    let out = verify(&[path(&record()), "--audit", path(&audit)]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("does NOT check: condition 4"), "{text}");
+    let out = verify(&[path(&record()), "--audit", path(&audit), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["checks"], false);
+    assert_eq!(v["failure"]["condition"], 4);
+    assert_eq!(v["failure"]["stage"], "openings");
+    // Only manifest.json and parameters.json are read.
+    let only = tempfile::tempdir().unwrap();
+    for name in ["manifest.json", "parameters.json"] {
+        std::fs::copy(record().join(name), only.path().join(name)).unwrap();
+    }
+    let out = verify(&[path(only.path()), "--audit", path(&audit), "--json"]);
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["failure"]["condition"], 4, "{v}");
+    // An extra field: not an audit file.
+    let mut extra = made_up_audit();
+    extra["note"] = "x".into();
+    std::fs::write(&audit, serde_json::to_vec(&extra).unwrap()).unwrap();
+    let out = verify(&[path(&record()), "--audit", path(&audit), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["failure"]["stage"], "format");
+    assert_eq!(v["failure"]["condition"], Value::Null);
+}
+
+#[test]
+fn audit_usage_errors_exit_with_two() {
+    let files = tempfile::tempdir().unwrap();
+    let audit = files.path().join("valurna-audit.json");
+    std::fs::write(&audit, serde_json::to_vec(&made_up_audit()).unwrap()).unwrap();
+    let missing = files.path().join("missing.json");
+    let out = verify(&[path(&record()), "--audit", path(&missing)]);
+    assert_eq!(out.status.code(), Some(2));
+    // The directory must be one, also for an audit.
+    let out = verify(&[path(&audit), "--audit", path(&audit)]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = verify(&[path(&record()), "--audit"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = verify(&[
+        path(&record()),
+        "--audit",
+        path(&audit),
+        "--tracker",
+        "0000-0000-0000",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
