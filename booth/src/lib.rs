@@ -96,6 +96,20 @@ fn election(manifest: &[u8], parameters: &[u8]) -> Result<(Manifest, BallotConte
     Ok((m, ctx))
 }
 
+/// Whether `indices` (increasing, one per contest) are exactly the
+/// contests of one district of `m` (record.md §5.1).
+fn one_district(m: &Manifest, indices: &[u32]) -> bool {
+    let Some(first) = indices.first().and_then(|i| m.contests.get(*i as usize)) else {
+        return false;
+    };
+    let expected: Vec<u32> = m
+        .contests_of(&first.district)
+        .into_iter()
+        .map(|i| i as u32)
+        .collect();
+    expected == indices
+}
+
 /// One contest's choice as the page sends it: the contest's index in the
 /// manifest and the indices of the chosen candidates.
 #[derive(Debug, Clone, Deserialize)]
@@ -213,6 +227,12 @@ impl Booth {
             }
             bits.push((choice.contest, row));
         }
+        let indices: Vec<u32> = bits.iter().map(|(i, _)| *i).collect();
+        if !one_district(&self.manifest, &indices) {
+            return Err(BoothError::Choices(
+                "a ballot holds exactly the contests of one district".into(),
+            ));
+        }
         let mut rng = valurna_engine::rng::os_rng();
         let (ballot, secrets) = Ballot::encrypt(&self.ctx, &self.credential, &bits, &mut rng)
             .map_err(|e| BoothError::Choices(e.to_string()))?;
@@ -305,6 +325,14 @@ pub fn audit_check(
     }
     let ballot = Ballot::decode(&bytes, &ctx)
         .map_err(|e| BoothError::Check(format!("the ballot does not decode: {e}")))?;
+    if !one_district(
+        &m,
+        &ballot.contests.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+    ) {
+        return Err(BoothError::Check(
+            "the ballot's contests are not exactly the contests of one district".into(),
+        ));
+    }
     let mut nonces = Vec::with_capacity(audit.contests.len());
     for c in &audit.contests {
         let row = c

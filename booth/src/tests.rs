@@ -102,6 +102,8 @@ fn choices_outside_the_rules_are_refused() {
         choose(0, &[10]),
         choose(2, &[0]),
         vec![choose(1, &[0]).remove(0), choose(0, &[0]).remove(0)],
+        vec![choose(0, &[0]).remove(0), choose(1, &[0]).remove(0)],
+        vec![],
     ] {
         assert!(
             matches!(booth.seal(&bad), Err(BoothError::Choices(_))),

@@ -179,7 +179,7 @@ fn booth_audits_check_and_name_exactly_the_chosen_candidates() {
         &[(0, &[1, 4]), (1, &[2])],
         &[(0, &[]), (1, &[0, 1])],
         &[(2, &[3])],
-        &[(0, &[0, 2]), (1, &[]), (2, &[1, 2])],
+        &[(0, &[0, 2]), (1, &[])],
     ];
     let m: Value = serde_json::from_slice(&e.manifest).unwrap();
     for list in cases {
@@ -349,7 +349,7 @@ fn entries_that_are_not_the_ballots_are_refused_by_condition_three() {
 #[test]
 fn an_audit_file_with_anything_extra_or_missing_is_refused() {
     let e = Election::new();
-    let v = booth_audit(&e.manifest, &e.parameters, &[(0, &[3])]);
+    let v = booth_audit(&e.manifest, &e.parameters, &[(0, &[3]), (1, &[])]);
     let mut w = v.clone();
     w["short_tracker"] = json!("ABCD-EFGH-JKMN");
     assert_eq!(condition(&e, &w), Condition::Format);
@@ -589,4 +589,55 @@ fn valurna_verify_audit_exits_zero_only_for_an_audit_that_checks() {
         "ABCD-EFGH-JKMN".as_ref(),
     ]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// record.md §5.4 condition 1: a ballot's contests are exactly one
+/// district's. The booth refuses to seal anything else; a device that makes
+/// such a ballot anyway gets an audit that does not check, in either
+/// implementation.
+#[test]
+fn a_ballot_mixing_two_districts_contests_is_refused_by_condition_one() {
+    use valurna_engine::ballot::{Ballot, BallotContext};
+    let e = Election::new();
+    let code = VotingCode::generate(&mut os_rng()).display();
+    let mut booth = Booth::open(&e.manifest, &e.parameters, &code).unwrap();
+    assert!(booth.seal(&choices(&[(1, &[0]), (2, &[1])])).is_err());
+
+    let manifest = Manifest::from_json(&e.manifest).unwrap();
+    let p: Parameters = serde_json::from_slice(&e.parameters).unwrap();
+    let ctx = BallotContext {
+        base_hash: p.computed_base_hash().unwrap(),
+        key: p.joint_key().unwrap(),
+        shapes: manifest.contests.iter().map(|c| c.shape()).collect(),
+        preferences: manifest.preferences(),
+    };
+    let credential = VotingCode::parse(&code)
+        .unwrap()
+        .secret(&valurna_engine::manifest::manifest_hash(&e.manifest));
+    let bits: Vec<(u32, Vec<bool>)> = [1u32, 2]
+        .iter()
+        .map(|&i| {
+            let n = manifest.contests[i as usize].candidates.len();
+            (i, (0..n).map(|k| k == 1).collect())
+        })
+        .collect();
+    let (ballot, secrets) = Ballot::encrypt(&ctx, &credential, &bits, &mut os_rng()).unwrap();
+    let b = ballot.to_bytes();
+    let audit_file = AuditJson {
+        ballot: base64::engine::general_purpose::STANDARD.encode(&b),
+        tracker: hex::encode(Ballot::tracker(&b)),
+        contests: bits
+            .iter()
+            .zip(&secrets.nonces)
+            .map(|((contest, choices), nonces)| valurna_booth::AuditContest {
+                contest: *contest,
+                choices: choices.clone(),
+                nonces: nonces.iter().map(|n| hex::encode(n.to_bytes())).collect(),
+            })
+            .collect(),
+    };
+    let v = serde_json::to_value(&audit_file).unwrap();
+    assert!(matches!(refusal(&e, &v), AuditError::District));
+    assert_eq!(condition(&e, &v), Condition::Ballot);
+    assert!(valurna_booth::audit_check(&e.manifest, &e.parameters, &audit_file).is_err());
 }

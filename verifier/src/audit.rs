@@ -119,6 +119,9 @@ pub enum AuditError {
     /// Condition 1: the ballot is not base64 or does not decode strictly.
     #[error("the ballot does not decode as a ballot of this election: {0}")]
     Ballot(Malformed),
+    /// Condition 1: the ballot's contests are not exactly one district's.
+    #[error("the ballot's contests are not exactly the contests of one district")]
+    District,
     /// Condition 2: the tracker is malformed.
     #[error("the tracker is malformed: {0}")]
     TrackerMalformed(Malformed),
@@ -169,7 +172,7 @@ impl AuditError {
         match self {
             AuditError::Election { .. } => Condition::Election,
             AuditError::Format(_) => Condition::Format,
-            AuditError::Ballot(_) => Condition::Ballot,
+            AuditError::Ballot(_) | AuditError::District => Condition::Ballot,
             AuditError::TrackerMalformed(_) | AuditError::Tracker { .. } => Condition::Tracker,
             AuditError::Contests(_) => Condition::Contests,
             AuditError::Nonce { .. } | AuditError::Opening { .. } => Condition::Openings,
@@ -570,6 +573,11 @@ pub fn audit(manifest: &[u8], parameters: &[u8], audit: &[u8]) -> Result<Audited
     // 1. The ballot decodes strictly (record.md §5.1).
     let bytes = decode::base64(&file.ballot).map_err(AuditError::Ballot)?;
     let ballot = Ballot::decode(&bytes, &m.shapes).map_err(AuditError::Ballot)?;
+    let mut indices: Vec<u32> = ballot.contests.iter().map(|c| c.index).collect();
+    indices.dedup();
+    if !m.district_contests.iter().any(|d| *d == indices) {
+        return Err(AuditError::District);
+    }
     // 2. The tracker is the ballot's (record.md §5.2).
     let claimed = decode::hex_array::<32>(&file.tracker).map_err(AuditError::TrackerMalformed)?;
     let computed = tracker(&bytes);
