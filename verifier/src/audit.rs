@@ -575,7 +575,7 @@ pub fn audit(manifest: &[u8], parameters: &[u8], audit: &[u8]) -> Result<Audited
     let ballot = Ballot::decode(&bytes, &m.shapes).map_err(AuditError::Ballot)?;
     let mut indices: Vec<u32> = ballot.contests.iter().map(|c| c.index).collect();
     indices.dedup();
-    if !m.district_contests.iter().any(|d| *d == indices) {
+    if !m.district_contests.contains(&indices) {
         return Err(AuditError::District);
     }
     // 2. The tracker is the ballot's (record.md §5.2).
