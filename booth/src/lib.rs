@@ -64,16 +64,12 @@ impl From<BoothError> for JsValue {
     }
 }
 
-fn sha(bytes: &[u8]) -> [u8; 32] {
-    manifest_hash(bytes)
-}
-
 /// The election as the booth needs it.
 fn election(manifest: &[u8], parameters: &[u8]) -> Result<(Manifest, BallotContext), BoothError> {
     let m = Manifest::from_json(manifest).map_err(|_| BoothError::Election("manifest"))?;
     let p: Parameters =
         serde_json::from_slice(parameters).map_err(|_| BoothError::Election("parameters"))?;
-    if p.manifest_hash != hex::encode(sha(manifest)) {
+    if p.manifest_hash != hex::encode(manifest_hash(manifest)) {
         return Err(BoothError::Election(
             "the parameters are for another manifest",
         ));
@@ -177,7 +173,7 @@ impl Booth {
     pub fn open(manifest: &[u8], parameters: &[u8], code: &str) -> Result<Booth, BoothError> {
         let (manifest_obj, ctx) = election(manifest, parameters)?;
         let code = VotingCode::parse(code).map_err(|_| BoothError::Code)?;
-        let credential = code.secret(&sha(manifest));
+        let credential = code.secret(&manifest_hash(manifest));
         let public = credential.public();
         Ok(Booth {
             manifest: manifest_obj,

@@ -26,7 +26,7 @@ use crate::errors::{DecodeError, Result};
 /// Symbols in a voting code.
 pub const CODE_SYMBOLS: usize = 20;
 /// Crockford's base32 alphabet.
-const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+pub(crate) const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /// A voter's secret voting code, normalised to 20 upper-case symbols.
 /// Zeroized on drop; `Debug` prints nothing secret.
@@ -39,7 +39,7 @@ impl core::fmt::Debug for VotingCode {
     }
 }
 
-fn symbol_value(c: char) -> Option<u8> {
+pub(crate) fn symbol_value(c: char) -> Option<u8> {
     // Crockford: case-insensitive, O reads as 0, I and L as 1.
     let c = match c.to_ascii_uppercase() {
         'O' => '0',

@@ -315,20 +315,7 @@ pub(super) fn parse_tracker(text: &str) -> Option<TrackerInput> {
         let bytes = hex::decode(t.to_ascii_lowercase()).ok()?;
         return Some(TrackerInput::Full(bytes.try_into().ok()?));
     }
-    if t.chars().count() != 12 {
-        return None;
-    }
-    const ALPHABET: &str = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let mut bits: u64 = 0;
-    for c in t.chars() {
-        let c = match c.to_ascii_uppercase() {
-            'O' => '0',
-            'I' | 'L' => '1',
-            c => c,
-        };
-        bits = (bits << 5) | ALPHABET.find(c)? as u64;
-    }
-    Some(TrackerInput::Short(bits << 4))
+    valurna_engine::ballot::parse_short_tracker(&t).map(TrackerInput::Short)
 }
 
 /// The board's tracker that starts with a short form's 60 bits.
