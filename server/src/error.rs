@@ -17,7 +17,7 @@ pub enum CliError {
     Io(#[from] std::io::Error),
     /// The database or the stored election.
     #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] crate::db::StoreError),
     /// Setting up the demo election through the server's API failed
     /// (`valurna demo --serve`): what was asked and what the server said.
     #[error("demo set-up: {0}")]

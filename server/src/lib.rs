@@ -1,26 +1,31 @@
 //! # valurna-server
 //!
-//! The `valurna` command: the committee's and trustees' commands, the demo
-//! election, and `valurna serve`, the ballot box and public board over HTTP
-//! with PostgreSQL storage.
+//! The `valurna` command and the election server.
+//!
+//! | layer | module | what |
+//! |---|---|---|
+//! | commands | [`cli`] | one module per command group; `valurna serve` starts [`http::app`] |
+//! | HTTP | [`http`] | the router, extractors, [`http::ApiError`], one module per resource |
+//! | pages | [`web`] | server-rendered pages (maud) over the same handlers and rules |
+//! | rules | [`election`] | the lifecycle state machine, the roll, nominations, opening, the tally — no HTTP, no SQL |
+//! | files | [`record`] | the key ceremony, set-up and record on disk (the trustees' tools) |
+//! | storage | [`db`] | every SQL statement, one module per aggregate, the migrations |
+//!
+//! Dependencies go down the table: a layer never imports one above it, and
+//! no module imports another that imports it back (`scripts/layers`).
+//! [`receipt`] (the ballot box's signing key), [`mail`] (the outbox over
+//! SMTP) and [`error`] (the commands' error) sit beside them.
 
 #![forbid(unsafe_code)]
 
-pub mod auth;
-pub mod commands;
-pub mod demo;
-pub mod demo_serve;
+pub mod cli;
+pub mod db;
+pub mod election;
 pub mod error;
-pub mod limits;
+pub mod http;
 pub mod mail;
-pub mod manage;
-pub mod members;
-pub mod metrics;
-pub mod ranked;
 pub mod receipt;
-pub mod roll;
-pub mod serve;
-pub mod store;
+pub mod record;
 pub mod web;
 
 pub use error::CliError;

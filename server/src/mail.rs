@@ -18,6 +18,8 @@ use deadpool_postgres::Pool;
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use crate::db::{StoreError, outbox};
+
 /// How many messages one round takes.
 const BATCH: i64 = 100;
 
@@ -75,30 +77,20 @@ impl Mailer {
     }
 
     /// Sends one round of waiting e-mails; returns how many were sent.
-    pub async fn send_waiting(&self, pool: &Pool) -> Result<usize, crate::store::StoreError> {
+    pub async fn send_waiting(&self, pool: &Pool) -> Result<usize, StoreError> {
         let mut client = pool.get().await?;
         let mut sent = 0;
         loop {
             let tx = client.transaction().await?;
-            let rows = tx
-                .query(
-                    "SELECT id, recipient, subject, body FROM outbox \
-                     WHERE recipient LIKE '%@%' ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
-                    &[&BATCH],
-                )
-                .await?;
-            if rows.is_empty() {
+            let messages = outbox::lock_emails(&tx, BATCH).await?;
+            if messages.is_empty() {
                 return Ok(sent);
             }
             let mut done: Vec<i64> = Vec::new();
-            for r in &rows {
-                let id: i64 = r.get(0);
-                let recipient: String = r.get(1);
-                let subject: String = r.get(2);
-                let body = zeroize::Zeroizing::new(r.get::<_, String>(3));
-                let Ok(to) = recipient.parse::<Mailbox>() else {
+            for m in &messages {
+                let Ok(to) = m.recipient.parse::<Mailbox>() else {
                     tracing::warn!(
-                        message = id,
+                        message = m.id,
                         "outbox: not an e-mail address; left for export"
                     );
                     continue;
@@ -106,23 +98,22 @@ impl Mailer {
                 let message = Message::builder()
                     .from(self.from.clone())
                     .to(to)
-                    .subject(subject)
-                    .body(body.to_string());
+                    .subject(m.subject.clone())
+                    .body(m.body.to_string());
                 match message {
-                    Ok(m) => match self.transport.send(m).await {
-                        Ok(_) => done.push(id),
+                    Ok(built) => match self.transport.send(built).await {
+                        Ok(_) => done.push(m.id),
                         Err(e) => {
-                            tracing::warn!(message = id, error = %e, "outbox: sending failed");
+                            tracing::warn!(message = m.id, error = %e, "outbox: sending failed");
                         }
                     },
-                    Err(_) => tracing::warn!(message = id, "outbox: message does not build"),
+                    Err(_) => tracing::warn!(message = m.id, "outbox: message does not build"),
                 }
             }
-            tx.execute("DELETE FROM outbox WHERE id = ANY($1)", &[&done])
-                .await?;
+            outbox::delete(&tx, &done).await?;
             tx.commit().await?;
             sent += done.len();
-            if done.len() < rows.len() {
+            if done.len() < messages.len() {
                 // Something failed: try again in the next round, not now.
                 return Ok(sent);
             }

@@ -37,7 +37,7 @@ impl ReceiptKey {
         if !path.exists() {
             let key = SecretKey::generate(&mut os_rng());
             let text = Zeroizing::new(hex::encode(key.as_scalar().as_bytes()));
-            crate::commands::write_private(path, text.as_bytes())?;
+            crate::record::write_private(path, text.as_bytes())?;
         }
         Self::load(path)
     }

@@ -12,13 +12,13 @@
 use std::path::Path;
 
 use valurna_engine::record::{self, DecryptionShareJson, ResultFile, files};
-use valurna_server::commands::{
-    ReceiveOutcome, ceremony_finish, ceremony_init, tally_finish, trustee_announce, trustee_deal,
-    trustee_decrypt, trustee_receive,
+use valurna_server::cli::demo::inprocess::{DemoConfig, run};
+use valurna_server::record::ceremony::{
+    ReceiveOutcome, ceremony_finish, ceremony_init, trustee_announce, trustee_deal, trustee_receive,
 };
-use valurna_server::demo::{DemoConfig, run};
+use valurna_server::record::tally::{tally_finish, trustee_decrypt};
 
-fn demo(out: &Path, trustees: Option<&Path>) -> valurna_server::demo::DemoReport {
+fn demo(out: &Path, trustees: Option<&Path>) -> valurna_server::cli::demo::inprocess::DemoReport {
     run(&DemoConfig {
         voters: 120,
         districts: 2,
@@ -72,7 +72,7 @@ fn a_ceremony_through_files() {
     }
     let outcome = ceremony_finish(&dir).unwrap();
     for i in 1..=3u32 {
-        let s = valurna_server::commands::read_share(&share(i)).unwrap();
+        let s = valurna_server::record::ceremony::read_share(&share(i)).unwrap();
         assert_eq!(
             s.share.public_key().unwrap().element(),
             &outcome.public_shares[i as usize - 1]
@@ -140,7 +140,7 @@ fn trustees_redo_the_tally_from_their_share_files() {
 /// server and the trustees.
 #[test]
 fn a_ranked_election_through_the_mix_commands() {
-    use valurna_server::commands::mix_record;
+    use valurna_server::record::tally::mix_record;
     for method in ["stv", "schulze"] {
         let tmp = tempfile::tempdir().unwrap();
         let (dir, shares) = (tmp.path().join("record"), tmp.path().join("shares"));

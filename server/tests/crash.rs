@@ -19,10 +19,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use valurna_engine::rng::os_rng;
-use valurna_server::commands::{check_record, check_setup};
-use valurna_server::demo::{DemoConfig, run};
-use valurna_server::serve::{ReceiptJson, ReceiptKey};
-use valurna_server::store;
+use valurna_server::cli::demo::inprocess::{DemoConfig, run};
+use valurna_server::db;
+use valurna_server::http::ballots::ReceiptJson;
+use valurna_server::receipt::ReceiptKey;
+use valurna_server::record::check::check_record;
+use valurna_server::record::setup::check_setup;
 
 fn admin_url() -> String {
     std::env::var("DATABASE_URL")
@@ -129,10 +131,10 @@ async fn a_killed_ballot_box_loses_no_receipted_ballot() {
     .unwrap();
     let key_file = tmp.path().join("receipt.key");
     let key = ReceiptKey::load_or_create(&key_file).unwrap();
-    let pool = store::pool_with(config.clone(), 2).unwrap();
-    store::migrate(&pool).await.unwrap();
+    let pool = db::pool_with(config.clone(), 2).unwrap();
+    db::migrate(&pool).await.unwrap();
     let setup = check_setup(&demo).unwrap();
-    let id = store::load_election(&pool, &setup, key.public())
+    let id = db::ballot_box::load_election(&pool, &setup, key.public())
         .await
         .unwrap();
 
@@ -190,9 +192,9 @@ async fn a_killed_ballot_box_loses_no_receipted_ballot() {
 
     // After the last restart, every receipted ballot is on the board at its
     // position with its head, and the board checks out.
-    store::close(&pool, id).await.unwrap();
+    db::ballot_box::close(&pool, id).await.unwrap();
     let record = tmp.path().join("record");
-    store::export(&pool, id, &record).await.unwrap();
+    db::export::export(&pool, id, &record).await.unwrap();
     check_record(&record).unwrap();
     let board: HashMap<String, Value> = std::fs::read_to_string(record.join("board.jsonl"))
         .unwrap()

@@ -17,17 +17,30 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use serde_json::Value;
 use tower::ServiceExt as _;
-use valurna_server::serve::{self, AppState, ReceiptKey};
-use valurna_server::store;
+use valurna_server::db;
+use valurna_server::http::{self, AppState};
+use valurna_server::receipt::ReceiptKey;
 
 /// The document as it is in the repository.
 const DOCUMENT: &str = include_str!("../openapi.json");
 
-/// The source files whose `.route(…)` calls make the router.
+/// The source files whose `.route(…)` calls make the API's router (one
+/// per resource; the pages' routes are not the API's).
 const SOURCES: &[(&str, &str)] = &[
-    ("serve.rs", include_str!("../src/serve.rs")),
-    ("manage.rs", include_str!("../src/manage.rs")),
-    ("members.rs", include_str!("../src/members.rs")),
+    ("sessions.rs", include_str!("../src/http/sessions.rs")),
+    (
+        "organisations.rs",
+        include_str!("../src/http/organisations.rs"),
+    ),
+    ("elections.rs", include_str!("../src/http/elections.rs")),
+    ("roll.rs", include_str!("../src/http/roll.rs")),
+    ("nominations.rs", include_str!("../src/http/nominations.rs")),
+    ("ceremony.rs", include_str!("../src/http/ceremony.rs")),
+    ("ballots.rs", include_str!("../src/http/ballots.rs")),
+    ("board.rs", include_str!("../src/http/board.rs")),
+    ("tally.rs", include_str!("../src/http/tally.rs")),
+    ("outbox.rs", include_str!("../src/http/outbox.rs")),
+    ("health.rs", include_str!("../src/http/health.rs")),
 ];
 
 /// The methods an operation can have in OpenAPI, as axum's routing
@@ -58,7 +71,7 @@ fn documented() -> BTreeSet<(String, String)> {
 
 /// A state over a database that is never there.
 fn state(dir: &std::path::Path) -> AppState {
-    let pool = store::pool("postgres://nobody@127.0.0.1:1/none", 1).expect("pool");
+    let pool = db::pool("postgres://nobody@127.0.0.1:1/none", 1).expect("pool");
     let key = ReceiptKey::load_or_create(&dir.join("receipt.key")).expect("receipt key");
     AppState::new(pool, key).with_data_dir(dir.join("data"))
 }
@@ -91,7 +104,7 @@ fn concrete(path: &str) -> String {
 #[tokio::test]
 async fn every_documented_operation_is_routed() {
     let dir = tempfile::tempdir().unwrap();
-    let router = serve::router(state(dir.path()));
+    let router = http::app(state(dir.path()));
     let doc = document();
     let operations = documented();
     assert!(!operations.is_empty());
@@ -356,7 +369,7 @@ fn the_route_parser_reads_how_routes_are_written() {
 #[tokio::test]
 async fn the_document_is_served() {
     let dir = tempfile::tempdir().unwrap();
-    let response = serve::router(state(dir.path()))
+    let response = http::app(state(dir.path()))
         .oneshot(
             Request::builder()
                 .uri("/api/openapi.json")
@@ -375,7 +388,7 @@ async fn the_document_is_served() {
         .await
         .unwrap();
     assert_eq!(&bytes[..], DOCUMENT.as_bytes());
-    assert_eq!(serve::OPENAPI, DOCUMENT);
+    assert_eq!(http::health::OPENAPI, DOCUMENT);
 }
 
 #[test]

@@ -21,9 +21,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::{TestDb, serve_on_free_port};
-use valurna_server::demo_serve::{SeedOptions, seed, spawn_trustees, write_files};
-use valurna_server::serve::{AppState, ReceiptKey};
-use valurna_server::store;
+use valurna_server::cli::demo::serve::{SeedOptions, seed, spawn_trustees, write_files};
+use valurna_server::db;
+use valurna_server::http::AppState;
+use valurna_server::receipt::ReceiptKey;
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -60,8 +61,8 @@ async fn members_vote_and_the_committee_tallies_in_a_real_browser() {
 
     let db = TestDb::create().await;
     let tmp = tempfile::tempdir().unwrap();
-    let pool = store::pool_with(db.config.clone(), 8).unwrap();
-    store::migrate(&pool).await.unwrap();
+    let pool = db::pool_with(db.config.clone(), 8).unwrap();
+    db::migrate(&pool).await.unwrap();
     let key = ReceiptKey::load_or_create(&tmp.path().join("receipt.key")).unwrap();
     let state = AppState::new(pool, key)
         .with_data_dir(tmp.path().join("data"))

@@ -21,9 +21,10 @@ use valurna_engine::credential::VotingCode;
 use valurna_engine::manifest::{Manifest, manifest_hash};
 use valurna_engine::record::Parameters;
 use valurna_engine::rng::os_rng;
-use valurna_server::demo_serve::{self, SeedOptions};
-use valurna_server::serve::{AppState, ReceiptKey};
-use valurna_server::store;
+use valurna_server::cli::demo::serve::{self as demo_serve, SeedOptions};
+use valurna_server::db;
+use valurna_server::http::AppState;
+use valurna_server::receipt::ReceiptKey;
 
 mod common;
 use common::{TestDb, b64, serve_on_free_port};
@@ -46,8 +47,8 @@ async fn the_demo_election_is_open_and_its_trustees_publish_the_result() {
     let db = TestDb::create().await;
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("demo");
-    let pool = store::pool_with(db.config.clone(), 8).unwrap();
-    store::migrate(&pool).await.unwrap();
+    let pool = db::pool_with(db.config.clone(), 8).unwrap();
+    db::migrate(&pool).await.unwrap();
     let key = ReceiptKey::load_or_create(&tmp.path().join("receipt.key")).unwrap();
     let state = AppState::new(pool.clone(), key).with_data_dir(tmp.path().join("data"));
 
@@ -72,8 +73,7 @@ async fn the_demo_election_is_open_and_its_trustees_publish_the_result() {
     let demo: Value =
         serde_json::from_slice(&std::fs::read(dir.join("demo.json")).unwrap()).unwrap();
     assert_eq!(demo["url"], root.as_str());
-    assert_eq!(demo["ballot_box"], election.ballot_box);
-    assert_eq!(demo["setup"], election.setup);
+    assert_eq!(demo["election"], election.id);
     assert_eq!(demo["committee"]["username"], "committee");
     assert_eq!(demo["committee"]["password"], password);
     let codes = &demo["codes"];
@@ -91,7 +91,7 @@ async fn the_demo_election_is_open_and_its_trustees_publish_the_result() {
         assert!(t.share().is_file(), "trustee {}'s share", t.index);
     }
     let summary = demo_serve::summary(&root, &dir, &election).unwrap();
-    assert!(summary.contains(&format!("{root}/elections/{}/vote", election.ballot_box)));
+    assert!(summary.contains(&format!("{root}/elections/{}/vote", election.id)));
     assert!(summary.contains(codes["North"][0].as_str().unwrap()));
 
     // The committee signs in as a browser would and sees the election open.
@@ -112,7 +112,7 @@ async fn the_demo_election_is_open_and_its_trustees_publish_the_result() {
         .to_string();
     let session: Value = login.json().await.unwrap();
     let csrf = session["csrf_token"].as_str().unwrap().to_string();
-    let s = format!("{root}/api/setups/{}", election.setup);
+    let s = format!("{root}/api/elections/{}", election.id);
     let committee_get = |url: String| {
         let (http, cookie) = (http.clone(), cookie.clone());
         async move {
@@ -134,7 +134,6 @@ async fn the_demo_election_is_open_and_its_trustees_publish_the_result() {
         (&overview["trustees"], &overview["threshold"]),
         (&json!(3), &json!(2))
     );
-    assert_eq!(overview["ballot_box"], election.ballot_box);
     let districts: Vec<(String, u64, u64, u64)> = overview["districts"]
         .as_array()
         .unwrap()
@@ -166,7 +165,7 @@ async fn the_demo_election_is_open_and_its_trustees_publish_the_result() {
 
     // A voter's device: the manifest and parameters from the ballot box, the
     // code from the printout; it chooses two North candidates.
-    let e = format!("{root}/api/elections/{}", election.ballot_box);
+    let e = format!("{root}/api/elections/{}", election.id);
     let manifest_bytes = get_bytes(&http, &format!("{e}/manifest.json")).await;
     let manifest = Manifest::from_json(&manifest_bytes).unwrap();
     let parameters: Parameters =

@@ -16,8 +16,8 @@ use valurna_engine::elgamal::DlogTable;
 use valurna_engine::encoding::Element;
 use valurna_engine::record::{self, DecryptionFile, ResultFile, files};
 use valurna_engine::tally::{combine, rank};
-use valurna_server::commands::check_record;
-use valurna_server::demo::{DemoConfig, run};
+use valurna_server::cli::demo::inprocess::{DemoConfig, run};
+use valurna_server::record::check::check_record;
 
 fn config(out: &Path) -> DemoConfig {
     DemoConfig {

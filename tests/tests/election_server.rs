@@ -29,11 +29,13 @@ use valurna_engine::credential::VotingCode;
 use valurna_engine::manifest::{Manifest, manifest_hash};
 use valurna_engine::record::Parameters;
 use valurna_engine::rng::os_rng;
-use valurna_server::commands::{
-    ReceiveOutcome, trustee_announce, trustee_deal, trustee_decrypt, trustee_receive,
+use valurna_server::db;
+use valurna_server::http::AppState;
+use valurna_server::receipt::ReceiptKey;
+use valurna_server::record::ceremony::{
+    ReceiveOutcome, trustee_announce, trustee_deal, trustee_receive,
 };
-use valurna_server::serve::{AppState, ReceiptKey};
-use valurna_server::store;
+use valurna_server::record::tally::trustee_decrypt;
 
 mod common;
 use common::{TestDb, b64, serve_on_free_port};
@@ -257,7 +259,10 @@ impl Refusals<'_> {
 /// The outbox's messages as (recipient, body), taken out of it.
 async fn take_outbox(committee: &Api, setup: i64) -> Vec<(String, String)> {
     let r = committee
-        .request(Method::POST, &format!("/api/setups/{setup}/outbox/export"))
+        .request(
+            Method::POST,
+            &format!("/api/elections/{setup}/outbox/export"),
+        )
         .send()
         .await
         .unwrap();
@@ -314,11 +319,11 @@ fn code_for(messages: &[(String, String)], contact: &str) -> String {
 
 /// Copies every file of the server's ceremony directory to `dir`.
 async fn sync_ceremony(api: &Api, setup: i64, dir: &Path) {
-    let (_, list) = api.get(&format!("/api/setups/{setup}/ceremony")).await;
+    let (_, list) = api.get(&format!("/api/elections/{setup}/ceremony")).await;
     for f in list.as_array().unwrap() {
         let name = f["name"].as_str().unwrap();
         let bytes = api
-            .get_bytes(&format!("/api/setups/{setup}/ceremony/{name}"))
+            .get_bytes(&format!("/api/elections/{setup}/ceremony/{name}"))
             .await;
         std::fs::write(dir.join(name), bytes).unwrap();
     }
@@ -327,8 +332,11 @@ async fn sync_ceremony(api: &Api, setup: i64, dir: &Path) {
 async fn upload(api: &Api, setup: i64, dir: &Path, name: &str) {
     let bytes = std::fs::read(dir.join(name)).unwrap();
     let (status, body) = Api::answer(
-        api.request(Method::PUT, &format!("/api/setups/{setup}/ceremony/{name}"))
-            .body(bytes),
+        api.request(
+            Method::PUT,
+            &format!("/api/elections/{setup}/ceremony/{name}"),
+        )
+        .body(bytes),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{name}: {body}");
@@ -367,9 +375,9 @@ async fn a_whole_election_over_http_passes_the_verifier() {
     let logs = captured_logs();
     let db = TestDb::create().await;
     let tmp = tempfile::tempdir().unwrap();
-    let pool = store::pool_with(db.config.clone(), 8).unwrap();
-    store::migrate(&pool).await.unwrap();
-    store::create_platform_admin(&pool, "platform", PASSWORD)
+    let pool = db::pool_with(db.config.clone(), 8).unwrap();
+    db::migrate(&pool).await.unwrap();
+    valurna_server::cli::admin::create_platform_admin(&pool, "platform", PASSWORD)
         .await
         .unwrap();
     let key = ReceiptKey::load_or_create(&tmp.path().join("receipt.key")).unwrap();
@@ -588,13 +596,13 @@ async fn a_whole_election_over_http_passes_the_verifier() {
         .await["id"]
         .as_i64()
         .unwrap();
-    let s = format!("/api/setups/{setup}");
+    let s = format!("/api/elections/{setup}");
     refused
         .check(
             "another organisation's election",
             StatusCode::NOT_FOUND,
             "no_such_election",
-            carl.get("/api/setups/999999"),
+            carl.get("/api/elections/999999"),
         )
         .await;
     let roll_path = format!("{s}/roll");
@@ -750,7 +758,7 @@ async fn a_whole_election_over_http_passes_the_verifier() {
                 anonymous
                     .post(
                         "/api/member/code",
-                        json!({"setup": setup, "member_number": number}),
+                        json!({"election": setup, "member_number": number}),
                     )
                     .await,
             )
@@ -763,7 +771,7 @@ async fn a_whole_election_over_http_passes_the_verifier() {
             anonymous
                 .post(
                     "/api/member/code",
-                    json!({"setup": setup, "member_number": "M999"}),
+                    json!({"election": setup, "member_number": "M999"}),
                 )
                 .await,
         )
@@ -777,7 +785,7 @@ async fn a_whole_election_over_http_passes_the_verifier() {
             Api::signed_in(
                 &root,
                 "/api/member/login",
-                json!({"setup": setup, "member_number": number, "code": code}),
+                json!({"election": setup, "member_number": number, "code": code}),
             )
             .await
         }
@@ -785,7 +793,7 @@ async fn a_whole_election_over_http_passes_the_verifier() {
     let wrong = anonymous
         .post(
             "/api/member/login",
-            json!({"setup": setup, "member_number": "M001", "code": "00000000"}),
+            json!({"election": setup, "member_number": "M001", "code": "00000000"}),
         )
         .await;
     assert_eq!(wrong.0, StatusCode::UNAUTHORIZED);
@@ -1106,7 +1114,9 @@ async fn a_whole_election_over_http_passes_the_verifier() {
     let opened = carl
         .expect(StatusCode::OK, carl.post_empty(&format!("{s}/open")).await)
         .await;
-    let ballot_box = opened["ballot_box"].as_i64().unwrap();
+    // The election keeps its id: its ballot box is the same election.
+    assert!(opened.get("ballot_box").is_none(), "{opened}");
+    let ballot_box = setup;
     assert_eq!(opened["credentials"], 10);
 
     // The voting codes leave through the outbox, once; the server keeps
@@ -1383,7 +1393,7 @@ async fn a_whole_election_over_http_passes_the_verifier() {
     let h = r.headers();
     assert_eq!(
         h["content-security-policy"],
-        valurna_server::serve::CONTENT_SECURITY_POLICY
+        valurna_server::http::CONTENT_SECURITY_POLICY
     );
     assert!(!h["content-security-policy"].to_str().unwrap().contains("*"));
     assert_eq!(h["x-content-type-options"], "nosniff");
@@ -1457,7 +1467,7 @@ async fn a_whole_election_over_http_passes_the_verifier() {
     let (_, candidates) = anonymous.get(&format!("{s}/candidates")).await;
     assert_eq!(candidates.as_array().unwrap().len(), 4);
     // The operator's command does the same, and finds nothing left.
-    let again = valurna_server::manage::retention_command(&pool, setup)
+    let again = valurna_server::cli::election::retention(&pool, setup)
         .await
         .unwrap();
     assert_eq!((again.contacts, again.names, again.messages), (0, 0, 0));
@@ -1577,9 +1587,9 @@ async fn fake_relay() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>)
 async fn the_outbox_goes_out_through_an_smtp_relay() {
     let db = TestDb::create().await;
     let tmp = tempfile::tempdir().unwrap();
-    let pool = store::pool_with(db.config.clone(), 4).unwrap();
-    store::migrate(&pool).await.unwrap();
-    store::create_platform_admin(&pool, "platform", PASSWORD)
+    let pool = db::pool_with(db.config.clone(), 4).unwrap();
+    db::migrate(&pool).await.unwrap();
+    valurna_server::cli::admin::create_platform_admin(&pool, "platform", PASSWORD)
         .await
         .unwrap();
     let key = ReceiptKey::load_or_create(&tmp.path().join("receipt.key")).unwrap();
@@ -1613,7 +1623,7 @@ async fn the_outbox_goes_out_through_an_smtp_relay() {
         )
         .await;
     let setup = setup["id"].as_i64().unwrap();
-    let roll_path = format!("/api/setups/{setup}/roll");
+    let roll_path = format!("/api/elections/{setup}/roll");
     let (_, preview) = carl.post_csv(&roll_path, ROLL).await;
     let digest = preview["digest"].as_str().unwrap();
     carl.expect(
@@ -1624,7 +1634,7 @@ async fn the_outbox_goes_out_through_an_smtp_relay() {
     .await;
     carl.expect(
         StatusCode::NO_CONTENT,
-        carl.post_empty(&format!("/api/setups/{setup}/nominations/open"))
+        carl.post_empty(&format!("/api/elections/{setup}/nominations/open"))
             .await,
     )
     .await;
@@ -1633,7 +1643,7 @@ async fn the_outbox_goes_out_through_an_smtp_relay() {
         anonymous
             .post(
                 "/api/member/code",
-                json!({"setup": setup, "member_number": number}),
+                json!({"election": setup, "member_number": number}),
             )
             .await;
     }
@@ -1658,7 +1668,7 @@ async fn the_outbox_goes_out_through_an_smtp_relay() {
     Api::signed_in(
         &root,
         "/api/member/login",
-        json!({"setup": setup, "member_number": "M001", "code": code}),
+        json!({"election": setup, "member_number": "M001", "code": code}),
     )
     .await;
     drop(pool);

@@ -21,10 +21,13 @@ use serde_json::{Value, json};
 use valurna_engine::board::Receipt;
 use valurna_engine::encoding::{Element, IdentityRule, decode_hex};
 use valurna_engine::proofs::SchnorrProof;
-use valurna_server::commands::{check_setup, tally_finish, trustee_decrypt};
-use valurna_server::demo::{DemoConfig, run};
-use valurna_server::serve::{AppState, ReceiptJson, ReceiptKey};
-use valurna_server::store;
+use valurna_server::cli::demo::inprocess::{DemoConfig, run};
+use valurna_server::db;
+use valurna_server::http::AppState;
+use valurna_server::http::ballots::ReceiptJson;
+use valurna_server::receipt::ReceiptKey;
+use valurna_server::record::setup::check_setup;
+use valurna_server::record::tally::{tally_finish, trustee_decrypt};
 
 mod common;
 use common::{TestDb, b64, serve_on_free_port, unb64};
@@ -46,7 +49,7 @@ struct BallotBox {
     demo: std::path::PathBuf,
     /// The trustees' key shares.
     shares: std::path::PathBuf,
-    pool: store::Pool,
+    pool: db::Pool,
     base_hash: [u8; 32],
     server_key: Element,
     id: i64,
@@ -85,13 +88,13 @@ impl BallotBox {
         ] {
             std::fs::copy(demo.join(f), setup_dir.join(f)).unwrap();
         }
-        let pool = store::pool_with(db.config.clone(), 4).unwrap();
-        store::migrate(&pool).await.unwrap();
-        store::migrate(&pool).await.unwrap(); // idempotent
+        let pool = db::pool_with(db.config.clone(), 4).unwrap();
+        db::migrate(&pool).await.unwrap();
+        db::migrate(&pool).await.unwrap(); // idempotent
         let key = ReceiptKey::load_or_create(&tmp.path().join("receipt.key")).unwrap();
         let server_key = *key.public();
         let setup = check_setup(&setup_dir).unwrap();
-        let id = store::load_election(&pool, &setup, &server_key)
+        let id = db::ballot_box::load_election(&pool, &setup, &server_key)
             .await
             .unwrap();
         let root = serve_on_free_port(adjust(AppState::new(pool.clone(), key))).await;
@@ -403,7 +406,7 @@ async fn an_election_through_the_ballot_box_verifies() {
     );
 
     // Closing seals the board; a new ballot is refused afterwards.
-    let seal = store::close(pool, id).await.unwrap();
+    let seal = db::ballot_box::close(pool, id).await.unwrap();
     let r = post_json(json!({"ballot": held_back["ballot"]})).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "election_closed");
@@ -430,8 +433,8 @@ async fn an_election_through_the_ballot_box_verifies() {
     // by the independent verifier. (With a pool of one connection: the
     // export must not need two.)
     let record = tmp.path().join("record");
-    let single = store::pool_with(bb.db.config.clone(), 1).unwrap();
-    store::export(&single, id, &record).await.unwrap();
+    let single = db::pool_with(bb.db.config.clone(), 1).unwrap();
+    db::export::export(&single, id, &record).await.unwrap();
     drop(single);
     for i in [1, 3] {
         trustee_decrypt(&record, &shares.join(format!("trustee-{i}.share"))).unwrap();
@@ -516,17 +519,17 @@ async fn concurrent_casts_get_distinct_positions_on_one_chain() {
     // An open election is not exported, and a failed export leaves nothing.
     let early = tmp.path().join("early");
     assert!(matches!(
-        store::export(pool, id, &early).await,
-        Err(store::StoreError::StillOpen)
+        db::export::export(pool, id, &early).await,
+        Err(db::StoreError::StillOpen)
     ));
     assert!(!early.exists() && !early.with_extension("partial").exists());
 
     // The board they make is one valid chain: the verifier's board checks.
-    store::close(pool, id).await.unwrap();
+    db::ballot_box::close(pool, id).await.unwrap();
     let record = tmp.path().join("record");
-    store::export(pool, id, &record).await.unwrap();
+    db::export::export(pool, id, &record).await.unwrap();
     // An export never overwrites one.
-    assert!(store::export(pool, id, &record).await.is_err());
+    assert!(db::export::export(pool, id, &record).await.is_err());
     let report = valurna_verifier::verify_record(&record, &valurna_verifier::Options::default());
     for check in valurna_verifier::Check::BOARD {
         assert_eq!(

@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 use base64::Engine as _;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use valurna_server::demo::{DemoConfig, run};
+use valurna_server::cli::demo::inprocess::{DemoConfig, run};
 use valurna_verifier::{Check, Code, Options, Status, check_tracker, verify_record};
 
 const CANDIDATES: usize = 4;
@@ -576,7 +576,7 @@ fn a_voter_is_told_when_the_board_was_tampered_with() {
 #[test]
 fn both_implementations_accept_the_record_vector() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/vectors/record");
-    valurna_server::commands::check_record(&dir).unwrap();
+    valurna_server::record::check::check_record(&dir).unwrap();
     let report = verify_record(&dir, &Options::default());
     assert!(report.verified, "{}", report.to_text());
 }

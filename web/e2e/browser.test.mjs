@@ -22,7 +22,9 @@ const BASE = process.env.VALURNA_URL;
 const demo = JSON.parse(readFileSync(process.env.VALURNA_DEMO, "utf8"));
 const OUT = process.env.VALURNA_OUT ?? "screenshots";
 mkdirSync(OUT, { recursive: true });
-const election = demo.ballot_box;
+// The demo election's id: its pages, its API and its committee page.
+const election = demo.election;
+assert.ok(Number.isInteger(election), `demo.json names the election's id in "election": ${JSON.stringify(demo.election)}`);
 
 const PHONE = { width: 360, height: 740 };
 const DESKTOP = { width: 1280, height: 860 };
@@ -264,7 +266,7 @@ test("in-browser encryption of a 10-candidate ballot (choose up to 3) is timed",
 test("while voting is open, the booth's every step and the pages pass axe-core's WCAG 2.1 AA rules", async () => {
   for (const locale of ["en-GB", "sv-SE"]) {
     const p = await axeTour(locale, ["/", `/elections/${election}`, `/elections/${election}/board`,
-      `/elections/${election}/result`, `/elections/${election}/verify`, "/staff"], [`/staff/setups/${demo.setup}`]);
+      `/elections/${election}/result`, `/elections/${election}/verify`, "/staff"], [`/staff/elections/${election}`]);
     await p.goto(`${BASE}/elections/${election}/vote`);
     await axe(p, `the booth's code step (${locale})`);
     await p.fill("#code", demo.codes.North[3]);
@@ -294,8 +296,8 @@ test("the committee closes voting and follows the tally to the result", async ()
   await p.fill("#username", demo.committee.username);
   await p.fill("#password", demo.committee.password);
   await p.click("#staff-login button[type=submit]");
-  await p.waitForSelector(`a[href="/staff/setups/${demo.setup}"]`);
-  await p.click(`a.button[href="/staff/setups/${demo.setup}"]`);
+  await p.waitForSelector(`a[href="/staff/elections/${election}"]`);
+  await p.click(`a.button[href="/staff/elections/${election}"]`);
   await p.waitForSelector("[data-live-turnout]");
   // The turnout chart counts the members who voted above.
   const voted = await p.$$eval("[data-live-turnout] li", (lis) => lis.map((li) => [li.dataset.key, Number(li.querySelector(".value").textContent)]));
@@ -306,7 +308,7 @@ test("the committee closes voting and follows the tally to the result", async ()
   await shot(p, "dashboard-desktop");
   const phone = await page(PHONE);
   await phone.context().addCookies(await p.context().cookies());
-  await phone.goto(`${BASE}/staff/setups/${demo.setup}`);
+  await phone.goto(`${BASE}/staff/elections/${election}`);
   await fitsWidth(phone);
   await shot(phone, "dashboard-phone");
 
@@ -402,7 +404,7 @@ test("a new election: roll import with its errors, nominations by members, the c
   await c.click("#staff-login button[type=submit]");
   await c.waitForSelector(".whoami");
   // Creating an election and naming its trustees are API calls (no page).
-  const setup = await c.evaluate(async (org) => {
+  const created = await c.evaluate(async (org) => {
     const post = (path, body) => fetch(path, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content },
@@ -411,11 +413,11 @@ test("a new election: roll import with its errors, nominations by members, the c
     const res = await post(`/api/organisations/${org}/elections`, { election_id: "board-2028", title: "Board 2028", trustees: 3, threshold: 2,
       districts: [{ district: "East", seats: 1 }, { district: "West", seats: 1 }] });
     const id = (await res.json()).id;
-    for (const index of [1, 2, 3]) await post(`/api/setups/${id}/trustees`, { username: `trustee${index}`, index });
+    for (const index of [1, 2, 3]) await post(`/api/elections/${id}/trustees`, { username: `trustee${index}`, index });
     return id;
   }, demo.organisation);
-  assert.ok(Number.isInteger(setup), "the election is created");
-  await c.goto(`${BASE}/staff/setups/${setup}`);
+  assert.ok(Number.isInteger(created), "the election is created");
+  await c.goto(`${BASE}/staff/elections/${created}`);
 
   // A roll with bad rows: every one is reported by line, nothing imported.
   const bad = "member_number,name,contact,district\nE1,Eva Ek,e1@example.org,East\nE2,,e2@example.org,East\nX9,Xavier,x9@example.org,Nowhere\n";
@@ -436,7 +438,7 @@ test("a new election: roll import with its errors, nominations by members, the c
   await Promise.all([c.waitForNavigation(), c.click("[data-roll-apply]")]);
   assert.equal(await c.textContent('tr[data-district="East"] td:nth-of-type(2)'), "2");
 
-  await Promise.all([c.waitForNavigation(), c.click(`form[data-api="/api/setups/${setup}/nominations/open"] button`)]);
+  await Promise.all([c.waitForNavigation(), c.click(`form[data-api="/api/elections/${created}/nominations/open"] button`)]);
   await c.waitForSelector("#outbox-form");
 
   // Eva proposes Erik; Erik accepts and writes a presentation.
@@ -474,7 +476,7 @@ test("a new election: roll import with its errors, nominations by members, the c
   await c.waitForSelector("li.card .status-approved");
   assert.equal(await c.textContent('tr[data-district="East"] td:nth-of-type(5)'), "1");
   assert.ok(await c.isVisible('tr.lacking[data-district="West"]'));
-  await c.click(`form[data-api="/api/setups/${setup}/freeze"] button`);
+  await c.click(`form[data-api="/api/elections/${created}/freeze"] button`);
   await c.waitForFunction(() => [...document.querySelectorAll("[data-error]")].some((e) => e.textContent.includes("West")), null, { timeout: 10_000 });
   await shot(c, "nominations-committee-desktop");
   await m.context().close();
@@ -506,7 +508,7 @@ test("after the tally, the pages pass axe-core's WCAG 2.1 AA rules, in both lang
       `/elections/${election}/track?tracker=${Object.values(trackers)[0].tracker}`,
       `/elections/${election}/track?tracker=nonsense`, `/elections/${election}/result`,
       `/elections/${election}/verify`, `/elections/${election}/vote`, "/member", "/staff"],
-    ["/staff", `/staff/setups/${demo.setup}`]);
+    ["/staff", `/staff/elections/${election}`]);
     await p.context().close();
   }
 });

@@ -15,7 +15,10 @@ use serde_json::json;
 use super::i18n::js_strings;
 use super::public::load;
 use super::{Lang, json_block, layout, render};
-use crate::serve::{AppState, P};
+use crate::db;
+use crate::http::extract::P;
+use crate::http::nominations::candidate_list;
+use crate::http::state::AppState;
 
 /// `GET /elections/{id}/vote`.
 pub(super) async fn page(State(app): State<AppState>, lang: Lang, P(id): P<i64>) -> Response {
@@ -24,13 +27,9 @@ pub(super) async fn page(State(app): State<AppState>, lang: Lang, P(id): P<i64>)
         // Presentations of candidates of an election managed here, keyed
         // (district, candidate id) as the manifest was frozen.
         let client = app.pool().get().await?;
-        let setup: Option<i64> = client
-            .query_opt("SELECT id FROM setups WHERE ballot_box = $1", &[&id])
-            .await?
-            .map(|r| r.get(0));
         let mut presentations: HashMap<(String, String), String> = HashMap::new();
-        if let Some(setup) = setup {
-            for c in crate::manage::candidate_list(&client, setup).await? {
+        if db::elections::get(&client, id, false).await?.is_some() {
+            for c in candidate_list(&client, id).await? {
                 if let (Some(cid), Some(text)) = (c.id, c.presentation) {
                     presentations.insert((c.district, cid), text);
                 }

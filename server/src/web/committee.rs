@@ -1,6 +1,6 @@
 //! The committee's pages: sign in, the organisation's elections, and one
 //! election from roll import to result. Reading is server-rendered from
-//! the same handlers the JSON API uses ([`crate::manage`]); every action
+//! the same handlers the JSON API uses ([`crate::http`]); every action
 //! is a form that `web/static/app.js` sends to the API with the session's
 //! CSRF token, so the pages add no second path with its own checks.
 
@@ -10,9 +10,14 @@ use maud::{Markup, html};
 
 use super::public::{district_turnout, result_file, result_markup, turnout_chart};
 use super::{Lang, layout, render, status_text};
-use crate::auth::{Role, Staff};
-use crate::manage::{NominationJson, SetupJson};
-use crate::serve::{ApiError, AppState, P};
+use crate::db;
+use crate::election::accounts::Role;
+use crate::election::tally::RECORD_FILES;
+use crate::http::elections::ElectionJson;
+use crate::http::error::ApiError;
+use crate::http::extract::{P, Staff};
+use crate::http::nominations::NominationJson;
+use crate::http::state::AppState;
 
 const STEPS: &[&str] = &[
     "draft",
@@ -65,14 +70,7 @@ pub(super) async fn home(
     };
     render(lang, async {
         let client = app.pool().get().await?;
-        let rows = client
-            .query(
-                "SELECT s.id, s.title, s.status, s.ballot_box, o.name FROM setups s \
-                 JOIN organisations o ON o.id = s.organisation \
-                 WHERE $1::BIGINT IS NULL OR s.organisation = $1 ORDER BY s.id DESC LIMIT 200",
-                &[&staff.organisation],
-            )
-            .await?;
+        let rows = db::elections::list(&client, staff.organisation).await?;
         Ok(layout(
             lang,
             lang.t("staff.title"),
@@ -87,13 +85,13 @@ pub(super) async fn home(
                 }
                 ul class="cards" {
                     @for r in &rows {
-                        @let id: i64 = r.get(0);
-                        @let status: String = r.get(2);
+                        @let id = r.id;
+                        @let status = r.status.as_str();
                         li class="card" {
-                            h3 { a href={ "/staff/setups/" (id) } { (r.get::<_, String>(1)) } }
-                            p { (r.get::<_, String>(4)) }
-                            p { span class={ "status status-" (status) } { (status_text(lang, &status)) } }
-                            p { a class="button" href={ "/staff/setups/" (id) } { (lang.t("staff.open_it")) } }
+                            h3 { a href={ "/staff/elections/" (id) } { (r.title) } }
+                            p { (r.organisation) }
+                            p { span class={ "status status-" (status) } { (status_text(lang, status)) } }
+                            p { a class="button" href={ "/staff/elections/" (id) } { (lang.t("staff.open_it")) } }
                         }
                     }
                 }
@@ -120,7 +118,7 @@ fn stepper(lang: Lang, status: &str) -> Markup {
     }
 }
 
-fn overview(lang: Lang, s: &SetupJson) -> Markup {
+fn overview(lang: Lang, s: &ElectionJson) -> Markup {
     html! {
         section aria-labelledby="h-overview" {
             h2 id="h-overview" { (lang.t("staff.overview")) }
@@ -171,7 +169,7 @@ fn roll_form(lang: Lang, id: i64) -> Markup {
         section aria-labelledby="h-roll" {
             h2 id="h-roll" { (lang.t("staff.roll")) }
             p class="help" { (lang.t("staff.roll_help")) }
-            form class="stack" data-api={ "/api/setups/" (id) "/roll" } data-method="POST"
+            form class="stack" data-api={ "/api/elections/" (id) "/roll" } data-method="POST"
                 data-raw="file" data-done="roll" id="roll-form" {
                 label for="roll-file" { (lang.t("staff.roll_file")) }
                 input id="roll-file" name="file" type="file" accept=".csv,text/csv" required;
@@ -207,13 +205,13 @@ fn nominations_markup(lang: Lang, id: i64, list: &[NominationJson], can_decide: 
                         @if can_decide && matches!(n.status.as_str(), "accepted" | "approved" | "rejected") {
                             div class="actions" {
                                 @if n.status != "approved" {
-                                    form data-api={ "/api/setups/" (id) "/nominations/" (n.id) "/decision" } data-method="POST"
+                                    form data-api={ "/api/elections/" (id) "/nominations/" (n.id) "/decision" } data-method="POST"
                                         data-json=r#"{"approve":true}"# data-done="reload" {
                                         button type="submit" class="primary" { (lang.t("staff.approve")) }
                                     }
                                 }
                                 @if n.status != "rejected" {
-                                    form class="inline" data-api={ "/api/setups/" (id) "/nominations/" (n.id) "/decision" } data-method="POST"
+                                    form class="inline" data-api={ "/api/elections/" (id) "/nominations/" (n.id) "/decision" } data-method="POST"
                                         data-json=r#"{"approve":false}"# data-done="reload" {
                                         label for={ "reason-" (n.id) } { (lang.t("staff.reason")) }
                                         input id={ "reason-" (n.id) } name="reason" type="text" required maxlength="1000";
@@ -232,7 +230,7 @@ fn nominations_markup(lang: Lang, id: i64, list: &[NominationJson], can_decide: 
 
 fn action(id: i64, path: &str, label: &str, primary: bool, confirm: bool) -> Markup {
     html! {
-        form class="action" data-api={ "/api/setups/" (id) "/" (path) } data-method="POST" data-done="reload"
+        form class="action" data-api={ "/api/elections/" (id) "/" (path) } data-method="POST" data-done="reload"
             data-confirm=[confirm.then_some("1")] {
             button type="submit" class=[primary.then_some("primary")] { (label) }
             p class="error-line" role="alert" data-error {}
@@ -240,8 +238,8 @@ fn action(id: i64, path: &str, label: &str, primary: bool, confirm: bool) -> Mar
     }
 }
 
-/// `GET /staff/setups/{id}`: one election, from roll to result.
-pub(super) async fn setup(
+/// `GET /staff/elections/{id}`: one election, from roll to result.
+pub(super) async fn election(
     State(app): State<AppState>,
     lang: Lang,
     P(id): P<i64>,
@@ -251,17 +249,18 @@ pub(super) async fn setup(
         return login_page(lang);
     };
     render(lang, async {
-        let s = crate::manage::setup(State(app.clone()), P(id), staff.clone()).await?.0;
-        let nominations = crate::manage::nominations(State(app.clone()), P(id), staff.clone()).await?.0;
+        let s = crate::http::elections::overview(State(app.clone()), P(id), staff.clone()).await?.0;
+        let nominations = crate::http::nominations::list(State(app.clone()), P(id), staff.clone()).await?.0;
         let manager = matches!(staff.role, Role::OrgAdmin | Role::Committee | Role::PlatformAdmin);
         let trustee = staff.role == Role::Trustee;
         let status = s.status.as_str();
         let ceremony = if status == "ceremony" {
-            crate::manage::ceremony_files(State(app.clone()), P(id), staff.clone()).await?.0
+            crate::http::ceremony::files(State(app.clone()), P(id), staff.clone()).await?.0
         } else {
             Vec::new()
         };
-        let ballot_box = s.ballot_box;
+        // Once voting opened, the election has its ballot box (same id).
+        let ballot_box = matches!(status, "open" | "closed" | "tallied").then_some(id);
         let turnout = match ballot_box {
             Some(b) if matches!(status, "open" | "closed" | "tallied") => {
                 Some(turnout_chart(&app, lang, b, status == "open").await?)
@@ -289,7 +288,7 @@ pub(super) async fn setup(
         let record_files: Vec<&str> = match ballot_box {
             Some(b) if matches!(status, "closed" | "tallied") => {
                 let dir = app.record_dir(b);
-                crate::manage::RECORD_FILES
+                RECORD_FILES
                     .iter()
                     .copied()
                     .filter(|f| dir.join(f).is_file())
@@ -300,7 +299,7 @@ pub(super) async fn setup(
         Ok(layout(
             lang,
             &s.title,
-            &format!("/staff/setups/{id}"),
+            &format!("/staff/elections/{id}"),
             Some(&staff.csrf),
             html! {
                 h1 { (s.title) }
@@ -346,7 +345,7 @@ pub(super) async fn setup(
                         };
                         h2 id="h-outbox" { (title) }
                         p class="help" { (help) }
-                        form class="action" data-api={ "/api/setups/" (id) "/outbox/export" } data-method="POST" data-done="download:outbox.csv" id="outbox-form" {
+                        form class="action" data-api={ "/api/elections/" (id) "/outbox/export" } data-method="POST" data-done="download:outbox.csv" id="outbox-form" {
                             button type="submit" { (title) }
                             p class="error-line" role="alert" data-error {}
                         }
@@ -368,7 +367,7 @@ pub(super) async fn setup(
                             progress id="tally-progress" max=(s.threshold) value=(shares.min(s.threshold as usize)) { (shares) " / " (s.threshold) }
                         }
                         @if trustee && status == "closed" {
-                            form class="stack" data-api={ "/api/setups/" (id) "/decryptions" } data-method="POST"
+                            form class="stack" data-api={ "/api/elections/" (id) "/decryptions" } data-method="POST"
                                 data-raw="file" data-raw-type="application/json" data-done="reload" {
                                 p class="help" { (lang.t("staff.share_help")) }
                                 label for="share-file" { (lang.t("staff.share_file")) }
@@ -378,7 +377,7 @@ pub(super) async fn setup(
                             }
                         }
                         @if status == "closed" && !trustee {
-                            div data-poll-status={ "/api/setups/" (id) } data-poll-until="tallied" {}
+                            div data-poll-status={ "/api/elections/" (id) } data-poll-until="tallied" {}
                         }
                     }
                 }

@@ -1,6 +1,6 @@
 //! Members' nomination pages: sign in with a one-time code, propose a
 //! candidate, accept or decline a nomination, write a presentation. The
-//! forms go to the members' JSON API ([`crate::members`]) through
+//! forms go to the members' JSON API ([`crate::http::sessions`], [`crate::http::nominations`]) through
 //! `web/static/app.js`.
 
 use axum::extract::State;
@@ -8,8 +8,12 @@ use axum::response::Response;
 use maud::html;
 
 use super::{Lang, layout, render};
-use crate::auth::Member;
-use crate::serve::{ApiError, AppState};
+use crate::db;
+use crate::election::lifecycle::Status;
+use crate::http::access;
+use crate::http::error::ApiError;
+use crate::http::extract::Member;
+use crate::http::state::AppState;
 
 pub(super) fn status_words(lang: Lang, status: &str) -> &'static str {
     match status {
@@ -30,13 +34,7 @@ pub(super) async fn page(
     render(lang, async {
         let client = app.pool().get().await?;
         let Ok(member) = member else {
-            let open = client
-                .query(
-                    "SELECT s.id, s.title, o.name FROM setups s JOIN organisations o ON o.id = s.organisation \
-                     WHERE s.status = 'nominations' ORDER BY s.id DESC LIMIT 100",
-                    &[],
-                )
-                .await?;
+            let open = db::elections::in_nominations(&client, 100).await?;
             return Ok(layout(
                 lang,
                 lang.t("member.title"),
@@ -51,9 +49,9 @@ pub(super) async fn page(
                         form class="stack" data-api="/api/member/code" data-method="POST"
                             data-done="reveal:#login-form" id="code-request" {
                             label for="m-setup" { (lang.t("member.election")) }
-                            select id="m-setup" name="setup" data-type="int" data-share="setup" {
+                            select id="m-setup" name="election" data-type="int" data-share="election" {
                                 @for r in &open {
-                                    option value=(r.get::<_, i64>(0)) { (r.get::<_, String>(1)) " (" (r.get::<_, String>(2)) ")" }
+                                    option value=(r.id) { (r.title) " (" (r.organisation) ")" }
                                 }
                             }
                             label for="m-number" { (lang.t("member.number")) }
@@ -64,7 +62,7 @@ pub(super) async fn page(
                         }
                         form class="stack" data-api="/api/member/login" data-method="POST"
                             data-done="reload" id="login-form" hidden {
-                            input type="hidden" name="setup" data-type="int" data-from="setup";
+                            input type="hidden" name="election" data-type="int" data-from="election";
                             input type="hidden" name="member_number" data-from="member_number";
                             label for="m-code" { (lang.t("member.code")) }
                             input id="m-code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code"
@@ -76,17 +74,9 @@ pub(super) async fn page(
                 },
             ));
         };
-        let setup = crate::manage::setup_row(&client, member.setup, false).await?;
-        let mine = client
-            .query(
-                "SELECT n.id, CASE WHEN n.nominee = $1 THEN 'nominee' ELSE 'proposer' END, \
-                 m.member_number, m.name, n.status, n.reason, n.presentation FROM nominations n \
-                 JOIN members m ON m.id = n.nominee \
-                 WHERE n.nominee = $1 OR n.proposer = $1 ORDER BY n.id",
-                &[&member.id],
-            )
-            .await?;
-        let open = setup.status == "nominations";
+        let setup = access::election(&client, member.election, false).await?;
+        let mine = db::nominations::of_member(&client, member.id).await?;
+        let open = setup.status == Status::Nominations;
         Ok(layout(
             lang,
             lang.t("member.title"),
@@ -96,7 +86,7 @@ pub(super) async fn page(
                 h1 { (lang.t("member.title")) ": " (setup.title) }
                 p {
                     (lang.t("member.district")) ": " strong { (member.district) }
-                    " · " span class={ "status status-" (setup.status) } { (super::status_text(lang, &setup.status)) }
+                    " · " span class={ "status status-" (setup.status.as_str()) } { (super::status_text(lang, setup.status.as_str())) }
                 }
                 @if open {
                     section aria-labelledby="h-propose" {
@@ -115,17 +105,17 @@ pub(super) async fn page(
                     @if mine.is_empty() { p { (lang.t("member.none")) } }
                     ul class="cards" {
                         @for r in &mine {
-                            @let id: i64 = r.get(0);
-                            @let role: String = r.get(1);
-                            @let status: String = r.get(4);
-                            @let reason: Option<String> = r.get(5);
-                            @let presentation: Option<String> = r.get(6);
+                            @let id = r.id;
+                            @let role = r.role.as_str();
+                            @let status = r.status.as_str();
+                            @let reason = r.reason.as_deref();
+                            @let presentation = r.presentation.as_deref();
                             li class="card" data-nomination=(id) {
                                 p {
                                     @if role == "nominee" { strong { (lang.t("member.you_were")) } }
-                                    @else { (lang.t("member.you_nominated")) ": " strong { (r.get::<_, String>(3)) " (" (r.get::<_, String>(2)) ")" } }
+                                    @else { (lang.t("member.you_nominated")) ": " strong { (r.name) " (" (r.nominee) ")" } }
                                 }
-                                p { span class={ "status status-" (status) } { (status_words(lang, &status)) } }
+                                p { span class={ "status status-" (status) } { (status_words(lang, status)) } }
                                 @if let Some(reason) = reason { p { (lang.t("member.reason")) ": " (reason) } }
                                 @if open && role == "nominee" && status == "proposed" {
                                     div class="actions" {
@@ -139,11 +129,11 @@ pub(super) async fn page(
                                         }
                                     }
                                 }
-                                @if open && role == "nominee" && matches!(status.as_str(), "accepted" | "approved") {
+                                @if open && role == "nominee" && matches!(status, "accepted" | "approved") {
                                     form class="stack" data-api="/api/member/presentation" data-method="PUT" data-done="message" {
                                         label for={ "text-" (id) } { (lang.t("member.presentation")) }
                                         textarea id={ "text-" (id) } name="text" rows="6" maxlength="2000" {
-                                            (presentation.clone().unwrap_or_default())
+                                            (presentation.unwrap_or_default())
                                         }
                                         button type="submit" { (lang.t("member.save")) }
                                         p class="notice good" data-done-message hidden { (lang.t("js.done")) }

@@ -18,7 +18,7 @@
 //! | `/elections/{id}/result` | the result, seats per district |
 //! | `/elections/{id}/verify` | the record and how to run `valurna-verify` |
 //! | `/member` | members: sign in with a one-time code, nominate, answer |
-//! | `/staff`, `/staff/setups/{id}` | the committee's pages |
+//! | `/staff`, `/staff/elections/{id}` | the committee's pages |
 //! | `/lang?to=sv&back=/path` | the language switch |
 //! | `/static/…` | style, scripts, the booth's WebAssembly |
 //!
@@ -44,7 +44,9 @@ use serde::Deserialize;
 
 pub use i18n::Lang;
 
-use crate::serve::{ApiError, AppState, P};
+use crate::http::error::ApiError;
+use crate::http::extract::P;
+use crate::http::state::AppState;
 
 /// The Content-Security-Policy of pages: nothing inline, nothing from
 /// elsewhere; WebAssembly may be compiled (`'wasm-unsafe-eval'`, the booth).
@@ -67,7 +69,7 @@ pub fn routes() -> Router<AppState> {
         .route("/elections/{id}/vote", get(booth::page))
         .route("/member", get(member::page))
         .route("/staff", get(committee::home))
-        .route("/staff/setups/{id}", get(committee::setup))
+        .route("/staff/elections/{id}", get(committee::election))
 }
 
 /// What a page handler gives back: the page, or an error shown as a page.

@@ -10,17 +10,20 @@ use valurna_engine::manifest::Manifest;
 use valurna_engine::record::ResultFile;
 
 use super::{Lang, layout, render, status_text};
-use crate::serve::{ApiError, AppState, P};
-use crate::store;
+use crate::db::{self, ballot_box as store};
+use crate::election::tally::RECORD_FILES;
+use crate::http::error::ApiError;
+use crate::http::extract::P;
+use crate::http::state::AppState;
 
 /// An election as the public pages show it.
 pub(super) struct Public {
     pub id: i64,
     pub manifest: Manifest,
-    /// The setup's status when the election was managed here (it knows
+    /// The committee's status when the election was managed here (it knows
     /// `tallied`), else the ballot box's (`open` or `closed`).
     pub status: String,
-    pub board_count: i64,
+    pub board_count: u64,
 }
 
 impl Public {
@@ -30,24 +33,14 @@ impl Public {
 }
 
 pub(super) async fn load(app: &AppState, id: i64) -> Result<Public, ApiError> {
-    let client = app.pool().get().await?;
-    let row = client
-        .query_opt(
-            "SELECT e.manifest, e.status, e.board_count, s.status \
-             FROM elections e LEFT JOIN setups s ON s.ballot_box = e.id WHERE e.id = $1",
-            &[&id],
-        )
-        .await?
-        .ok_or_else(|| ApiError::not_found("no_such_election", "no such election"))?;
-    let manifest_bytes: Vec<u8> = row.get(0);
+    let e = store::public_election(app.pool(), id).await?;
     let manifest =
-        Manifest::from_json(&manifest_bytes).map_err(|_| ApiError::internal("stored manifest"))?;
-    let status: Option<String> = row.get(3);
+        Manifest::from_json(&e.manifest).map_err(|_| ApiError::internal("stored manifest"))?;
     Ok(Public {
         id,
         manifest,
-        status: status.unwrap_or_else(|| row.get(1)),
-        board_count: row.get(2),
+        status: e.status,
+        board_count: e.board_count,
     })
 }
 
@@ -81,26 +74,12 @@ fn election_nav(lang: Lang, e: &Public, here: &str) -> Markup {
 /// `GET /`: the elections.
 pub(super) async fn home(State(app): State<AppState>, lang: Lang) -> Response {
     render(lang, async {
-        let client = app.pool().get().await?;
-        let rows = client
-            .query(
-                "SELECT e.id, e.manifest, coalesce(s.status, e.status), e.board_count \
-                 FROM elections e LEFT JOIN setups s ON s.ballot_box = e.id ORDER BY e.id DESC LIMIT 200",
-                &[],
-            )
-            .await?;
-        let nominating = client
-            .query(
-                "SELECT s.title, o.name FROM setups s JOIN organisations o ON o.id = s.organisation \
-                 WHERE s.status = 'nominations' ORDER BY s.id DESC LIMIT 50",
-                &[],
-            )
-            .await?;
-        let elections: Vec<(i64, Manifest, String, i64)> = rows
-            .iter()
+        let rows = store::public_elections(app.pool(), 200).await?;
+        let nominating = db::elections::in_nominations(&app.pool().get().await?, 50).await?;
+        let elections: Vec<(i64, Manifest, String, u64)> = rows
+            .into_iter()
             .filter_map(|r| {
-                let bytes: Vec<u8> = r.get(1);
-                Some((r.get(0), Manifest::from_json(&bytes).ok()?, r.get(2), r.get(3)))
+                Some((r.id, Manifest::from_json(&r.manifest).ok()?, r.status, r.board_count))
             })
             .collect();
         Ok(layout(
@@ -133,7 +112,7 @@ pub(super) async fn home(State(app): State<AppState>, lang: Lang) -> Response {
                     h2 { (lang.t("home.nominations")) }
                     ul {
                         @for r in &nominating {
-                            li { a href="/member" { (r.get::<_, String>(0)) } " (" (r.get::<_, String>(1)) ")" }
+                            li { a href="/member" { (r.title) } " (" (r.organisation) ")" }
                         }
                     }
                 }
@@ -324,15 +303,7 @@ async fn find_short(app: &AppState, id: i64, prefix: u64) -> Result<Option<[u8; 
     let mut hi = [0xffu8; 32];
     lo[..8].copy_from_slice(&prefix.to_be_bytes());
     hi[..8].copy_from_slice(&(prefix | 0xf).to_be_bytes());
-    let client = app.pool().get().await?;
-    let row = client
-        .query_opt(
-            "SELECT tracker FROM board WHERE election = $1 AND tracker BETWEEN $2 AND $3 \
-             ORDER BY position LIMIT 1",
-            &[&id, &lo.as_slice(), &hi.as_slice()],
-        )
-        .await?;
-    Ok(row.and_then(|r| r.get::<_, Vec<u8>>(0).try_into().ok()))
+    Ok(store::tracker_in_range(app.pool(), id, &lo, &hi).await?)
 }
 
 /// `GET /elections/{id}/track?tracker=…`: where a ballot stands.
@@ -516,7 +487,7 @@ pub(super) async fn verify(State(app): State<AppState>, lang: Lang, P(id): P<i64
     render(lang, async {
         let e = load(&app, id).await?;
         let dir = app.record_dir(id);
-        let files: Vec<&str> = crate::manage::RECORD_FILES
+        let files: Vec<&str> = RECORD_FILES
             .iter()
             .copied()
             .filter(|f| dir.join(f).is_file())

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
 
 use base64::Engine as _;
-use valurna_server::serve::{AppState, router};
+use valurna_server::http::{AppState, app as router};
 
 pub const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 

@@ -4,19 +4,18 @@
 //! Labels never carry personal data or ballot content: only route
 //! templates (`/api/elections/{id}/ballots`) and fixed codes.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-
-use crate::serve::AppState;
 
 /// A request's labels.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -114,7 +113,7 @@ impl Metrics {
 }
 
 /// Middleware: times every request by its route template.
-pub async fn track(State(app): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = request.method().as_str().to_string();
     let route = request
@@ -124,7 +123,7 @@ pub async fn track(State(app): State<AppState>, request: Request, next: Next) ->
         .to_string();
     let response = next.run(request).await;
     let status = format!("{}xx", response.status().as_u16() / 100);
-    app.metrics()
+    metrics
         .latency
         .get_or_create(&RequestLabels {
             method,
@@ -133,15 +132,4 @@ pub async fn track(State(app): State<AppState>, request: Request, next: Next) ->
         })
         .observe(start.elapsed().as_secs_f64());
     response
-}
-
-/// `GET /metrics`.
-pub async fn serve(State(app): State<AppState>) -> impl IntoResponse {
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        app.metrics().render(),
-    )
 }

@@ -1,108 +1,21 @@
-//! The ballot box's storage in PostgreSQL: elections, their public
-//! credential lists and their hash-chained boards (record.md §4–§5).
+//! The ballot box: elections loaded for voting, their public credential
+//! lists and their hash-chained boards (record.md §4–§5).
 //!
 //! Appending a ballot is one transaction that locks the election's row
 //! (`SELECT … FOR UPDATE`), so positions and heads are handed out in one
 //! order, and commits the board entry together with the election's new
-//! head: a receipt is only ever answered for a committed entry. The schema
-//! is in `server/migrations/`, embedded in the binary and applied by
-//! [`migrate`].
+//! head: a receipt is only ever answered for a committed entry.
 
 use std::collections::HashMap;
-use std::io::{BufWriter, Write};
-use std::path::Path;
 
-pub use deadpool_postgres::Pool;
-use deadpool_postgres::{Manager, ManagerConfig, RecyclingMethod};
-use tokio_postgres::NoTls;
 use valurna_engine::ballot::{Tracker, VerifiedBallot};
-use valurna_engine::board::{CountedSet, Head, Receipt, genesis, next_head, seal};
+use valurna_engine::board::{Head, Receipt, genesis, next_head, seal};
 use valurna_engine::encoding::Element;
-use valurna_engine::record::{self, BoardLine, BoardSeal, TallyFile, files};
-use valurna_engine::tally::TallyAccumulator;
+use valurna_engine::record::BoardLine;
 
-use crate::commands::Setup;
+use super::{Pool, StoreError, array32, i64_of, u64_of};
 use crate::receipt::ReceiptKey;
-
-mod embedded {
-    refinery::embed_migrations!("migrations");
-}
-
-/// What storage can fail with.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The database refused or could not be reached.
-    #[error("database: {0}")]
-    Database(#[from] tokio_postgres::Error),
-    /// No connection from the pool.
-    #[error("database pool: {0}")]
-    Pool(#[from] deadpool_postgres::PoolError),
-    /// A schema migration failed.
-    #[error("migration: {0}")]
-    Migration(#[from] refinery::Error),
-    /// The stored data breaks an invariant.
-    #[error("stored data is inconsistent: {0}")]
-    Corrupt(&'static str),
-    /// No such election.
-    #[error("no such election")]
-    NoElection,
-    /// The election is closed.
-    #[error("the election is closed")]
-    Closed,
-    /// The election is still open (close it before exporting).
-    #[error("the election is still open; close it first")]
-    StillOpen,
-    /// Writing an export failed.
-    #[error("i/o: {0}")]
-    Io(#[from] std::io::Error),
-    /// The engine refused something.
-    #[error(transparent)]
-    Engine(#[from] valurna_engine::Error),
-    /// The request was refused (a bad username or password).
-    #[error("{0}")]
-    Refused(String),
-}
-
-/// A pool of connections to `url` (a `postgres://` URL).
-pub fn pool(url: &str, size: usize) -> Result<Pool, StoreError> {
-    pool_with(url.parse()?, size)
-}
-
-/// A pool of connections with `config`.
-pub fn pool_with(config: tokio_postgres::Config, size: usize) -> Result<Pool, StoreError> {
-    let manager = Manager::from_config(
-        config,
-        NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
-    );
-    // Waiting for a connection, or making one, never hangs: after the
-    // timeout the caller gets an error (a 503 for an HTTP request).
-    Pool::builder(manager)
-        .max_size(size.max(1))
-        .runtime(deadpool_postgres::Runtime::Tokio1)
-        .wait_timeout(Some(std::time::Duration::from_secs(10)))
-        .create_timeout(Some(std::time::Duration::from_secs(10)))
-        .build()
-        .map_err(|_| StoreError::Corrupt("the pool could not be built"))
-}
-
-/// Applies the embedded schema migrations that are not applied yet.
-pub async fn migrate(pool: &Pool) -> Result<(), StoreError> {
-    let mut client = pool.get().await?;
-    let client: &mut tokio_postgres::Client = &mut client;
-    embedded::migrations::runner().run_async(client).await?;
-    Ok(())
-}
-
-fn i64_of(n: u64) -> Result<i64, StoreError> {
-    i64::try_from(n).map_err(|_| StoreError::Corrupt("a number beyond i64"))
-}
-
-fn u64_of(n: i64, what: &'static str) -> Result<u64, StoreError> {
-    u64::try_from(n).map_err(|_| StoreError::Corrupt(what))
-}
+use crate::record::setup::Setup;
 
 /// Locks the election's row until the transaction ends (`FOR UPDATE`),
 /// which orders every append and the close; returns its status, board
@@ -121,15 +34,9 @@ async fn lock_election(
     Ok((row.get(0), row.get(1), array32(&row.get::<_, Vec<u8>>(2))?))
 }
 
-fn array32(bytes: &[u8]) -> Result<[u8; 32], StoreError> {
-    bytes
-        .try_into()
-        .map_err(|_| StoreError::Corrupt("a 32-byte value of another length"))
-}
-
 /// Loads an election whose key ceremony is done and whose credential list
 /// is fixed (the files of [`Setup`]) and opens it for voting, with the
-/// ballot box's receipt key `receipt_key`. Returns its id.
+/// ballot box's receipt key `receipt_key`. Returns its id (a new one).
 pub async fn load_election(
     pool: &Pool,
     setup: &Setup,
@@ -137,14 +44,16 @@ pub async fn load_election(
 ) -> Result<i64, StoreError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
-    let id = load_election_in(&tx, setup, receipt_key).await?;
+    let id = load_election_in(&tx, None, setup, receipt_key).await?;
     tx.commit().await?;
     Ok(id)
 }
 
-/// [`load_election`] inside the caller's transaction.
+/// [`load_election`] inside the caller's transaction; with `id`, the ballot
+/// box takes that id (the committee's election it opens).
 pub async fn load_election_in(
     tx: &tokio_postgres::Transaction<'_>,
+    id: Option<i64>,
     setup: &Setup,
     receipt_key: &Element,
 ) -> Result<i64, StoreError> {
@@ -152,9 +61,10 @@ pub async fn load_election_in(
         .map_err(|_| StoreError::Corrupt("credentials hash"))?;
     let row = tx
         .query_one(
-            "INSERT INTO elections (election_id, organisation, manifest, parameters, ceremony, \
-             credentials_file, credentials_hash, base_hash, receipt_key, status, board_head) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10) RETURNING id",
+            "INSERT INTO elections (id, election_id, organisation, manifest, parameters, \
+             ceremony, credentials_file, credentials_hash, base_hash, receipt_key, status, \
+             board_head) VALUES (coalesce($11, nextval('setups_id_seq')), $1, $2, $3, $4, $5, \
+             $6, $7, $8, $9, 'open', $10) RETURNING id",
             &[
                 &setup.manifest.election_id,
                 &setup.manifest.organisation,
@@ -166,6 +76,7 @@ pub async fn load_election_in(
                 &setup.base_hash.as_slice(),
                 &receipt_key.as_bytes().as_slice(),
                 &genesis(&setup.base_hash).as_slice(),
+                &id,
             ],
         )
         .await?;
@@ -186,34 +97,6 @@ pub async fn load_election_in(
         )
         .await?;
     }
-    Ok(id)
-}
-
-/// Creates the platform administrator's account (`valurna admin-create`),
-/// with an audit entry. Returns its id.
-pub async fn create_platform_admin(
-    pool: &Pool,
-    username: &str,
-    password: &str,
-) -> Result<i64, StoreError> {
-    let bad = |e: crate::serve::ApiError| StoreError::Refused(e.message().to_string());
-    crate::manage::check_new_account(username, password).map_err(bad)?;
-    let hash = crate::auth::hash_password(password).map_err(bad)?;
-    let mut client = pool.get().await?;
-    let tx = client.transaction().await?;
-    let id: i64 = tx
-        .query_one(
-            "INSERT INTO staff (username, password_hash, role)              VALUES ($1, $2, 'platform_admin') RETURNING id",
-            &[&username, &hash],
-        )
-        .await?
-        .get(0);
-    tx.execute(
-        "INSERT INTO audit_log (actor, action, detail) VALUES ($1, 'staff.create',          jsonb_build_object('staff', $1::bigint, 'role', 'platform_admin'))",
-        &[&id],
-    )
-    .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -566,139 +449,69 @@ pub async fn close(pool: &Pool, election: i64) -> Result<[u8; 32], StoreError> {
     Ok(s)
 }
 
-/// Writes a closed election's record up to the encrypted tally
-/// (record.md §1): the set-up files, `credentials.jsonl`, `board.jsonl`,
-/// `board_seal.json` and `tally.json`. The trustees then add their
-/// decryption shares (`valurna trustee decrypt`) and the committee the
-/// result (`valurna tally finish`).
-pub async fn export(pool: &Pool, election: i64, dir: &Path) -> Result<(), StoreError> {
-    if dir.exists() {
-        return Err(StoreError::Io(std::io::Error::new(
-            std::io::ErrorKind::AlreadyExists,
-            format!("{} exists; export into a new directory", dir.display()),
-        )));
-    }
-    // Written next to its destination and renamed into place when
-    // complete, so a failed export leaves no record that looks whole.
-    let partial = dir.with_extension("partial");
-    let _ = std::fs::remove_dir_all(&partial);
-    std::fs::create_dir_all(&partial)?;
-    match export_into(pool, election, &partial).await {
-        Ok(()) => Ok(std::fs::rename(&partial, dir)?),
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&partial);
-            Err(e)
-        }
-    }
+/// An election as the public pages list it: the status is the committee's
+/// (which knows `tallied`) when it was managed here, else the ballot box's
+/// (`open` or `closed`).
+#[derive(Debug)]
+pub struct PublicElection {
+    /// Its id.
+    pub id: i64,
+    /// `manifest.json`.
+    pub manifest: Vec<u8>,
+    /// Its status.
+    pub status: String,
+    /// Ballots on the board.
+    pub board_count: u64,
 }
 
-async fn export_into(pool: &Pool, election: i64, dir: &Path) -> Result<(), StoreError> {
-    let stored = self::election(pool, election).await?;
-    if stored.status != "closed" {
-        return Err(StoreError::StillOpen);
-    }
-    std::fs::write(dir.join(files::MANIFEST), &stored.manifest)?;
-    std::fs::write(dir.join(files::PARAMETERS), &stored.parameters)?;
-    std::fs::write(dir.join(files::CEREMONY), &stored.ceremony)?;
-    let manifest = valurna_engine::manifest::Manifest::from_json(&stored.manifest)?;
-    let parameters: record::Parameters = serde_json::from_slice(&stored.parameters)
-        .map_err(|_| StoreError::Corrupt("parameters"))?;
+fn public_of(r: &tokio_postgres::Row) -> Result<PublicElection, StoreError> {
+    Ok(PublicElection {
+        id: r.get(0),
+        manifest: r.get(1),
+        status: r.get(2),
+        board_count: u64_of(r.get(3), "board count")?,
+    })
+}
+
+const PUBLIC: &str = "SELECT e.id, e.manifest, coalesce(s.status, e.status), e.board_count \
+                      FROM elections e LEFT JOIN setups s ON s.id = e.id";
+
+/// One election for the public pages.
+pub async fn public_election(pool: &Pool, id: i64) -> Result<PublicElection, StoreError> {
     let client = pool.get().await?;
-
-    // The credential list exactly as loaded (its hash is in the base hash),
-    // and the weights from the table.
-    let file: Vec<u8> = client
-        .query_one(
-            "SELECT credentials_file FROM elections WHERE id = $1",
-            &[&election],
-        )
+    let row = client
+        .query_opt(&format!("{PUBLIC} WHERE e.id = $1"), &[&id])
         .await?
-        .get(0);
-    std::fs::write(dir.join(files::CREDENTIALS), &file)?;
-    if hex::encode(record::sha256_file(&dir.join(files::CREDENTIALS))?)
-        != parameters.credentials_hash
-    {
-        return Err(StoreError::Corrupt(
-            "the stored credential list does not hash to the election's credentials hash",
-        ));
-    }
-    let mut weights = HashMap::new();
-    for r in client
-        .query(
-            "SELECT credential, weight FROM credentials WHERE election = $1",
-            &[&election],
-        )
-        .await?
-    {
-        let weight: i64 = r.get(1);
-        weights.insert(array32(&r.get::<_, Vec<u8>>(0))?, u64_of(weight, "weight")?);
-    }
+        .ok_or(StoreError::NoElection)?;
+    public_of(&row)
+}
 
-    // The board, and the tally of its counted ballots.
-    let shapes: Vec<_> = manifest.contests.iter().map(|c| c.shape()).collect();
-    let ctx = valurna_engine::ballot::BallotContext {
-        base_hash: parameters.computed_base_hash()?,
-        key: parameters.joint_key()?,
-        shapes: shapes.clone(),
-        preferences: manifest.preferences(),
-    };
-    let rows = client
-        .query(
-            "SELECT position, tracker, ballot, head, credential FROM board WHERE election = $1 \
-             ORDER BY position",
-            &[&election],
+/// The latest `limit` elections for the public pages, newest first.
+pub async fn public_elections(pool: &Pool, limit: i64) -> Result<Vec<PublicElection>, StoreError> {
+    let client = pool.get().await?;
+    client
+        .query(&format!("{PUBLIC} ORDER BY e.id DESC LIMIT $1"), &[&limit])
+        .await?
+        .iter()
+        .map(public_of)
+        .collect()
+}
+
+/// The first tracker on the board between `lo` and `hi` (a short
+/// tracker's range), in board order.
+pub async fn tracker_in_range(
+    pool: &Pool,
+    election: i64,
+    lo: &[u8; 32],
+    hi: &[u8; 32],
+) -> Result<Option<[u8; 32]>, StoreError> {
+    let client = pool.get().await?;
+    let row = client
+        .query_opt(
+            "SELECT tracker FROM board WHERE election = $1 AND tracker BETWEEN $2 AND $3 \
+             ORDER BY position LIMIT 1",
+            &[&election, &lo.as_slice(), &hi.as_slice()],
         )
         .await?;
-    let mut counted = CountedSet::new();
-    for r in &rows {
-        let position: i64 = r.get(0);
-        let credential: Vec<u8> = r.get(4);
-        counted.note(&array32(&credential)?, u64_of(position, "position")?);
-    }
-    let mut tally = TallyAccumulator::new(&shapes).with_ranked(&manifest.preferences());
-    {
-        let mut w = BufWriter::new(std::fs::File::create(dir.join(files::BOARD))?);
-        for r in &rows {
-            let position: i64 = r.get(0);
-            let position = u64_of(position, "position")?;
-            let tracker: Vec<u8> = r.get(1);
-            let ballot: Vec<u8> = r.get(2);
-            let head: Vec<u8> = r.get(3);
-            let credential = array32(&r.get::<_, Vec<u8>>(4))?;
-            record::write_line(
-                &mut w,
-                &BoardLine::new(position, &array32(&tracker)?, &ballot, &array32(&head)?),
-            )?;
-            if counted.counts(&credential, position) {
-                let b = valurna_engine::ballot::Ballot::decode(&ballot, &ctx)?;
-                let weight = weights
-                    .get(&credential)
-                    .copied()
-                    .ok_or(StoreError::Corrupt(
-                        "a ballot whose credential is not listed",
-                    ))?;
-                tally.add(&b, weight);
-            }
-        }
-        w.flush()?;
-    }
-    // Give the connection back first: the pool may have only one.
-    drop(client);
-    let (count, head, sealed) = board_head(pool, election).await?;
-    let sealed = sealed.ok_or(StoreError::Corrupt("a closed election without a seal"))?;
-    if seal(&head, count) != sealed {
-        return Err(StoreError::Corrupt(
-            "the stored seal does not match the board",
-        ));
-    }
-    record::write_json(
-        &dir.join(files::BOARD_SEAL),
-        &BoardSeal {
-            count,
-            head: hex::encode(head),
-            seal: hex::encode(sealed),
-        },
-    )?;
-    record::write_json(&dir.join(files::TALLY), &TallyFile::new(&tally.finish()?))?;
-    Ok(())
+    row.map(|r| array32(&r.get::<_, Vec<u8>>(0))).transpose()
 }

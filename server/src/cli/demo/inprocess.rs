@@ -238,7 +238,10 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, CliError> {
     if let Some(dir) = &config.trustee_dir {
         std::fs::create_dir_all(dir)?;
         for s in &trustee_shares {
-            crate::commands::write_share(&dir.join(format!("trustee-{}.share", s.index)), s)?;
+            crate::record::ceremony::write_share(
+                &dir.join(format!("trustee-{}.share", s.index)),
+                s,
+            )?;
         }
     }
     stage(
@@ -496,9 +499,9 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, CliError> {
 
     // Superseded ballots (revotes): take them out of the sums again.
     let start = Instant::now();
-    crate::commands::take_out_superseded(
+    crate::record::check::take_out_superseded(
         &out(files::BOARD),
-        &crate::commands::Superseded {
+        &crate::record::check::Superseded {
             credential_at: &credential_at,
             offsets: &offsets,
             counted: &counted,
@@ -584,8 +587,8 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, CliError> {
     if config.ranked.is_some() {
         let start = Instant::now();
         let mut items = 0;
-        for step in 1..=crate::ranked::MIN_STEPS {
-            items = crate::ranked::mix(&config.out, &base_hash, &ctx, &manifest, step)?
+        for step in 1..=crate::record::ranked::MIN_STEPS {
+            items = crate::record::ranked::mix(&config.out, &base_hash, &ctx, &manifest, step)?
                 .iter()
                 .sum::<usize>();
         }
@@ -597,14 +600,15 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, CliError> {
             2 * items as u64,
         );
         let start = Instant::now();
-        let chains = crate::ranked::checked_chains(&config.out, &base_hash, &ctx, &manifest)?;
+        let chains =
+            crate::record::ranked::checked_chains(&config.out, &base_hash, &ctx, &manifest)?;
         for s in &decrypting {
             let public = outcome
                 .public_shares
                 .get(s.index as usize - 1)
                 .copied()
                 .ok_or(CliError::Internal("public share"))?;
-            crate::ranked::decrypt(&config.out, &base_hash, &chains, s, &public)?;
+            crate::record::ranked::decrypt(&config.out, &base_hash, &chains, s, &public)?;
         }
         stage(
             &mut stages,
@@ -614,7 +618,7 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, CliError> {
             items as u64,
         );
         let start = Instant::now();
-        for (c, r) in crate::ranked::count(
+        for (c, r) in crate::record::ranked::count(
             &config.out,
             &base_hash,
             &manifest,

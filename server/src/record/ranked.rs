@@ -32,6 +32,7 @@ use valurna_engine::rng::os_rng;
 use valurna_engine::shuffle::{ShuffleProof, ShuffleStatement, shuffle_proof_len};
 use valurna_engine::threshold::TrusteeShare;
 
+use super::bad;
 use crate::error::CliError;
 
 /// The fewest mix steps a ranked contest's chain must have (record.md §9.3).
@@ -62,10 +63,6 @@ pub fn ranked_contests(manifest: &Manifest) -> Vec<RankedContest> {
             candidates: c.candidates.len() as u32,
         })
         .collect()
-}
-
-fn bad(what: impl Into<String>) -> CliError {
-    CliError::Usage(format!("the record does not check out: {}", what.into()))
 }
 
 /// The mix input of every ranked contest (record.md §9.3), from the board:

@@ -1,0 +1,111 @@
+//! Organisations and their staff accounts.
+
+use serde_json::json;
+use tokio_postgres::Transaction;
+
+use super::{GenericClient, Pool, StoreError};
+
+/// Adds an organisation; a taken slug is [`StoreError::is_duplicate`].
+pub async fn create(tx: &Transaction<'_>, slug: &str, name: &str) -> Result<i64, StoreError> {
+    Ok(tx
+        .query_one(
+            "INSERT INTO organisations (slug, name) VALUES ($1, $2) RETURNING id",
+            &[&slug, &name],
+        )
+        .await?
+        .get(0))
+}
+
+/// Adds a staff account to organisation `org` (`None`: no such
+/// organisation); a taken username is [`StoreError::is_duplicate`].
+pub async fn create_staff(
+    tx: &Transaction<'_>,
+    org: i64,
+    username: &str,
+    password_hash: &str,
+    role: &str,
+) -> Result<Option<i64>, StoreError> {
+    Ok(tx
+        .query_opt(
+            "INSERT INTO staff (organisation, username, password_hash, role) \
+             SELECT id, $2, $3, $4 FROM organisations WHERE id = $1 RETURNING id",
+            &[&org, &username, &password_hash, &role],
+        )
+        .await?
+        .map(|r| r.get(0)))
+}
+
+/// Creates the platform administrator's account, with its audit entry.
+pub async fn create_platform_admin(
+    pool: &Pool,
+    username: &str,
+    password_hash: &str,
+) -> Result<i64, StoreError> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    let id: i64 = tx
+        .query_one(
+            "INSERT INTO staff (username, password_hash, role) \
+             VALUES ($1, $2, 'platform_admin') RETURNING id",
+            &[&username, &password_hash],
+        )
+        .await?
+        .get(0);
+    super::audit::write(
+        &tx,
+        Some(id),
+        None,
+        "staff.create",
+        &json!({"staff": id, "role": "platform_admin"}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A staff account as signing in needs it.
+#[derive(Debug)]
+pub struct Login {
+    /// Its id.
+    pub id: i64,
+    /// Its Argon2id PHC string.
+    pub password_hash: String,
+    /// Its role's name.
+    pub role: String,
+    /// Its organisation.
+    pub organisation: Option<i64>,
+}
+
+/// The account named `username`, if any.
+pub async fn login(
+    client: &impl GenericClient,
+    username: &str,
+) -> Result<Option<Login>, StoreError> {
+    Ok(client
+        .query_opt(
+            "SELECT id, password_hash, role, organisation FROM staff WHERE username = $1",
+            &[&username],
+        )
+        .await?
+        .map(|r| Login {
+            id: r.get(0),
+            password_hash: r.get(1),
+            role: r.get(2),
+            organisation: r.get(3),
+        }))
+}
+
+/// The id of organisation `org`'s trustee account `username`, if any.
+pub async fn trustee_account(
+    client: &impl GenericClient,
+    username: &str,
+    org: i64,
+) -> Result<Option<i64>, StoreError> {
+    Ok(client
+        .query_opt(
+            "SELECT id FROM staff WHERE username = $1 AND organisation = $2 AND role = 'trustee'",
+            &[&username, &org],
+        )
+        .await?
+        .map(|r| r.get(0)))
+}

@@ -1,0 +1,100 @@
+//! The key ceremony through the server: the ceremony directory as a list
+//! of files, which staff read and each trustee adds their own to
+//! ([`crate::election::ceremony`] says which).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::access::{audit, trustee_index, visible};
+use super::ballots::json_bytes;
+use super::error::{ApiError, MAX_BODY};
+use super::extract::{P, Staff, raw_body};
+use super::state::AppState;
+use crate::db;
+use crate::election::ceremony::check_upload;
+use crate::election::lifecycle::Status;
+
+/// The largest ceremony file accepted (the server's body limit).
+pub const MAX_CEREMONY_FILE: usize = MAX_BODY;
+
+/// The ceremony's routes.
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/api/elections/{id}/ceremony", get(files))
+        .route("/api/elections/{id}/ceremony/{name}", get(file).put(upload))
+}
+
+/// A file of a directory (the ceremony's, the record's).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FileJson {
+    /// Its name.
+    pub name: String,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// `GET /api/elections/{id}/ceremony` (the committee's pages show the
+/// same).
+pub async fn files(
+    State(app): State<AppState>,
+    P(id): P<i64>,
+    staff: Staff,
+) -> Result<Json<Vec<FileJson>>, ApiError> {
+    let client = app.pool().get().await?;
+    visible(&client, &staff, id, false).await?;
+    Ok(Json(
+        db::ceremony::list(&client, id)
+            .await?
+            .into_iter()
+            .map(|(name, size)| FileJson { name, size })
+            .collect(),
+    ))
+}
+
+async fn file(
+    State(app): State<AppState>,
+    P((id, name)): P<(i64, String)>,
+    staff: Staff,
+) -> Result<Response, ApiError> {
+    let client = app.pool().get().await?;
+    visible(&client, &staff, id, false).await?;
+    let bytes = db::ceremony::file(&client, id, &name)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no_such_file", "no such ceremony file"))?;
+    Ok(json_bytes(bytes))
+}
+
+async fn upload(
+    State(app): State<AppState>,
+    P((id, name)): P<(i64, String)>,
+    staff: Staff,
+    bytes: Result<Bytes, BytesRejection>,
+) -> Result<StatusCode, ApiError> {
+    let bytes = raw_body(bytes, MAX_CEREMONY_FILE)?;
+    let mut client = app.pool().get().await?;
+    let tx = client.transaction().await?;
+    let e = visible(&tx, &staff, id, true).await?;
+    let index = trustee_index(&tx, &staff, id).await?;
+    e.status.require(&[Status::Ceremony])?;
+    check_upload(&name, index, &bytes)?;
+    db::ceremony::add_file(&tx, id, &name, &bytes, Some(staff.id))
+        .await
+        .map_err(|e| ApiError::duplicate(e, "already_uploaded", "this file is there already"))?;
+    audit(
+        &tx,
+        Some(&staff),
+        Some(e.organisation),
+        "ceremony.upload",
+        json!({"election": id, "file": name}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::CREATED)
+}

@@ -1,0 +1,392 @@
+//! An election, from draft to tallied: creating it, its overview, and the
+//! lifecycle's transitions ([`crate::election::lifecycle`]) — opening
+//! nominations, freezing the manifest, opening voting, closing voting —
+//! and, once tallied, retention.
+//!
+//! Every change staff make is written to the append-only audit log in the
+//! same transaction. Personal data (names, contacts) never goes to the log,
+//! the audit log or an error message.
+
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::access::{audit, election, visible};
+use super::error::ApiError;
+use super::extract::{P, Staff, json_body};
+use super::organisations::Created;
+use super::state::AppState;
+use crate::db::{self, StoreError};
+use crate::election::accounts::{MANAGERS, Role};
+use crate::election::ceremony::{CEREMONY_PARAMS, new_params};
+use crate::election::lifecycle::{Status, Transition};
+use crate::election::opening::{self, DistrictCount, Frozen};
+use crate::election::setup::NewElection;
+use crate::election::tally::Retention;
+
+/// The routes of an election and its lifecycle.
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/api/organisations/{org}/elections", post(create))
+        .route("/api/elections/{id}", get(overview))
+        .route(
+            "/api/elections/{id}/nominations/open",
+            post(open_nominations),
+        )
+        .route("/api/elections/{id}/freeze", post(freeze))
+        .route("/api/elections/{id}/open", post(open_voting))
+        .route("/api/elections/{id}/close", post(close_voting))
+        .route("/api/elections/{id}/retention", post(retention))
+}
+
+async fn create(
+    State(app): State<AppState>,
+    P(org): P<i64>,
+    staff: Staff,
+    body: Result<Json<NewElection>, JsonRejection>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    staff.require(org, MANAGERS)?;
+    let req = json_body(body)?;
+    req.check()?;
+    let mut client = app.pool().get().await?;
+    let tx = client.transaction().await?;
+    let id = db::elections::create(&tx, org, &req)
+        .await
+        .map_err(|e| {
+            ApiError::duplicate(
+                e,
+                "election_id_taken",
+                "the organisation has this election id",
+            )
+        })?
+        .ok_or_else(|| ApiError::not_found("no_such_organisation", "no such organisation"))?;
+    audit(
+        &tx,
+        Some(&staff),
+        Some(org),
+        "election.create",
+        json!({"election": id, "election_id": req.election_id, "districts": req.districts.len()}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// Per district: what the committee's overview shows.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DistrictOverview {
+    /// The district.
+    pub district: String,
+    /// Seats.
+    pub seats: u32,
+    /// Members on the roll.
+    pub eligible: u64,
+    /// Nominations made.
+    pub nominations: u64,
+    /// Nominees who accepted (approved or not yet decided).
+    pub accepted: u64,
+    /// Candidates the committee approved.
+    pub approved: u64,
+    /// Fewer approved candidates than seats.
+    pub lacking: bool,
+}
+
+/// A trustee named for an election.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TrusteeAccount {
+    /// Its trustee number.
+    pub index: u32,
+    /// Its account.
+    pub username: String,
+}
+
+/// `GET /api/elections/{id}`: the committee's overview.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ElectionJson {
+    /// Its id.
+    pub id: i64,
+    /// Its organisation.
+    pub organisation: i64,
+    /// The election's id within the organisation.
+    pub election_id: String,
+    /// Title.
+    pub title: String,
+    /// Status.
+    pub status: String,
+    /// `n`.
+    pub trustees: u32,
+    /// `t`.
+    pub threshold: u32,
+    /// The trustees named so far.
+    pub trustee_accounts: Vec<TrusteeAccount>,
+    /// Per district.
+    pub districts: Vec<DistrictOverview>,
+    /// Districts with fewer approved candidates than seats.
+    pub lacking: Vec<String>,
+}
+
+async fn districts(
+    client: &impl db::GenericClient,
+    id: i64,
+) -> Result<Vec<DistrictOverview>, ApiError> {
+    Ok(db::elections::overview(client, id)
+        .await?
+        .into_iter()
+        .map(|d| DistrictOverview {
+            lacking: d.approved < u64::from(d.seats),
+            district: d.district,
+            seats: d.seats,
+            eligible: d.eligible,
+            nominations: d.nominations,
+            accepted: d.accepted,
+            approved: d.approved,
+        })
+        .collect())
+}
+
+/// `GET /api/elections/{id}` (the committee's pages show the same).
+pub async fn overview(
+    State(app): State<AppState>,
+    P(id): P<i64>,
+    staff: Staff,
+) -> Result<Json<ElectionJson>, ApiError> {
+    let client = app.pool().get().await?;
+    let e = visible(&client, &staff, id, false).await?;
+    let districts = districts(&client, id).await?;
+    let trustee_accounts = db::elections::trustees(&client, id)
+        .await?
+        .into_iter()
+        .map(|(index, username)| TrusteeAccount { index, username })
+        .collect();
+    Ok(Json(ElectionJson {
+        id,
+        organisation: e.organisation,
+        election_id: e.election_id,
+        title: e.title,
+        status: e.status.as_str().into(),
+        trustees: e.trustees,
+        threshold: e.threshold,
+        trustee_accounts,
+        lacking: districts
+            .iter()
+            .filter(|d| d.lacking)
+            .map(|d| d.district.clone())
+            .collect(),
+        districts,
+    }))
+}
+
+async fn open_nominations(
+    State(app): State<AppState>,
+    P(id): P<i64>,
+    staff: Staff,
+) -> Result<StatusCode, ApiError> {
+    let mut client = app.pool().get().await?;
+    let tx = client.transaction().await?;
+    let e = visible(&tx, &staff, id, true).await?;
+    staff.require(e.organisation, MANAGERS)?;
+    let step = Transition::OpenNominations.apply(id, e.status)?;
+    if db::roll::count(&tx, id).await? == 0 {
+        return Err(ApiError::conflict(
+            "empty_roll",
+            "import the voter roll first",
+        ));
+    }
+    db::elections::advance(&tx, &step).await?;
+    audit(
+        &tx,
+        Some(&staff),
+        Some(e.organisation),
+        &step.action(),
+        json!({"election": id}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn freeze(
+    State(app): State<AppState>,
+    P(id): P<i64>,
+    staff: Staff,
+) -> Result<Json<Value>, ApiError> {
+    let mut client = app.pool().get().await?;
+    let tx = client.transaction().await?;
+    let e = visible(&tx, &staff, id, true).await?;
+    staff.require(e.organisation, MANAGERS)?;
+    let step = Transition::Freeze.apply(id, e.status)?;
+    let named = db::elections::trustees(&tx, id).await?.len() as u64;
+    let counts: Vec<DistrictCount> = db::elections::overview(&tx, id)
+        .await?
+        .into_iter()
+        .map(|d| DistrictCount {
+            district: d.district,
+            seats: d.seats,
+            approved: d.approved,
+        })
+        .collect();
+    let candidates = opening::number_candidates(db::nominations::approved(&tx, id).await?);
+    let manifest = opening::freeze(
+        &Frozen {
+            organisation: &e.org_slug,
+            election_id: &e.election_id,
+            title: &e.title,
+            trustees: e.trustees,
+            named,
+        },
+        &counts,
+        candidates,
+    )?;
+    let bytes = manifest.to_json();
+    let params = new_params(&bytes, e.trustees, e.threshold);
+    let params_json =
+        serde_json::to_vec_pretty(&params).map_err(|_| ApiError::internal("ceremony params"))?;
+    db::elections::set_manifest(&tx, id, &bytes).await?;
+    db::ceremony::add_file(&tx, id, CEREMONY_PARAMS, &params_json, None).await?;
+    db::elections::advance(&tx, &step).await?;
+    audit(
+        &tx,
+        Some(&staff),
+        Some(e.organisation),
+        &step.action(),
+        json!({"election": id, "manifest_hash": params.manifest_hash}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(json!({
+        "manifest_hash": params.manifest_hash,
+        "ceremony_id": params.ceremony_id,
+    })))
+}
+
+async fn open_voting(
+    State(app): State<AppState>,
+    P(id): P<i64>,
+    staff: Staff,
+) -> Result<Json<Value>, ApiError> {
+    let mut client = app.pool().get().await?;
+    let tx = client.transaction().await?;
+    let e = visible(&tx, &staff, id, true).await?;
+    staff.require(e.organisation, MANAGERS)?;
+    let step = Transition::OpenVoting.apply(id, e.status)?;
+    let manifest_bytes = e
+        .manifest
+        .clone()
+        .ok_or_else(|| ApiError::internal("frozen election without a manifest"))?;
+    let ceremony = db::ceremony::all(&tx, id).await?;
+    let (contacts, districts): (Vec<Option<String>>, Vec<String>) =
+        db::roll::voters(&tx, id).await?.into_iter().unzip();
+    let (setup, codes) = tokio::task::spawn_blocking(move || {
+        opening::prepare(ceremony, &manifest_bytes, &districts)
+    })
+    .await
+    .map_err(|_| ApiError::internal("opening"))??;
+    db::ballot_box::load_election_in(&tx, Some(id), &setup, app.receipt_key().public()).await?;
+    // The voting codes go to the outbox, and nowhere else.
+    let subject = opening::voting_code_subject(&e.title);
+    for chunk in contacts
+        .iter()
+        .zip(&codes)
+        .collect::<Vec<_>>()
+        .chunks(10_000)
+    {
+        let recipients: Vec<&str> = chunk.iter().filter_map(|(c, _)| c.as_deref()).collect();
+        let bodies: Vec<_> = chunk
+            .iter()
+            .filter(|(c, _)| c.is_some())
+            .map(|(_, code)| opening::voting_code_message(&e.title, code))
+            .collect();
+        let body_refs: Vec<&str> = bodies.iter().map(|b| b.as_str()).collect();
+        db::outbox::queue_many(&tx, id, &subject, &recipients, &body_refs).await?;
+    }
+    db::elections::set_voting_opened(&tx, id).await?;
+    db::elections::advance(&tx, &step).await?;
+    audit(
+        &tx,
+        Some(&staff),
+        Some(e.organisation),
+        &step.action(),
+        json!({"election": id, "credentials": codes.len(),
+               "base_hash": hex::encode(setup.base_hash)}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(json!({
+        "credentials": codes.len(),
+        "joint_key": setup.parameters.joint_key,
+        "base_hash": hex::encode(setup.base_hash),
+    })))
+}
+
+async fn close_voting(
+    State(app): State<AppState>,
+    P(id): P<i64>,
+    staff: Staff,
+) -> Result<Json<Value>, ApiError> {
+    let e = visible(&app.pool().get().await?, &staff, id, false).await?;
+    staff.require(e.organisation, MANAGERS)?;
+    Transition::CloseVoting.apply(id, e.status)?;
+    // Sealing is its own transaction (it locks the ballot box's row, as
+    // every append does); a retry after a failure below finds it closed.
+    match db::ballot_box::close(app.pool(), id).await {
+        Ok(_) | Err(StoreError::Closed) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let dir = app.record_dir(id);
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent).map_err(|_| ApiError::internal("data directory"))?;
+    }
+    if !dir.exists() {
+        db::export::export(app.pool(), id, &dir).await?;
+    }
+    let mut client = app.pool().get().await?;
+    let tx = client.transaction().await?;
+    let e = election(&tx, id, true).await?;
+    let step = Transition::CloseVoting.apply(id, e.status)?;
+    let (count, head, seal) = db::ballot_box::board_head(app.pool(), id).await?;
+    db::elections::advance(&tx, &step).await?;
+    audit(
+        &tx,
+        Some(&staff),
+        Some(e.organisation),
+        &step.action(),
+        json!({"election": id, "board": count, "seal": seal.map(hex::encode)}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(json!({
+        "count": count,
+        "head": hex::encode(head),
+        "seal": seal.map(hex::encode),
+    })))
+}
+
+/// `POST /api/elections/{id}/retention`: the organisation's admin deletes
+/// the election's personal data after the result is published.
+async fn retention(
+    State(app): State<AppState>,
+    P(id): P<i64>,
+    staff: Staff,
+) -> Result<Json<Retention>, ApiError> {
+    let mut client = app.pool().get().await?;
+    let tx = client.transaction().await?;
+    let e = visible(&tx, &staff, id, true).await?;
+    staff.require(e.organisation, &[Role::OrgAdmin])?;
+    e.status.require(&[Status::Tallied])?;
+    let removed = db::roll::retention(&tx, id).await?;
+    audit(
+        &tx,
+        Some(&staff),
+        Some(e.organisation),
+        "retention.apply",
+        json!({"election": id, "contacts": removed.contacts, "names": removed.names,
+               "messages": removed.messages, "sessions": removed.sessions}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(removed))
+}

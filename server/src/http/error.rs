@@ -1,0 +1,205 @@
+//! The API's one error type: every answer that is not a success is JSON,
+//! `{"error": code, "message": text}` (and `details` where they help), with
+//! a 4xx status for anything the client sent and a 5xx for the server's
+//! own trouble.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::db::StoreError;
+use crate::election::{Kind, Refused};
+
+/// The largest request body accepted: a ballot for a district with many
+/// contests, in base64, with room to spare.
+pub const MAX_BODY: usize = 4 << 20;
+
+/// The one error type of the API, mapped to HTTP.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    details: Option<serde_json::Value>,
+}
+
+impl ApiError {
+    /// An error with its status, stable code and message for the client.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    /// Adds machine-readable details (e.g. a roll's bad rows).
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    /// A 400 Bad Request.
+    pub fn bad(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// A 404 Not Found.
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    /// A 409 Conflict: the request does not fit the resource's state.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
+
+    /// A 422 Unprocessable Content: well-formed, but refused.
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    /// A 403 for a signed-in person whose role does not allow this.
+    pub fn forbidden() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "your role does not allow this",
+        )
+    }
+
+    /// A 500: a bug or damaged data; `what` is logged, not returned.
+    pub fn internal(what: &str) -> Self {
+        tracing::error!(what, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error",
+        )
+    }
+
+    /// A 503: the server cannot do it now; try again.
+    pub fn unavailable(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message)
+    }
+
+    /// The message for the client.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// A storage error, or `conflict` when a unique constraint refused
+    /// the row (`code` and `message` say what is taken).
+    pub fn duplicate(e: StoreError, code: &'static str, message: &str) -> Self {
+        if e.is_duplicate() {
+            ApiError::conflict(code, message)
+        } else {
+            e.into()
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<&'a serde_json::Value>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Json(ErrorBody {
+            error: self.code,
+            message: &self.message,
+            details: self.details.as_ref(),
+        });
+        (self.status, body).into_response()
+    }
+}
+
+impl From<Refused> for ApiError {
+    fn from(r: Refused) -> Self {
+        let status = match r.kind {
+            Kind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+            Kind::Conflict => StatusCode::CONFLICT,
+            Kind::NotFound => StatusCode::NOT_FOUND,
+            Kind::Forbidden => StatusCode::FORBIDDEN,
+            Kind::Internal => return ApiError::internal(&r.message),
+        };
+        ApiError {
+            status,
+            code: r.code,
+            message: r.message,
+            details: r.details,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NoElection => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "no_such_election",
+                "no such election",
+            ),
+            StoreError::Closed => ApiError::new(
+                StatusCode::CONFLICT,
+                "election_closed",
+                "voting in this election is closed",
+            ),
+            other => {
+                tracing::error!(error = %other, "storage failed");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the ballot box cannot store or read right now; try again",
+                )
+            }
+        }
+    }
+}
+
+impl From<tokio_postgres::Error> for ApiError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        StoreError::from(e).into()
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for ApiError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        StoreError::from(e).into()
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        match r {
+            JsonRejection::MissingJsonContentType(_) => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "content_type",
+                "send application/json",
+            ),
+            JsonRejection::BytesRejection(_) => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("the body is over {MAX_BODY} bytes"),
+            ),
+            other => ApiError::bad("malformed_json", other.body_text()),
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Organisations, their staff accounts and their audit log.
+
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use zeroize::Zeroizing;
+
+use super::access::audit;
+use super::error::ApiError;
+use super::extract::{P, Staff, json_body};
+use super::state::AppState;
+use crate::db;
+use crate::election::accounts::{self, Role};
+use crate::election::setup::NewOrganisation;
+
+/// The routes of organisations and staff.
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/api/organisations", post(create_organisation))
+        .route("/api/organisations/{org}/staff", post(create_staff))
+        .route("/api/organisations/{org}/audit", get(audit_log))
+}
+
+/// A created resource's id.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Created {
+    /// Its id.
+    pub id: i64,
+}
+
+async fn create_organisation(
+    State(app): State<AppState>,
+    staff: Staff,
+    body: Result<Json<NewOrganisation>, JsonRejection>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    if staff.role != Role::PlatformAdmin {
+        return Err(ApiError::forbidden());
+    }
+    let req = json_body(body)?;
+    req.check()?;
+    let mut client = app.pool().get().await?;
+    let tx = client.transaction().await?;
+    let id = db::organisations::create(&tx, &req.slug, &req.name)
+        .await
+        .map_err(|e| ApiError::duplicate(e, "slug_taken", "an organisation has this slug"))?;
+    audit(
+        &tx,
+        Some(&staff),
+        Some(id),
+        "organisation.create",
+        json!({"slug": req.slug}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// `POST /api/organisations/{org}/staff`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewStaff {
+    /// 3 to 64 of a-z, 0-9, `.`, `_`, `-`.
+    pub username: String,
+    /// At least 12 characters.
+    pub password: Zeroizing<String>,
+    /// `org_admin`, `committee`, `trustee` or `observer`.
+    pub role: String,
+}
+
+async fn create_staff(
+    State(app): State<AppState>,
+    P(org): P<i64>,
+    staff: Staff,
+    body: Result<Json<NewStaff>, JsonRejection>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    staff.require(org, &[Role::OrgAdmin])?;
+    let req = json_body(body)?;
+    let role = Role::parse(&req.role)
+        .filter(|r| *r != Role::PlatformAdmin)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "invalid_field",
+                "role: org_admin, committee, trustee or observer",
+            )
+        })?;
+    accounts::check_new_account(&req.username, &req.password)?;
+    let password = req.password.clone();
+    let hash = tokio::task::spawn_blocking(move || accounts::hash_password(&password))
+        .await
+        .map_err(|_| ApiError::internal("password hash"))??;
+    let mut client = app.pool().get().await?;
+    let tx = client.transaction().await?;
+    let id = db::organisations::create_staff(&tx, org, &req.username, &hash, role.as_str())
+        .await
+        .map_err(|e| ApiError::duplicate(e, "username_taken", "this username is taken"))?
+        .ok_or_else(|| ApiError::not_found("no_such_organisation", "no such organisation"))?;
+    audit(
+        &tx,
+        Some(&staff),
+        Some(org),
+        "staff.create",
+        json!({"staff": id, "username": req.username, "role": role.as_str()}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// One audit log entry.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Its sequence number.
+    pub id: i64,
+    /// When, RFC 3339.
+    pub at: String,
+    /// The staff account, if any.
+    pub actor: Option<String>,
+    /// What was done.
+    pub action: String,
+    /// Its details (ids and counts, never personal data).
+    pub detail: Value,
+}
+
+async fn audit_log(
+    State(app): State<AppState>,
+    P(org): P<i64>,
+    staff: Staff,
+) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+    staff.require(org, &[Role::OrgAdmin, Role::Observer, Role::Committee])?;
+    let client = app.pool().get().await?;
+    db::audit::entries(&client, org)
+        .await?
+        .into_iter()
+        .map(|e| {
+            Ok(AuditEntry {
+                id: e.id,
+                at: e.at,
+                actor: e.actor,
+                action: e.action,
+                detail: serde_json::from_str(&e.detail)
+                    .map_err(|_| ApiError::internal("audit detail"))?,
+            })
+        })
+        .collect::<Result<_, _>>()
+        .map(Json)
+}
