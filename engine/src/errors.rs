@@ -119,12 +119,27 @@ pub enum Error {
     #[error("the key ceremony failed: {}", faults.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     CeremonyFailed {
         /// Every fault found.
-        faults: Vec<crate::threshold::Fault>,
+        faults: Vec<Fault>,
     },
     /// The prover was asked to prove a false statement, or the statement's
     /// parameters are invalid (for example a range with `a > b`).
     #[error("invalid statement: {0}")]
     InvalidStatement(&'static str),
+}
+
+/// Why a trustee stopped the key ceremony (see `threshold`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    /// The trustee at fault.
+    pub trustee: u32,
+    /// What it did wrong.
+    pub reason: String,
+}
+
+impl core::fmt::Display for Fault {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "trustee {}: {}", self.trustee, self.reason)
+    }
 }
 
 /// Shorthand for results in this crate.

@@ -138,20 +138,7 @@ pub struct Announcement {
     pub commitment_proofs: Vec<SchnorrProof>,
 }
 
-/// Why a trustee stopped the ceremony.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fault {
-    /// The trustee at fault.
-    pub trustee: u32,
-    /// What it did wrong.
-    pub reason: String,
-}
-
-impl core::fmt::Display for Fault {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "trustee {}: {}", self.trustee, self.reason)
-    }
-}
+pub use crate::errors::Fault;
 
 fn fault(trustee: u32, reason: impl Into<String>) -> Fault {
     Fault {

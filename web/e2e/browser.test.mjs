@@ -384,8 +384,8 @@ async function codeFor(p, contact) {
 
 async function memberSignIn(m, committee, title, number, contact) {
   await m.goto(`${BASE}/member`);
-  const value = await m.$$eval("#m-setup option", (os, t) => os.find((o) => o.textContent.startsWith(t)).value, title);
-  await m.selectOption("#m-setup", value);
+  const value = await m.$$eval("#m-election option", (os, t) => os.find((o) => o.textContent.startsWith(t)).value, title);
+  await m.selectOption("#m-election", value);
   await m.fill("#m-number", number);
   await m.click("#code-request button[type=submit]");
   await m.waitForSelector("#login-form:not([hidden])");

@@ -48,8 +48,8 @@ pub(super) async fn page(
                     } @else {
                         form class="stack" data-api="/api/member/code" data-method="POST"
                             data-done="reveal:#login-form" id="code-request" {
-                            label for="m-setup" { (lang.t("member.election")) }
-                            select id="m-setup" name="election" data-type="int" data-share="election" {
+                            label for="m-election" { (lang.t("member.election")) }
+                            select id="m-election" name="election" data-type="int" data-share="election" {
                                 @for r in &open {
                                     option value=(r.id) { (r.title) " (" (r.organisation) ")" }
                                 }

@@ -22,7 +22,7 @@ use curve25519_dalek::traits::Identity as _;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::tally::Sums;
+use super::sums::Sums;
 use super::{Credentials, Election};
 use crate::ballot::{Ballot, Part, short_tracker, tracker};
 use crate::decode;

@@ -15,6 +15,7 @@ mod board;
 mod ceremony;
 mod election;
 mod mix;
+mod sums;
 mod tally;
 
 use std::collections::HashMap;
