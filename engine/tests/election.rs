@@ -515,8 +515,8 @@ fn a_substituted_announcement_is_noticed_by_its_trustee() {
 }
 
 /// A tally whose weights reach the discrete-log bound could not be
-/// decrypted; it is refused when it is made, with a typed error (issue 8
-/// §2: an overflowing tally or weight gets a bounded-time error, no hang).
+/// decrypted; it is refused when it is made, with a typed error (an
+/// overflowing tally or weight gets a bounded-time error, no hang).
 /// A count beyond the bound in a decryption is a bounded error too.
 #[test]
 fn a_weight_beyond_the_dlog_bound_is_refused() {
@@ -543,7 +543,7 @@ fn a_weight_beyond_the_dlog_bound_is_refused() {
 /// Every invalid ristretto255 encoding of RFC 9496 (and the identity), put
 /// in every 32-byte slot of a ballot in turn: the ballot is always refused,
 /// never panics, and where the slot holds a point the refusal is a decoding
-/// error (issue 8 §2).
+/// error.
 #[test]
 fn every_invalid_encoding_in_every_slot_of_a_ballot_is_refused() {
     let text = std::fs::read_to_string(

@@ -207,7 +207,7 @@ fn other_element(hex_str: &str) -> String {
     }
 }
 
-/// Statement binding (issue 8 §1): one invalid variant of `valid` per
+/// Statement binding: one invalid variant of `valid` per
 /// input of its statement — every element, each component of every
 /// ciphertext, every context item — so that every implementation that runs
 /// the vectors shows each input is bound to the proof.

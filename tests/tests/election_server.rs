@@ -1,5 +1,5 @@
 //! A whole election through `valurna serve` over HTTP against the real
-//! PostgreSQL (issue 5): the platform admin creates an organisation, its
+//! PostgreSQL: the platform admin creates an organisation, its
 //! admin the staff; the committee creates the election, imports and
 //! re-imports the voter roll, names the trustees and opens nominations;
 //! members sign in with one-time codes, nominate, accept and decline and
@@ -1472,7 +1472,7 @@ async fn a_whole_election_over_http_passes_the_verifier() {
         .unwrap();
     assert_eq!((again.contacts, again.names, again.messages), (0, 0, 0));
 
-    // Privacy (issue 8 §6): no log line and no error body holds a voting
+    // Privacy: no log line and no error body holds a voting
     // code, a credential, a ballot, a session token, or a member's name,
     // contact or number.
     let log_text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();

@@ -3,6 +3,8 @@
 //! `server/src/db/`, no server file over 800 lines but the string tables,
 //! and a `main.rs` that only parses and dispatches.
 
+#![allow(clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 
 use valurna_tests::layers::{Graph, SQL_CALLS, looks_like_sql, read_sources, strip};

@@ -549,7 +549,7 @@ async fn concurrent_casts_get_distinct_positions_on_one_chain() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_whose_ballots_keep_failing_is_answered_429() {
-    // spec: issue 8 §5; server/src/limits.rs. A limit of 3 refusals per
+    // server/src/http/limits.rs. A limit of 3 refusals per
     // 10 s; then even a valid ballot from that address waits, unstored.
     let bb = BallotBox::start_with(demo_config(), |s| s.with_abuse_limit(3)).await;
     let http = reqwest::Client::new();

@@ -16,7 +16,7 @@
 //! (`--flood-from`, default 127.0.0.2), posts R ballots per second whose
 //! last proof byte is flipped (`--flood invalid`), or 8 MiB bodies
 //! (`oversized`), or broken JSON (`malformed`), while the honest ballots
-//! go on; both are reported separately (issue 8 §5).
+//! go on; both are reported separately.
 
 #![allow(clippy::print_stdout)]
 

@@ -1,4 +1,4 @@
-//! The mix-net at scale (issue 7): shuffle, prove and verify `--items`
+//! The mix-net at scale: shuffle, prove and verify `--items`
 //! ciphertexts (items of `--width`), release build, all cores; prints wall
 //! time per ciphertext for each phase. Peak memory: run it under
 //! `/usr/bin/time -v`.

@@ -101,7 +101,7 @@ async fn cast(
     P(id): P<i64>,
     body: Result<Json<CastRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<ReceiptJson>), ApiError> {
-    // A client whose ballots keep being refused waits (crate::limits).
+    // A client whose ballots keep being refused waits (super::limits).
     if let Some(ip) = ip
         && app.limiter().blocked(ip)
     {

@@ -1,6 +1,6 @@
-//! Flood protection for casting (issue 8 §5): a client whose ballots keep
-//! being refused is answered `429 Too Many Requests` before any further
-//! work.
+//! Flood protection for casting (SECURITY.md, floods): a client whose
+//! ballots keep being refused is answered `429 Too Many Requests` before
+//! any further work.
 //!
 //! Honest devices almost never send a ballot the ballot box refuses; a
 //! flood of ballots with invalid proofs costs the server a proof check

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::plan::*;
 use crate::error::CliError;
 
-/// What [`seed`] makes.
+/// What [`seed`](super::seed) makes.
 #[derive(Debug, Clone)]
 pub struct SeedOptions {
     /// Where the trustees' files are kept (`trustee-N/`).

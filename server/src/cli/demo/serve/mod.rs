@@ -20,7 +20,7 @@
 //! (`trustee-N/share`). In a real election each trustee keeps theirs on
 //! their own machine; here, once the committee closes voting,
 //! [`spawn_trustees`] acts as `t` of them: it decrypts the tally with
-//! [`commands::trustee_decrypt`] and uploads the shares through the API, so
+//! [`record::tally::trustee_decrypt`](crate::record::tally::trustee_decrypt) and uploads the shares through the API, so
 //! the result is published.
 //!
 //! [`seed`] and [`spawn_trustees`] work on any [`AppState`] (the tests use

@@ -8,7 +8,7 @@ use valurna_engine::credential::VotingCode;
 
 use crate::error::CliError;
 
-/// The database [`prepare`] drops and creates afresh on every run.
+/// The database [`prepare`](super::prepare) drops and creates afresh on every run.
 pub const DEMO_DATABASE: &str = "valurna_demo";
 /// The election's id within the organisation.
 pub const ELECTION_ID: &str = "delegates-demo";
