@@ -24,8 +24,10 @@ use clap::Args;
 use super::common::{DatabaseArgs, block_on, redacted, say};
 use crate::db;
 use crate::error::CliError;
+use crate::http::conn::{ConnLimits, DEFAULT_MAX_CONNECTIONS, DEFAULT_PER_ADDRESS};
 use crate::http::limits::DEFAULT_LIMIT;
-use crate::http::state::{AppState, DEFAULT_WEB_DIR};
+use crate::http::proxy::TrustedProxies;
+use crate::http::state::{AppState, DEFAULT_WEB_DIR, MetricsAccess};
 use crate::mail::Mailer;
 use crate::receipt::ReceiptKey;
 
@@ -76,6 +78,60 @@ pub struct ServeArgs {
     /// from).
     #[arg(long, env = "VALURNA_WEB_DIR")]
     web_dir: Option<PathBuf>,
+    /// Proxies (CIDR or address, comma-separated or repeated) whose
+    /// `Forwarded` / `X-Forwarded-For` headers name the client; without
+    /// it, the TCP peer is the client (README, "Behind a TLS proxy").
+    #[arg(long, env = "VALURNA_TRUSTED_PROXY", value_delimiter = ',', num_args = 1..)]
+    trusted_proxy: Vec<String>,
+    /// Seconds a client may take to send a request's headers (and may
+    /// keep a connection idle).
+    #[arg(long, env = "VALURNA_HEADER_TIMEOUT", default_value_t = 10)]
+    header_timeout: u64,
+    /// Seconds a request's body may go without a byte.
+    #[arg(long, env = "VALURNA_BODY_TIMEOUT", default_value_t = 10)]
+    body_timeout: u64,
+    /// Connections open at once, in all (beyond: closed at once).
+    #[arg(long, env = "VALURNA_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
+    /// Connections open at once from one client address, trusted proxies
+    /// excepted (0: no cap).
+    #[arg(long, env = "VALURNA_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = DEFAULT_PER_ADDRESS)]
+    max_connections_per_address: usize,
+    /// Client addresses (CIDR, comma-separated) that may read `/metrics`.
+    #[arg(long, env = "VALURNA_METRICS_FROM", value_delimiter = ',')]
+    metrics_from: Vec<String>,
+    /// A token that opens `/metrics` from anywhere
+    /// (`Authorization: Bearer TOKEN`).
+    #[arg(long, env = "VALURNA_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
+}
+
+/// The connection limits of `a`, within the descriptors the process may
+/// open (raised to its hard limit first).
+fn connection_limits(a: &ServeArgs) -> ConnLimits {
+    let mut max = a.max_connections.max(1);
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        // Room for the database pool, files and the listener.
+        Ok(fds) => {
+            let room = usize::try_from(fds)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(256);
+            if room < max {
+                tracing::warn!(
+                    descriptors = fds,
+                    "the process may open only {fds} files: at most {room} connections"
+                );
+                max = room.max(1);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot read the open-file limit"),
+    }
+    ConnLimits {
+        header_timeout: Duration::from_secs(a.header_timeout.max(1)),
+        body_timeout: Duration::from_secs(a.body_timeout.max(1)),
+        max_connections: max,
+        per_address: a.max_connections_per_address,
+    }
 }
 
 /// Runs the server until the process is stopped.
@@ -85,18 +141,30 @@ pub fn run(a: ServeArgs) -> Result<(), CliError> {
         let pool = db::pool_with(config, a.pool_size)?;
         db::migrate(&pool).await?;
         let key = receipt_key(&a.receipt_key, db::election_count(&pool).await?)?;
-        let web_dir = a.web_dir.unwrap_or_else(|| PathBuf::from(DEFAULT_WEB_DIR));
+        let web_dir = a
+            .web_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_WEB_DIR));
         check_booth(&web_dir);
         if let Some(url) = &a.smtp_url {
             let mailer =
                 Mailer::new(url, &a.mail_from).map_err(|e| CliError::Usage(e.to_string()))?;
             tokio::spawn(mailer.run(pool.clone(), Duration::from_secs(5)));
         }
+        let proxies = TrustedProxies::parse(&a.trusted_proxy).map_err(CliError::Usage)?;
+        let metrics_from = TrustedProxies::parse(&a.metrics_from)
+            .map_err(|e| CliError::Usage(e.replace("--trusted-proxy", "--metrics-from")))?;
+        let limits = connection_limits(&a);
         let state = AppState::new(pool, key)
             .with_data_dir(a.data_dir)
             .with_web_dir(web_dir)
             .with_secure_cookies(a.secure_cookies)
-            .with_abuse_limit(a.abuse_limit);
+            .with_abuse_limit(a.abuse_limit)
+            .with_trusted_proxies(proxies)
+            .with_metrics_access(MetricsAccess {
+                from: metrics_from.networks().to_vec(),
+                token: a.metrics_token.map(zeroize::Zeroizing::new),
+            });
         let listener = tokio::net::TcpListener::bind(&a.listen)
             .await
             .map_err(|e| {
@@ -112,7 +180,7 @@ pub fn run(a: ServeArgs) -> Result<(), CliError> {
             "receipt key {}; listening on http://{address}",
             state.receipt_key().public().to_hex()
         ));
-        crate::http::run(listener, state).await?;
+        crate::http::run(listener, state, limits).await?;
         Ok(())
     })
 }

@@ -24,6 +24,23 @@ pub async fn write(
     Ok(())
 }
 
+/// Writes one entry without a staff actor (a member's sign-in locked) in
+/// the log of election `election`'s organisation.
+pub async fn write_for_election(
+    tx: &Transaction<'_>,
+    election: i64,
+    action: &str,
+    detail: &Value,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO audit_log (actor, organisation, action, detail) \
+         SELECT NULL, organisation, $2, $3::text::jsonb FROM setups WHERE id = $1",
+        &[&election, &action, &detail.to_string()],
+    )
+    .await?;
+    Ok(())
+}
+
 /// One entry as stored.
 #[derive(Debug)]
 pub struct Entry {

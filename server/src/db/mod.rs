@@ -33,6 +33,7 @@ pub mod organisations;
 pub mod outbox;
 pub mod roll;
 pub mod sessions;
+pub mod throttle;
 
 pub use deadpool_postgres::{GenericClient, Pool};
 use deadpool_postgres::{Manager, ManagerConfig, RecyclingMethod};

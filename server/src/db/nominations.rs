@@ -172,18 +172,28 @@ pub async fn create(
         .get(0))
 }
 
-/// Sets the presentation of member `member`'s standing nominations;
-/// returns how many there are.
+/// Sets the presentation of member `member`'s standing nominations; an
+/// approved one whose presentation changes goes back to the committee's
+/// review (`accepted`). Returns each nomination's id and whether it went
+/// back.
 pub async fn set_presentation(
     tx: &Transaction<'_>,
     member: i64,
     text: &str,
-) -> Result<u64, StoreError> {
+) -> Result<Vec<(i64, bool)>, StoreError> {
     Ok(tx
-        .execute(
-            "UPDATE nominations SET presentation = $2 WHERE nominee = $1 \
-             AND status IN ('proposed', 'accepted', 'approved')",
+        .query(
+            "WITH old AS (SELECT id, status, presentation FROM nominations \
+             WHERE nominee = $1 AND status IN ('proposed', 'accepted', 'approved') FOR UPDATE) \
+             UPDATE nominations n SET presentation = $2, status = CASE \
+             WHEN old.status = 'approved' AND old.presentation IS DISTINCT FROM $2 \
+             THEN 'accepted' ELSE n.status END \
+             FROM old WHERE n.id = old.id \
+             RETURNING n.id, old.status = 'approved' AND n.status = 'accepted'",
             &[&member, &text],
         )
-        .await?)
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect())
 }

@@ -26,6 +26,8 @@ pub mod opening;
 pub mod roll;
 pub mod setup;
 pub mod tally;
+pub mod text;
+pub mod throttle;
 
 use serde_json::Value;
 
@@ -110,5 +112,5 @@ impl std::error::Error for Refused {}
 /// Whether `s` is 1 to `max` bytes of text with no control characters and
 /// not only spaces.
 pub fn text_ok(s: &str, max: usize) -> bool {
-    !s.trim().is_empty() && s.len() <= max && !s.chars().any(char::is_control)
+    text::display_ok(s, max, false)
 }

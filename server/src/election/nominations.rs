@@ -84,13 +84,13 @@ pub fn decide(current: &str, approve: bool) -> Result<&'static str, Refused> {
 /// A presentation, trimmed, if it is acceptable.
 pub fn presentation(text: &str) -> Result<&str, Refused> {
     let text = text.trim();
-    if text.is_empty()
-        || text.chars().count() > MAX_PRESENTATION
-        || text.chars().any(|c| c.is_control() && c != '\n')
-    {
+    if text.chars().count() > MAX_PRESENTATION || !super::text::display_ok(text, usize::MAX, true) {
         return Err(Refused::invalid(
             "invalid_field",
-            format!("a presentation has 1 to {MAX_PRESENTATION} characters"),
+            format!(
+                "a presentation has 1 to {MAX_PRESENTATION} characters, and no control or \
+                 invisible formatting characters (bidirectional overrides, zero-width spaces)"
+            ),
         ));
     }
     Ok(text)

@@ -12,7 +12,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
+
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -24,7 +24,7 @@ use valurna_engine::encoding::{Element, IdentityRule};
 
 use super::board_writer::Job;
 use super::error::ApiError;
-use super::extract::{ClientIp, P};
+use super::extract::{ClientIp, JsonBody, P};
 use super::state::{AppState, Loaded};
 use crate::db::StoreError;
 use crate::db::ballot_box::{self, Cast, SignedReceipt};
@@ -99,17 +99,17 @@ async fn cast(
     State(app): State<AppState>,
     ClientIp(ip): ClientIp,
     P(id): P<i64>,
-    body: Result<Json<CastRequest>, JsonRejection>,
+    body: Result<JsonBody<CastRequest>, ApiError>,
 ) -> Result<(StatusCode, Json<ReceiptJson>), ApiError> {
     // A client whose ballots keep being refused waits (super::limits).
     if let Some(ip) = ip
         && app.limiter().blocked(ip)
     {
         app.metrics().ballot_rejected("rate_limited");
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
+        return Err(ApiError::too_many(
             "rate_limited",
             "too many refused ballots from this address; try again in 10 seconds",
+            super::limits::WINDOW.as_secs(),
         ));
     }
     let outcome = cast_ballot(&app, id, body).await;
@@ -130,9 +130,9 @@ async fn cast(
 async fn cast_ballot(
     app: &AppState,
     id: i64,
-    body: Result<Json<CastRequest>, JsonRejection>,
+    body: Result<JsonBody<CastRequest>, ApiError>,
 ) -> Result<(StatusCode, Json<ReceiptJson>), ApiError> {
-    let Json(request) = body?;
+    let JsonBody(request) = body?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(&request.ballot)
         .map_err(|_| ApiError::bad("malformed_ballot", "the ballot is not canonical base64"))?;

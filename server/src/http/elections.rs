@@ -9,7 +9,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
@@ -17,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::access::{audit, election, visible};
 use super::error::ApiError;
-use super::extract::{P, Staff, json_body};
+use super::extract::{JsonBody, P, Staff};
 use super::organisations::Created;
 use super::state::AppState;
 use crate::db::{self, StoreError};
@@ -47,10 +46,10 @@ async fn create(
     State(app): State<AppState>,
     P(org): P<i64>,
     staff: Staff,
-    body: Result<Json<NewElection>, JsonRejection>,
+    JsonBody(body): JsonBody<NewElection>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     staff.require(org, MANAGERS)?;
-    let req = json_body(body)?;
+    let req = body;
     req.check()?;
     let mut client = app.pool().get().await?;
     let tx = client.transaction().await?;

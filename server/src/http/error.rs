@@ -23,7 +23,16 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     details: Option<serde_json::Value>,
+    /// Seconds until the client may try again (`Retry-After`).
+    retry_after: Option<u64>,
 }
+
+/// The longest request target served; longer ones are answered 414.
+pub const MAX_URI: usize = 4096;
+
+/// How much of a message an answer carries: a client's own input quoted in
+/// it (a serde error names the bad value) is cut to this many characters.
+pub const MAX_MESSAGE: usize = 200;
 
 impl ApiError {
     /// An error with its status, stable code and message for the client.
@@ -33,6 +42,15 @@ impl ApiError {
             code,
             message: message.into(),
             details: None,
+            retry_after: None,
+        }
+    }
+
+    /// A 429 Too Many Requests, to be tried again after `seconds`.
+    pub fn too_many(code: &'static str, message: impl Into<String>, seconds: u64) -> Self {
+        ApiError {
+            retry_after: Some(seconds.max(1)),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, code, message)
         }
     }
 
@@ -120,15 +138,92 @@ struct ErrorBody<'a> {
     details: Option<&'a serde_json::Value>,
 }
 
+/// `message` as an answer carries it: control characters shown as `�`,
+/// cut to [`MAX_MESSAGE`] characters (JSON escapes the rest).
+pub fn excerpt(message: &str) -> String {
+    let mut out: String = message
+        .chars()
+        .take(MAX_MESSAGE)
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect();
+    if message.chars().nth(MAX_MESSAGE).is_some() {
+        out.push('…');
+    }
+    out
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let message = excerpt(&self.message);
         let body = Json(ErrorBody {
             error: self.code,
-            message: &self.message,
+            message: &message,
             details: self.details.as_ref(),
         });
-        (self.status, body).into_response()
+        let mut response = (self.status, body).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
+}
+
+/// Middleware: a request target over [`MAX_URI`] is answered 414, one
+/// with an encoded control character 400, and the
+/// answers axum or its layers make without a body (405, 408, 413, 414)
+/// become the API's JSON error.
+pub async fn plain_errors_as_json(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if request.uri().to_string().len() > MAX_URI {
+        return ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!("the request target is over {MAX_URI} bytes"),
+        )
+        .into_response();
+    }
+    if crate::election::text::url_has_control(&request.uri().to_string()) {
+        return ApiError::bad(
+            "control_character",
+            "the request target holds an encoded control character",
+        )
+        .into_response();
+    }
+    let response = next.run(request).await;
+    let json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if json {
+        return response;
+    }
+    let (code, message) = match response.status() {
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "this resource does not take that method".to_string(),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "the body is too large".to_string()),
+        StatusCode::REQUEST_TIMEOUT => (
+            "timeout",
+            "the request was sent too slowly; send it again".to_string(),
+        ),
+        StatusCode::URI_TOO_LONG => (
+            "uri_too_long",
+            format!("the request target is over {MAX_URI} bytes"),
+        ),
+        _ => return response,
+    };
+    let mut answer = ApiError::new(response.status(), code, message).into_response();
+    if let Some(allow) = response.headers().get(axum::http::header::ALLOW) {
+        answer
+            .headers_mut()
+            .insert(axum::http::header::ALLOW, allow.clone());
+    }
+    answer
 }
 
 impl From<Refused> for ApiError {
@@ -145,6 +240,7 @@ impl From<Refused> for ApiError {
             code: r.code,
             message: r.message,
             details: r.details,
+            retry_after: None,
         }
     }
 }
@@ -194,10 +290,17 @@ impl From<JsonRejection> for ApiError {
                 "content_type",
                 "send application/json",
             ),
+            JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    format!("the body is over {MAX_BODY} bytes"),
+                )
+            }
             JsonRejection::BytesRejection(_) => ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!("the body is over {MAX_BODY} bytes"),
+                StatusCode::REQUEST_TIMEOUT,
+                "unreadable_body",
+                "the body could not be read: it was cut off or sent too slowly",
             ),
             other => ApiError::bad("malformed_json", other.body_text()),
         }

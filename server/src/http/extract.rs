@@ -190,26 +190,93 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> FromRequestParts<S> 
 }
 
 /// The client's address, when the server was started with connection
-/// info (`valurna serve` is).
+/// info (`valurna serve` is): the TCP peer, or behind a trusted proxy the
+/// address it forwarded ([`super::proxy`]).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub Option<std::net::IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(ClientIp(
             parts
                 .extensions
                 .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip()),
+                .map(|c| app.proxies().client(c.0.ip(), &parts.headers)),
         ))
     }
 }
 
-/// A JSON body, or its JSON error.
-pub fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    Ok(body?.0)
+/// A JSON body whose strings carry no control character
+/// ([`crate::election::text`]); anything else is the JSON error.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let json_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<mime_type::Essence>().ok())
+            .is_some_and(|m| m.is_json());
+        if !json_type {
+            return Err(JsonRejection::MissingJsonContentType(Default::default()).into());
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| raw_body(Err(e), super::MAX_BODY).unwrap_err())?;
+        if let Err(at) = crate::election::text::json_escapes_ok(&bytes) {
+            return Err(ApiError::bad(
+                "control_character",
+                format!(
+                    "the body holds a control character at byte {at}: text may hold tabs \
+                     and line breaks, no other control character"
+                ),
+            ));
+        }
+        Ok(JsonBody(Json::<T>::from_bytes(&bytes)?.0))
+    }
+}
+
+/// Reading a `Content-Type`'s essence (`application/json`,
+/// `application/problem+json`), as axum's `Json` does.
+mod mime_type {
+    /// A media type's type and subtype.
+    pub struct Essence(String);
+
+    impl std::str::FromStr for Essence {
+        type Err = ();
+        fn from_str(s: &str) -> Result<Self, ()> {
+            let essence = s
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            if essence.contains('/') {
+                Ok(Essence(essence))
+            } else {
+                Err(())
+            }
+        }
+    }
+
+    impl Essence {
+        /// `application/json` or `application/…+json`.
+        pub fn is_json(&self) -> bool {
+            let Some((ty, sub)) = self.0.split_once('/') else {
+                return false;
+            };
+            ty == "application" && (sub == "json" || sub.ends_with("+json"))
+        }
+    }
 }
 
 /// A raw body, or the JSON error for one that is too large (the route's
@@ -223,7 +290,11 @@ pub fn raw_body(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Byt
                 format!("the body is over {limit} bytes"),
             )
         } else {
-            ApiError::bad("unreadable_body", e.body_text())
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "unreadable_body",
+                "the body could not be read: it was cut off or sent too slowly",
+            )
         }
     })
 }

@@ -28,6 +28,7 @@ pub mod ballots;
 pub mod board;
 pub mod board_writer;
 pub mod ceremony;
+pub mod conn;
 pub mod elections;
 pub mod error;
 pub mod extract;
@@ -37,6 +38,7 @@ pub mod metrics;
 pub mod nominations;
 pub mod organisations;
 pub mod outbox;
+pub mod proxy;
 pub mod roll;
 pub mod sessions;
 pub mod state;
@@ -50,11 +52,22 @@ use axum::response::Response;
 pub use error::{ApiError, MAX_BODY};
 pub use state::AppState;
 
-/// Serves [`app`] on `listener` until the process is stopped.
-pub async fn run(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(
+/// Serves [`app`] on `listener` under the connection limits of
+/// [`conn`] until the process is stopped.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    limits: conn::ConnLimits,
+) -> std::io::Result<()> {
+    let proxies = state.proxies().clone();
+    let body_timeout = limits.body_timeout;
+    conn::serve(
         listener,
-        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        app(state).layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            body_timeout,
+        )),
+        limits,
+        proxies,
     )
     .await
 }
@@ -77,7 +90,15 @@ pub fn app(state: AppState) -> Router {
         .fallback(|| async {
             ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
         })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this resource does not take that method",
+            )
+        })
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(error::plain_errors_as_json))
         .layer(axum::middleware::from_fn_with_state(
             state.metrics_handle(),
             metrics::track,

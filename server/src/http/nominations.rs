@@ -7,7 +7,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
@@ -15,7 +14,7 @@ use serde_json::json;
 
 use super::access::{audit, election, visible};
 use super::error::ApiError;
-use super::extract::{Member, P, Staff, json_body};
+use super::extract::{JsonBody, Member, P, Staff};
 use super::organisations::Created;
 use super::state::AppState;
 use crate::db;
@@ -51,9 +50,9 @@ async fn name_trustee(
     State(app): State<AppState>,
     P(id): P<i64>,
     staff: Staff,
-    body: Result<Json<NameTrustee>, JsonRejection>,
+    JsonBody(body): JsonBody<NameTrustee>,
 ) -> Result<StatusCode, ApiError> {
-    let req = json_body(body)?;
+    let req = body;
     let mut client = app.pool().get().await?;
     let tx = client.transaction().await?;
     let e = visible(&tx, &staff, id, true).await?;
@@ -151,9 +150,9 @@ async fn decide(
     State(app): State<AppState>,
     P((id, n)): P<(i64, i64)>,
     staff: Staff,
-    body: Result<Json<Decision>, JsonRejection>,
+    JsonBody(body): JsonBody<Decision>,
 ) -> Result<StatusCode, ApiError> {
-    let req = json_body(body)?;
+    let req = body;
     let reason = rules::decision_reason(req.approve, req.reason)?;
     let mut client = app.pool().get().await?;
     let tx = client.transaction().await?;
@@ -285,9 +284,9 @@ pub struct Nominate {
 async fn nominate(
     State(app): State<AppState>,
     member: Member,
-    body: Result<Json<Nominate>, JsonRejection>,
+    JsonBody(body): JsonBody<Nominate>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let req = json_body(body)?;
+    let req = body;
     let mut client = app.pool().get().await?;
     let tx = client.transaction().await?;
     let title = nominations_open(&tx, &member).await?;
@@ -330,9 +329,9 @@ async fn respond(
     State(app): State<AppState>,
     P(n): P<i64>,
     member: Member,
-    body: Result<Json<Respond>, JsonRejection>,
+    JsonBody(body): JsonBody<Respond>,
 ) -> Result<StatusCode, ApiError> {
-    let req = json_body(body)?;
+    let req = body;
     let mut client = app.pool().get().await?;
     let tx = client.transaction().await?;
     nominations_open(&tx, &member).await?;
@@ -358,18 +357,30 @@ pub struct Presentation {
 async fn presentation(
     State(app): State<AppState>,
     member: Member,
-    body: Result<Json<Presentation>, JsonRejection>,
+    JsonBody(body): JsonBody<Presentation>,
 ) -> Result<StatusCode, ApiError> {
-    let req = json_body(body)?;
+    let req = body;
     let text = rules::presentation(&req.text)?;
     let mut client = app.pool().get().await?;
     let tx = client.transaction().await?;
     nominations_open(&tx, &member).await?;
-    if db::nominations::set_presentation(&tx, member.id, text).await? == 0 {
+    let changed = db::nominations::set_presentation(&tx, member.id, text).await?;
+    if changed.is_empty() {
         return Err(ApiError::not_found(
             "no_such_nomination",
             "you have no standing nomination",
         ));
+    }
+    // What the committee approved is what stands: a new presentation goes
+    // back to its review, and the log says so.
+    for (nomination, back) in changed.iter().filter(|(_, back)| *back) {
+        db::audit::write_for_election(
+            &tx,
+            member.election,
+            "nomination.presentation_changed",
+            &serde_json::json!({"nomination": nomination, "back_to_review": back}),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)

@@ -2,7 +2,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
@@ -11,7 +10,7 @@ use zeroize::Zeroizing;
 
 use super::access::audit;
 use super::error::ApiError;
-use super::extract::{P, Staff, json_body};
+use super::extract::{JsonBody, P, Staff};
 use super::state::AppState;
 use crate::db;
 use crate::election::accounts::{self, Role};
@@ -35,12 +34,12 @@ pub struct Created {
 async fn create_organisation(
     State(app): State<AppState>,
     staff: Staff,
-    body: Result<Json<NewOrganisation>, JsonRejection>,
+    JsonBody(body): JsonBody<NewOrganisation>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     if staff.role != Role::PlatformAdmin {
         return Err(ApiError::forbidden());
     }
-    let req = json_body(body)?;
+    let req = body;
     req.check()?;
     let mut client = app.pool().get().await?;
     let tx = client.transaction().await?;
@@ -75,10 +74,10 @@ async fn create_staff(
     State(app): State<AppState>,
     P(org): P<i64>,
     staff: Staff,
-    body: Result<Json<NewStaff>, JsonRejection>,
+    JsonBody(body): JsonBody<NewStaff>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     staff.require(org, &[Role::OrgAdmin])?;
-    let req = json_body(body)?;
+    let req = body;
     let role = Role::parse(&req.role)
         .filter(|r| *r != Role::PlatformAdmin)
         .ok_or_else(|| {

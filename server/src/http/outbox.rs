@@ -16,6 +16,7 @@ use super::extract::{P, Staff};
 use super::state::AppState;
 use crate::db;
 use crate::election::accounts::MANAGERS;
+use crate::election::text::csv_cell;
 
 /// The outbox's route.
 pub fn routes() -> axum::Router<AppState> {
@@ -36,7 +37,8 @@ async fn export(
     w.write_record(["recipient", "subject", "body"])
         .map_err(|_| ApiError::internal("csv"))?;
     for m in &messages {
-        w.write_record([m.recipient.as_str(), m.subject.as_str(), m.body.as_str()])
+        // Cells a spreadsheet would run are written as text.
+        w.write_record([&m.recipient, &m.subject, &m.body].map(|c| csv_cell(c).into_owned()))
             .map_err(|_| ApiError::internal("csv"))?;
     }
     let out = w.into_inner().map_err(|_| ApiError::internal("csv"))?;

@@ -139,6 +139,21 @@ async fn import_roll(
             ),
         ));
     }
+    // A nominee or proposer keeps their district: a nomination is made
+    // within one district.
+    let moved = roll::moved(&old, &new, &diff.changed);
+    let moved_in_nomination = db::roll::in_nomination(&tx, id, &moved).await?;
+    if !moved_in_nomination.is_empty() {
+        return Err(ApiError::conflict(
+            "member_in_nomination_moved",
+            format!(
+                "members in a nomination cannot move to another district (nominations are \
+                 made within a district): {}; withdraw their nominations first or keep \
+                 their district",
+                moved_in_nomination.join(", ")
+            ),
+        ));
+    }
     db::roll::apply(&tx, id, &diff.removed, &diff.added, &diff.changed, &new).await?;
     audit(
         &tx,

@@ -4,7 +4,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -14,10 +13,72 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::error::ApiError;
-use super::extract::{Member, Staff, expired_cookie, json_body, request_session, session_cookie};
+use super::extract::{
+    ClientIp, JsonBody, Member, Staff, expired_cookie, request_session, session_cookie,
+};
 use super::state::AppState;
 use crate::db;
 use crate::election::accounts::{self, CODE_MINUTES, CODE_TRIES};
+use crate::election::roll::normalise_member_number;
+use crate::election::throttle::{self, Policy};
+
+/// How long asking for a sign-in code takes, whatever the answer: the
+/// work for a member on the roll (a code, a message) is done within it,
+/// so the time says nothing of who is on the roll.
+pub const CODE_ANSWER: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// The 429 of a locked key.
+fn too_many(secs: i64) -> ApiError {
+    ApiError::too_many(
+        "too_many_attempts",
+        format!("too many attempts: try again in {secs} seconds"),
+        u64::try_from(secs).unwrap_or(1),
+    )
+}
+
+/// The keys of a sign-in: its subject's under `subject_policy`, and the
+/// client address's under `address_policy`.
+fn keys(
+    subject_policy: &Policy,
+    subject: &str,
+    address_policy: &Policy,
+    ip: Option<std::net::IpAddr>,
+) -> Vec<(String, Policy)> {
+    let mut keys = vec![(subject_policy.key(subject), *subject_policy)];
+    if let Some(ip) = ip {
+        keys.push((address_policy.key(&ip.to_string()), *address_policy));
+    }
+    keys
+}
+
+/// Refuses with 429 while any of `keys` is locked.
+async fn check_unlocked(
+    client: &impl db::GenericClient,
+    keys: &[(String, Policy)],
+) -> Result<(), ApiError> {
+    for (key, _) in keys {
+        if let Some(secs) = db::throttle::locked(client, key).await? {
+            return Err(too_many(secs));
+        }
+    }
+    Ok(())
+}
+
+/// Counts a hit on every key; the lock the subject's key (the first)
+/// started, if any.
+async fn hit_all(
+    client: &impl db::GenericClient,
+    keys: &[(String, Policy)],
+) -> Result<Option<i64>, ApiError> {
+    let mut first = None;
+    for (i, (key, policy)) in keys.iter().enumerate() {
+        let hit = db::throttle::hit(client, key, policy).await?;
+        if i == 0 {
+            first = hit.locked;
+        }
+    }
+    Ok(first)
+}
 
 /// The routes of signing in and out.
 pub fn routes() -> axum::Router<AppState> {
@@ -63,13 +124,23 @@ fn bad_credentials() -> ApiError {
 
 async fn login(
     State(app): State<AppState>,
-    body: Result<Json<LoginRequest>, JsonRejection>,
+    ClientIp(ip): ClientIp,
+    JsonBody(body): JsonBody<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let req = json_body(body)?;
+    let req = body;
     if req.username.len() > 64 || req.password.len() > 1024 {
         return Err(bad_credentials());
     }
+    // Limits per account name (known or not) and per client address; a
+    // locked key refuses the right password too.
+    let limits = keys(
+        &throttle::STAFF_ACCOUNT,
+        &req.username.to_lowercase(),
+        &throttle::STAFF_ADDRESS,
+        ip,
+    );
     let mut client = app.pool().get().await?;
+    check_unlocked(&client, &limits).await?;
     let account = db::organisations::login(&client, &req.username).await?;
     let stored = account.as_ref().map_or_else(
         || accounts::dummy_hash().to_string(),
@@ -79,12 +150,37 @@ async fn login(
     let ok = tokio::task::spawn_blocking(move || accounts::verify_password(&password, &stored))
         .await
         .map_err(|_| ApiError::internal("password check"))?;
-    let Some(account) = account.filter(|_| ok) else {
+    if !ok {
+        let tx = client.transaction().await?;
+        let locked = hit_all(&tx, &limits).await?;
+        let (actor, org) = account
+            .as_ref()
+            .map_or((None, None), |a| (Some(a.id), a.organisation));
+        let detail = json!({
+            "username": super::error::excerpt(&req.username),
+            "address": ip.map(|ip| ip.to_string()),
+        });
+        db::audit::write(&tx, actor, org, "login.failed", &detail).await?;
+        if let Some(secs) = locked {
+            db::audit::write(
+                &tx,
+                actor,
+                org,
+                "login.locked",
+                &json!({"username": detail["username"], "seconds": secs}),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        return Err(bad_credentials());
+    }
+    let Some(account) = account else {
         return Err(bad_credentials());
     };
     let token = accounts::token();
     let csrf = accounts::token();
     let tx = client.transaction().await?;
+    db::throttle::clear(&tx, &limits[0].0).await?;
     db::sessions::create_staff(
         &tx,
         &accounts::token_hash(&token),
@@ -157,15 +253,37 @@ pub struct CodeRequest {
 
 async fn request_code(
     State(app): State<AppState>,
-    body: Result<Json<CodeRequest>, JsonRejection>,
+    ClientIp(ip): ClientIp,
+    JsonBody(body): JsonBody<CodeRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let req = json_body(body)?;
+    let deadline = tokio::time::Instant::now() + CODE_ANSWER;
+    let answer = send_code(&app, ip, body).await;
+    // The same answer, at the same time, whether or not the member exists:
+    // nobody learns who is on the roll by asking.
+    tokio::time::sleep_until(deadline).await;
+    answer
+}
+
+async fn send_code(
+    app: &AppState,
+    ip: Option<std::net::IpAddr>,
+    req: CodeRequest,
+) -> Result<StatusCode, ApiError> {
+    let number = normalise_member_number(&req.member_number);
+    // Codes per member (known or not) and per client address: a few an
+    // hour, however often they are asked for.
+    let limits = keys(
+        &throttle::CODE_REQUESTS,
+        &format!("{}:{number}", req.election),
+        &throttle::CODE_REQUESTS_ADDRESS,
+        ip,
+    );
     let mut client = app.pool().get().await?;
+    check_unlocked(&client, &limits).await?;
     let tx = client.transaction().await?;
-    // The same answer whether or not the member exists: nobody learns who
-    // is on the roll by asking.
+    hit_all(&tx, &limits).await?;
     if let Some((member, contact, title)) =
-        db::sessions::code_recipient(&tx, req.election, &req.member_number).await?
+        db::sessions::code_recipient(&tx, req.election, &number).await?
     {
         let code = accounts::one_time_code();
         db::sessions::store_code(
@@ -217,21 +335,48 @@ fn bad_code() -> ApiError {
 
 async fn member_login(
     State(app): State<AppState>,
-    body: Result<Json<MemberLogin>, JsonRejection>,
+    ClientIp(ip): ClientIp,
+    JsonBody(body): JsonBody<MemberLogin>,
 ) -> Result<Response, ApiError> {
-    let req = json_body(body)?;
+    let req = body;
+    let number = normalise_member_number(&req.member_number);
+    // Wrong codes per member (over all their codes, known or not) and per
+    // client address.
+    let limits = keys(
+        &throttle::CODE_FAILURES,
+        &format!("{}:{number}", req.election),
+        &throttle::CODE_FAILURES_ADDRESS,
+        ip,
+    );
     let mut client = app.pool().get().await?;
+    check_unlocked(&client, &limits).await?;
     let tx = client.transaction().await?;
-    let row = db::sessions::code_for_update(&tx, req.election, &req.member_number)
-        .await?
-        .ok_or_else(bad_code)?;
-    let matches =
-        bool::from(accounts::code_hash(row.member, req.code.trim()).ct_eq(&row.code_hash));
-    if !row.fresh || row.attempts >= CODE_TRIES || !matches {
-        db::sessions::code_failed(&tx, row.member).await?;
-        tx.commit().await?;
-        return Err(bad_code());
-    }
+    let row = db::sessions::code_for_update(&tx, req.election, &number).await?;
+    let good = row.as_ref().is_some_and(|row| {
+        let matches =
+            bool::from(accounts::code_hash(row.member, req.code.trim()).ct_eq(&row.code_hash));
+        row.fresh && row.attempts < CODE_TRIES && matches
+    });
+    let row = match row {
+        Some(row) if good => row,
+        row => {
+            if let Some(row) = &row {
+                db::sessions::code_failed(&tx, row.member).await?;
+            }
+            if let Some(secs) = hit_all(&tx, &limits).await? {
+                db::audit::write_for_election(
+                    &tx,
+                    req.election,
+                    "member_login.locked",
+                    &json!({"member_number": number, "seconds": secs}),
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            return Err(bad_code());
+        }
+    };
+    db::throttle::clear(&tx, &limits[0].0).await?;
     db::sessions::code_used(&tx, row.member).await?;
     let token = accounts::token();
     let csrf = accounts::token();

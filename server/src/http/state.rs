@@ -15,6 +15,7 @@ use super::board_writer::{self, Job, MAX_BATCH};
 use super::error::ApiError;
 use super::limits::AbuseLimiter;
 use super::metrics::Metrics;
+use super::proxy::TrustedProxies;
 use crate::db::{self, Pool};
 use crate::receipt::ReceiptKey;
 
@@ -59,6 +60,29 @@ pub struct AppState {
     limiter: Arc<AbuseLimiter>,
     /// Where the booth's WebAssembly is (`web/build.sh` writes it).
     web_dir: Arc<PathBuf>,
+    /// The proxies whose forwarded client addresses are believed.
+    proxies: TrustedProxies,
+    /// Who may read `/metrics`.
+    metrics_access: Arc<MetricsAccess>,
+}
+
+/// Who may read `/metrics`: clients in these networks, or anyone with the
+/// token (`Authorization: Bearer …`); by default nobody.
+#[derive(Default)]
+pub struct MetricsAccess {
+    /// Client addresses that may read the metrics.
+    pub from: Vec<ipnet::IpNet>,
+    /// A token that opens them from anywhere.
+    pub token: Option<zeroize::Zeroizing<String>>,
+}
+
+impl std::fmt::Debug for MetricsAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsAccess")
+            .field("from", &self.from)
+            .field("token", &self.token.as_ref().map(|_| "…"))
+            .finish()
+    }
 }
 
 impl AppState {
@@ -81,7 +105,32 @@ impl AppState {
             metrics: Arc::default(),
             limiter: Arc::default(),
             web_dir: Arc::new(DEFAULT_WEB_DIR.into()),
+            proxies: TrustedProxies::default(),
+            metrics_access: Arc::default(),
         }
+    }
+
+    /// Believes the forwarded client addresses of these proxies
+    /// ([`super::proxy`]).
+    pub fn with_trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.proxies = proxies;
+        self
+    }
+
+    /// The trusted proxies.
+    pub fn proxies(&self) -> &TrustedProxies {
+        &self.proxies
+    }
+
+    /// Who may read `/metrics` (default: nobody).
+    pub fn with_metrics_access(mut self, access: MetricsAccess) -> Self {
+        self.metrics_access = Arc::new(access);
+        self
+    }
+
+    /// Who may read `/metrics`.
+    pub fn metrics_access(&self) -> &MetricsAccess {
+        &self.metrics_access
     }
 
     /// Serves the booth's WebAssembly from `dir` (default

@@ -6,7 +6,6 @@
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -17,7 +16,7 @@ use valurna_engine::record::DecryptionShareJson;
 use super::access::{audit, trustee_index, visible};
 use super::ceremony::FileJson;
 use super::error::ApiError;
-use super::extract::{P, Staff, json_body};
+use super::extract::{JsonBody, P, Staff};
 use super::state::AppState;
 use crate::db;
 use crate::election::lifecycle::Transition;
@@ -47,9 +46,9 @@ async fn upload_decryption(
     State(app): State<AppState>,
     P(id): P<i64>,
     staff: Staff,
-    body: Result<Json<DecryptionShareJson>, JsonRejection>,
+    JsonBody(body): JsonBody<DecryptionShareJson>,
 ) -> Result<Json<TallyProgress>, ApiError> {
-    let share = json_body(body)?;
+    let share = body;
     let mut client = app.pool().get().await?;
     let tx = client.transaction().await?;
     let e = visible(&tx, &staff, id, true).await?;

@@ -27,7 +27,9 @@
 //! Every field is trimmed of surrounding whitespace, then:
 //!
 //! - `member_number`: 1 to 32 characters, each an ASCII letter, an ASCII
-//!   digit or `-`; unique in the file (exact comparison; a repeat is an error
+//!   digit or `-`, kept normalised ([`normalise_member_number`]: letters in
+//!   upper case, leading zeros dropped); unique in the file after
+//!   normalising (`a1`, `A1` and `0A1` are one member; a repeat is an error
 //!   naming the line of the first occurrence).
 //! - `name`: 1 to 200 characters, none of them a control character.
 //! - `contact`: either an e-mail address (at most 254 characters, exactly one
@@ -402,7 +404,21 @@ fn member_number(field: &str) -> Result<String, String> {
             "member number is longer than {MAX_MEMBER_NUMBER_CHARS} characters"
         ));
     }
-    Ok(field.to_owned())
+    Ok(normalise_member_number(field))
+}
+
+/// A member number as the roll keeps it and sign-in looks it up: trimmed,
+/// letters in upper case, and leading zeros dropped (`a01` is `A01`,
+/// `007` is `7`, a number of zeros only is `0`), so that one member cannot
+/// be two rows of the register's spellings.
+pub fn normalise_member_number(field: &str) -> String {
+    let upper = field.trim().to_ascii_uppercase();
+    let kept = upper.trim_start_matches('0');
+    if kept.is_empty() && !upper.is_empty() {
+        "0".to_owned()
+    } else {
+        kept.to_owned()
+    }
 }
 
 /// A valid name, or what is wrong with it.
@@ -415,6 +431,13 @@ fn name(field: &str) -> Result<String, String> {
     }
     if field.chars().any(char::is_control) {
         return Err("name contains a control character".to_owned());
+    }
+    if field.chars().any(crate::election::text::invisible) {
+        return Err(
+            "name contains an invisible formatting character (a bidirectional override, \
+             a zero-width space or a tag)"
+                .to_owned(),
+        );
     }
     Ok(field.to_owned())
 }
@@ -518,6 +541,22 @@ pub fn diff(old: &[RollMember], new: &[RollMember]) -> RollDiff {
         .map(|number| (*number).to_owned())
         .collect();
     diff
+}
+
+/// The member numbers among `changed` whose district differs between
+/// `old` and `new`.
+pub fn moved(old: &[RollMember], new: &[RollMember], changed: &[String]) -> Vec<String> {
+    let district = |roll: &[RollMember]| -> HashMap<String, String> {
+        roll.iter()
+            .map(|m| (m.member_number.clone(), m.district.clone()))
+            .collect()
+    };
+    let (before, after) = (district(old), district(new));
+    changed
+        .iter()
+        .filter(|n| before.get(*n) != after.get(*n))
+        .cloned()
+        .collect()
 }
 
 /// SHA-256 hex of the bytes: the committee previews an import, then applies it by naming this digest.

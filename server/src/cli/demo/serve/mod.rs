@@ -470,7 +470,7 @@ impl ReadyDemo {
                 Err(_) => tracing::error!("the demo's trustees stopped"),
             }
         });
-        crate::http::run(self.listener, self.state).await?;
+        crate::http::run(self.listener, self.state, Default::default()).await?;
         Ok(())
     }
 }
