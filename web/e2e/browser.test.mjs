@@ -160,7 +160,7 @@ test("a member votes on a phone, in Swedish, auditing a ballot first", async () 
   await p.waitForSelector("#step-audit:not([hidden])");
   assert.equal(await p.getAttribute("#audit-outcome .notice", "data-audit"), "ok");
   const names = await p.$$eval("#audit-outcome li", (lis) => lis.map((li) => li.textContent));
-  const expected = await p.$$eval(`#contests fieldset input:checked + label span`, (s) => s.map((x) => x.textContent));
+  const expected = await p.$$eval(`#contests fieldset input:checked + label bdi`, (s) => s.map((x) => x.textContent));
   assert.deepEqual(names, expected, "the audit shows exactly what was chosen");
   const revealed = JSON.parse(await p.textContent("#audit-data"));
   assert.equal(revealed.contests[0].choices.filter(Boolean).length, 3);

@@ -93,7 +93,9 @@ function renderContests() {
       box.setAttribute("aria-describedby", `rule-${c.index}`);
       const label = document.createElement("label");
       label.htmlFor = box.id;
-      const name = document.createElement("span");
+      // A candidate's name is isolated: a right-to-left name cannot
+      // reorder the text around it.
+      const name = document.createElement("bdi");
       name.textContent = k.name;
       label.append(name);
       row.append(box, label);
@@ -151,6 +153,7 @@ function review(event) {
     const names = chosen[i].selected.map((k) => c.candidates[k].name);
     for (const n of names.length ? names : [t("js.blank")]) {
       const li = document.createElement("li");
+      li.dir = "auto";
       li.textContent = n;
       ul.append(li);
     }

@@ -49,8 +49,8 @@ pub fn display_ok(s: &str, max: usize, newlines: bool) -> bool {
 /// unescaped. The offset of the first one found is the error.
 pub fn json_escapes_ok(bytes: &[u8]) -> Result<(), usize> {
     let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
+    while let Some(&b) = bytes.get(i) {
+        match b {
             b'\\' => {
                 if bytes.get(i + 1) == Some(&b'u') {
                     let hex = bytes
@@ -87,11 +87,13 @@ pub fn json_escapes_ok(bytes: &[u8]) -> Result<(), usize> {
 pub fn url_has_control(url: &str) -> bool {
     let b = url.as_bytes();
     b.windows(3).any(|w| {
-        w[0] == b'%'
-            && std::str::from_utf8(&w[1..])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .is_some_and(|v| v < 0x20 || v == 0x7f)
+        w.split_first().is_some_and(|(first, hex)| {
+            *first == b'%'
+                && std::str::from_utf8(hex)
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .is_some_and(|v| v < 0x20 || v == 0x7f)
+        })
     })
 }
 
@@ -134,8 +136,8 @@ mod tests {
 
     #[test]
     fn controls_are_found_escaped_or_raw_and_escaped_backslashes_are_not() {
-        assert_eq!(json_escapes_ok(br#"{"name":"a\u0000b"}"#), Err(11));
-        assert_eq!(json_escapes_ok(br#"{"name":"a\u001Fb"}"#), Err(11));
+        assert_eq!(json_escapes_ok(br#"{"name":"a\u0000b"}"#), Err(10));
+        assert_eq!(json_escapes_ok(br#"{"name":"a\u001Fb"}"#), Err(10));
         assert_eq!(json_escapes_ok(br#"{"n":"\u007f"}"#), Err(6));
         assert_eq!(json_escapes_ok(br#"{"n":"\b"}"#), Err(6));
         assert_eq!(json_escapes_ok("{\"n\":\"\u{85}\"}".as_bytes()), Err(6));

@@ -231,7 +231,7 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
         }
         let bytes = Bytes::from_request(req, state)
             .await
-            .map_err(|e| raw_body(Err(e), super::MAX_BODY).unwrap_err())?;
+            .map_err(|e| body_error(&e, super::MAX_BODY))?;
         if let Err(at) = crate::election::text::json_escapes_ok(&bytes) {
             return Err(ApiError::bad(
                 "control_character",
@@ -282,21 +282,25 @@ mod mime_type {
 /// A raw body, or the JSON error for one that is too large (the route's
 /// body limit is `limit`) or could not be read.
 pub fn raw_body(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, ApiError> {
-    body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!("the body is over {limit} bytes"),
-            )
-        } else {
-            ApiError::new(
-                StatusCode::REQUEST_TIMEOUT,
-                "unreadable_body",
-                "the body could not be read: it was cut off or sent too slowly",
-            )
-        }
-    })
+    body.map_err(|e| body_error(&e, limit))
+}
+
+/// The answer to a body that could not be read: too large (413) or cut
+/// off or sent too slowly (408).
+fn body_error(e: &BytesRejection, limit: usize) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("the body is over {limit} bytes"),
+        )
+    } else {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "unreadable_body",
+            "the body could not be read: it was cut off or sent too slowly",
+        )
+    }
 }
 
 #[cfg(test)]

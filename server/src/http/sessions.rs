@@ -167,7 +167,7 @@ async fn login(
                 actor,
                 org,
                 "login.locked",
-                &json!({"username": detail["username"], "seconds": secs}),
+                &json!({"username": detail.get("username"), "seconds": secs}),
             )
             .await?;
         }
@@ -180,7 +180,9 @@ async fn login(
     let token = accounts::token();
     let csrf = accounts::token();
     let tx = client.transaction().await?;
-    db::throttle::clear(&tx, &limits[0].0).await?;
+    if let Some((key, _)) = limits.first() {
+        db::throttle::clear(&tx, key).await?;
+    }
     db::sessions::create_staff(
         &tx,
         &accounts::token_hash(&token),
@@ -376,7 +378,9 @@ async fn member_login(
             return Err(bad_code());
         }
     };
-    db::throttle::clear(&tx, &limits[0].0).await?;
+    if let Some((key, _)) = limits.first() {
+        db::throttle::clear(&tx, key).await?;
+    }
     db::sessions::code_used(&tx, row.member).await?;
     let token = accounts::token();
     let csrf = accounts::token();

@@ -73,7 +73,7 @@ pub(super) async fn page(State(app): State<AppState>, lang: Lang, P(id): P<i64>)
             html! {
                 script type="application/json" id="booth-data" { (json_block(&data)) }
                 script type="module" src="/static/booth.js" {}
-                h1 { (lang.t("booth.title")) ": " (e.manifest.title) }
+                h1 { (lang.t("booth.title")) ": " bdi { (e.manifest.title) } }
                 @if e.status != "open" {
                     p class="notice bad" { (lang.t("booth.closed")) }
                 } @else {

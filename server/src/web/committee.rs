@@ -197,8 +197,8 @@ fn nominations_markup(lang: Lang, id: i64, list: &[NominationJson], can_decide: 
             ul class="cards" {
                 @for n in list {
                     li class="card" data-nomination=(n.id) {
-                        h3 { (n.name) " (" (n.nominee) ")" }
-                        p { (lang.t("turnout.district")) ": " (n.district) " · " (lang.t("staff.proposer")) ": " (n.proposer) }
+                        h3 { bdi { (n.name) } " (" bdi { (n.nominee) } ")" }
+                        p { (lang.t("turnout.district")) ": " bdi { (n.district) } " · " (lang.t("staff.proposer")) ": " bdi { (n.proposer) } }
                         p { span class={ "status status-" (n.status) } { (super::member::status_words(lang, &n.status)) } }
                         @if let Some(reason) = &n.reason { p { (lang.t("member.reason")) ": " (reason) } }
                         @if let Some(text) = &n.presentation { blockquote { (text) } }

@@ -51,7 +51,7 @@ pub(super) async fn page(
                             label for="m-election" { (lang.t("member.election")) }
                             select id="m-election" name="election" data-type="int" data-share="election" {
                                 @for r in &open {
-                                    option value=(r.id) { (r.title) " (" (r.organisation) ")" }
+                                    option value=(r.id) { bdi { (r.title) } " (" bdi { (r.organisation) } ")" }
                                 }
                             }
                             label for="m-number" { (lang.t("member.number")) }
@@ -83,7 +83,7 @@ pub(super) async fn page(
             "/member",
             Some(&member.csrf),
             html! {
-                h1 { (lang.t("member.title")) ": " (setup.title) }
+                h1 { (lang.t("member.title")) ": " bdi { (setup.title) } }
                 p {
                     (lang.t("member.district")) ": " strong { (member.district) }
                     " · " span class={ "status status-" (setup.status.as_str()) } { (super::status_text(lang, setup.status.as_str())) }

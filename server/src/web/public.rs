@@ -112,7 +112,7 @@ pub(super) async fn home(State(app): State<AppState>, lang: Lang) -> Response {
                     h2 { (lang.t("home.nominations")) }
                     ul {
                         @for r in &nominating {
-                            li { a href="/member" { (r.title) } " (" (r.organisation) ")" }
+                            li { a href="/member" { bdi { (r.title) } } " (" bdi { (r.organisation) } ")" }
                         }
                     }
                 }
