@@ -73,8 +73,17 @@ fn documented() -> BTreeSet<(String, String)> {
 fn state(dir: &std::path::Path) -> AppState {
     let pool = db::pool("postgres://nobody@127.0.0.1:1/none", 1).expect("pool");
     let key = ReceiptKey::load_or_create(&dir.join("receipt.key")).expect("receipt key");
-    AppState::new(pool, key).with_data_dir(dir.join("data"))
+    AppState::new(pool, key)
+        .with_data_dir(dir.join("data"))
+        // The router is probed without a client address: the token opens
+        // the metrics.
+        .with_metrics_access(valurna_server::http::state::MetricsAccess {
+            from: Vec::new(),
+            token: Some(zeroize::Zeroizing::new(METRICS_TOKEN.into())),
+        })
 }
+
+const METRICS_TOKEN: &str = "probe-metrics";
 
 /// A plausible value for a path parameter.
 fn value_of(parameter: &str) -> String {
@@ -120,7 +129,8 @@ async fn every_documented_operation_is_routed() {
         let uri = concrete(path);
         let mut request = Request::builder()
             .method(Method::from_bytes(method.to_uppercase().as_bytes()).unwrap())
-            .uri(&uri);
+            .uri(&uri)
+            .header(header::AUTHORIZATION, format!("Bearer {METRICS_TOKEN}"));
         let body = match content_type.as_deref() {
             Some(t) if t.starts_with("application/json") => {
                 request = request.header(header::CONTENT_TYPE, t);

@@ -188,25 +188,26 @@ impl Api {
 
 /// Every table's content, hashed: equal before and after a refused request.
 async fn snapshot(client: &tokio_postgres::Client) -> String {
+    snapshot_except(client, &[]).await
+}
+
+/// [`snapshot`] of every table but `skip`.
+async fn snapshot_except(client: &tokio_postgres::Client, skip: &[&str]) -> String {
+    let tables: Vec<String> = client
+        .query(
+            "SELECT table_name::text FROM information_schema.tables \
+             WHERE table_schema = 'public' AND table_type = 'BASE TABLE' \
+             AND table_name NOT LIKE 'refinery%' ORDER BY table_name",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(tables.len() >= 16, "{tables:?}");
     let mut out = String::new();
-    for table in [
-        "organisations",
-        "staff",
-        "setups",
-        "districts",
-        "members",
-        "trustees",
-        "nominations",
-        "sessions",
-        "login_codes",
-        "outbox",
-        "ceremony_files",
-        "decryption_shares",
-        "audit_log",
-        "elections",
-        "credentials",
-        "board",
-    ] {
+    for table in tables.iter().filter(|t| !skip.contains(&t.as_str())) {
         let row = client
             .query_one(
                 &format!(
@@ -220,6 +221,28 @@ async fn snapshot(client: &tokio_postgres::Client) -> String {
         out.push_str(&format!("{table}={} ", row.get::<_, String>(0)));
     }
     out
+}
+
+/// The audit log's actions after row `after`.
+async fn audit_since(client: &tokio_postgres::Client, after: i64) -> Vec<String> {
+    client
+        .query(
+            "SELECT action FROM audit_log WHERE id > $1 ORDER BY id",
+            &[&after],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+async fn last_audit_id(client: &tokio_postgres::Client) -> i64 {
+    client
+        .query_one("SELECT coalesce(max(id), 0) FROM audit_log", &[])
+        .await
+        .unwrap()
+        .get(0)
 }
 
 /// Checks that a refused request answered a JSON error with `code` and a
@@ -250,6 +273,34 @@ impl Refusals<'_> {
             before,
             "{what} changed the database"
         );
+        self.kinds.push(what.to_string());
+        self.bodies.push(body.to_string());
+        body
+    }
+
+    /// [`Refusals::check`] for a refused sign-in, which changes nothing
+    /// but the audit log (exactly `actions` added) and the sign-in limits'
+    /// counters.
+    async fn check_audited(
+        &mut self,
+        what: &str,
+        status: StatusCode,
+        code: &str,
+        actions: &[&str],
+        request: impl Future<Output = (StatusCode, Value)>,
+    ) -> Value {
+        const SKIP: &[&str] = &["audit_log", "throttle"];
+        let before = snapshot_except(self.db, SKIP).await;
+        let last = last_audit_id(self.db).await;
+        let (got, body) = request.await;
+        assert_eq!(got, status, "{what}: {body}");
+        assert_eq!(body["error"], code, "{what}: {body}");
+        assert_eq!(
+            snapshot_except(self.db, SKIP).await,
+            before,
+            "{what} changed the database"
+        );
+        assert_eq!(audit_since(self.db, last).await, actions, "{what}");
         self.kinds.push(what.to_string());
         self.bodies.push(body.to_string());
         body
@@ -381,7 +432,13 @@ async fn a_whole_election_over_http_passes_the_verifier() {
         .await
         .unwrap();
     let key = ReceiptKey::load_or_create(&tmp.path().join("receipt.key")).unwrap();
-    let state = AppState::new(pool.clone(), key).with_data_dir(tmp.path().join("data"));
+    // Observers' tools on this machine read the metrics.
+    let state = AppState::new(pool.clone(), key)
+        .with_data_dir(tmp.path().join("data"))
+        .with_metrics_access(valurna_server::http::state::MetricsAccess {
+            from: vec!["127.0.0.0/8".parse().unwrap()],
+            token: None,
+        });
     let root = serve_on_free_port(state).await;
     let (dbc, conn) = db.config.connect(tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(conn);
@@ -442,10 +499,11 @@ async fn a_whole_election_over_http_passes_the_verifier() {
 
     // Refused: bad sign-ins, sessions and roles.
     refused
-        .check(
+        .check_audited(
             "a wrong password",
             StatusCode::UNAUTHORIZED,
             "bad_credentials",
+            &["login.failed"],
             anonymous.post(
                 "/api/login",
                 json!({"username": "carl", "password": "wrong password!"}),
@@ -453,10 +511,11 @@ async fn a_whole_election_over_http_passes_the_verifier() {
         )
         .await;
     refused
-        .check(
+        .check_audited(
             "an unknown account",
             StatusCode::UNAUTHORIZED,
             "bad_credentials",
+            &["login.failed"],
             anonymous.post(
                 "/api/login",
                 json!({"username": "nobody", "password": PASSWORD}),

@@ -580,3 +580,94 @@ async fn a_client_whose_ballots_keep_failing_is_answered_429() {
     assert_eq!(count(&http, &bb.base()).await, 0);
     bb.stop().await;
 }
+
+/// The `valurna_turnout_scans_total` counter of `/metrics`.
+async fn turnout_scans(http: &reqwest::Client, root: &str) -> u64 {
+    let text = http
+        .get(format!("{root}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("valurna_turnout_scans_total "))
+        .unwrap_or_else(|| panic!("no turnout counter in {text}"))
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readers_polling_turnout_cost_one_scan_per_board_change() {
+    // server/src/http/turnout.rs: sixteen readers at once while the board
+    // stands still cost one scan; a new ballot is seen by the next read.
+    let bb = BallotBox::start_with(demo_config(), |s| {
+        s.with_metrics_access(valurna_server::http::state::MetricsAccess {
+            from: vec!["127.0.0.0/8".parse().unwrap()],
+            token: None,
+        })
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let base = bb.base();
+    let lines = board_lines(&bb.demo);
+    let voted = |rows: &Vec<Value>| {
+        rows.iter()
+            .map(|d| d["voted"].as_u64().unwrap())
+            .sum::<u64>()
+    };
+    let cast = |line: &Value| {
+        let (http, url, ballot) = (
+            http.clone(),
+            format!("{base}/ballots"),
+            line["ballot"].clone(),
+        );
+        async move {
+            let r = http
+                .post(url)
+                .json(&json!({ "ballot": ballot }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::CREATED);
+        }
+    };
+    cast(&lines[0]).await;
+    cast(&lines[1]).await;
+    assert_eq!(turnout_scans(&http, &bb.root).await, 0);
+    let voters = |n: usize| {
+        let credentials: std::collections::HashSet<Vec<u8>> = lines[..n]
+            .iter()
+            .map(|l| unb64(l["ballot"].as_str().unwrap())[..32].to_vec())
+            .collect();
+        credentials.len() as u64
+    };
+    let reads: Vec<_> = (0..16)
+        .map(|_| {
+            let (http, url) = (http.clone(), format!("{base}/turnout"));
+            tokio::spawn(async move { get_json::<Vec<Value>>(&http, url).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for read in reads {
+        answers.push(read.await.unwrap());
+    }
+    assert!(
+        answers
+            .iter()
+            .all(|a| *a == answers[0] && voted(a) == voters(2)),
+        "{answers:?}"
+    );
+    assert_eq!(turnout_scans(&http, &bb.root).await, 1);
+    let again: Vec<Value> = get_json(&http, format!("{base}/turnout")).await;
+    assert_eq!(again, answers[0]);
+    assert_eq!(turnout_scans(&http, &bb.root).await, 1);
+
+    cast(&lines[2]).await;
+    let after: Vec<Value> = get_json(&http, format!("{base}/turnout")).await;
+    assert_eq!(voted(&after), voters(3), "{after:?}");
+    assert!(voters(3) > voters(2), "the third ballot is a new voter's");
+    assert_eq!(turnout_scans(&http, &bb.root).await, 2);
+    bb.stop().await;
+}

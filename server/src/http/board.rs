@@ -169,13 +169,13 @@ async fn turnout(
     P(id): P<i64>,
 ) -> Result<Json<Vec<DistrictTurnout>>, ApiError> {
     app.loaded(id).await?;
-    let rows = ballot_box::turnout(app.pool(), id).await?;
+    let rows = app.turnout(id).await?;
     Ok(Json(
-        rows.into_iter()
+        rows.iter()
             .map(|(district, eligible, voted)| DistrictTurnout {
-                district,
-                eligible,
-                voted,
+                district: district.clone(),
+                eligible: *eligible,
+                voted: *voted,
             })
             .collect(),
     ))

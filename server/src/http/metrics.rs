@@ -49,6 +49,7 @@ pub struct Metrics {
     accepted: Family<OutcomeLabels, Counter>,
     rejected: Family<ReasonLabels, Counter>,
     latency: Family<RequestLabels, Histogram, fn() -> Histogram>,
+    turnout_scans: Counter,
 }
 
 impl Default for Metrics {
@@ -74,7 +75,14 @@ impl Default for Metrics {
             "Request latency by route template and status class",
             latency.clone(),
         );
+        let turnout_scans = Counter::default();
+        registry.register(
+            "valurna_turnout_scans",
+            "Turnout read from the credentials and the board (the rest came from the cache)",
+            turnout_scans.clone(),
+        );
         Metrics {
+            turnout_scans,
             registry,
             accepted,
             rejected,
@@ -101,6 +109,11 @@ impl Metrics {
                 reason: reason.into(),
             })
             .inc();
+    }
+
+    /// Counts a turnout read from the database.
+    pub fn turnout_scanned(&self) {
+        self.turnout_scans.inc();
     }
 
     /// The text exposition.

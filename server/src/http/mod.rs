@@ -43,6 +43,7 @@ pub mod roll;
 pub mod sessions;
 pub mod state;
 pub mod tally;
+pub mod turnout;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};

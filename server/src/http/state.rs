@@ -16,6 +16,7 @@ use super::error::ApiError;
 use super::limits::AbuseLimiter;
 use super::metrics::Metrics;
 use super::proxy::TrustedProxies;
+use super::turnout::{Rows, TurnoutCache};
 use crate::db::{self, Pool};
 use crate::receipt::ReceiptKey;
 
@@ -64,6 +65,7 @@ pub struct AppState {
     proxies: TrustedProxies,
     /// Who may read `/metrics`.
     metrics_access: Arc<MetricsAccess>,
+    turnout: Arc<TurnoutCache>,
 }
 
 /// Who may read `/metrics`: clients in these networks, or anyone with the
@@ -107,6 +109,7 @@ impl AppState {
             web_dir: Arc::new(DEFAULT_WEB_DIR.into()),
             proxies: TrustedProxies::default(),
             metrics_access: Arc::default(),
+            turnout: Arc::default(),
         }
     }
 
@@ -167,6 +170,15 @@ impl AppState {
     /// The database pool.
     pub fn pool(&self) -> &Pool {
         &self.pool
+    }
+
+    /// An election's turnout per district, from the cache
+    /// ([`super::turnout`]).
+    pub async fn turnout(&self, id: i64) -> Result<Rows, ApiError> {
+        Ok(self
+            .turnout
+            .get(&self.pool, id, || self.metrics.turnout_scanned())
+            .await?)
     }
 
     /// The ballot box's receipt key.

@@ -161,8 +161,8 @@ pub(super) async fn turnout_chart(
     id: i64,
     live: bool,
 ) -> Result<Markup, ApiError> {
-    let rows = store::turnout(app.pool(), id).await?;
-    let rows: Vec<(String, u64, u64)> = rows.into_iter().map(|(d, e, v)| (d, v, e)).collect();
+    let rows = app.turnout(id).await?;
+    let rows: Vec<(String, u64, u64)> = rows.iter().map(|(d, e, v)| (d.clone(), *v, *e)).collect();
     let chart = bar_chart(lang.t("turnout.chart"), "turnout", &rows);
     Ok(html! {
         @if live {
@@ -401,10 +401,11 @@ pub(super) async fn district_turnout(
     app: &AppState,
     id: i64,
 ) -> Result<std::collections::HashMap<String, (u64, u64)>, ApiError> {
-    Ok(store::turnout(app.pool(), id)
+    Ok(app
+        .turnout(id)
         .await?
-        .into_iter()
-        .map(|(d, eligible, voted)| (d, (voted, eligible)))
+        .iter()
+        .map(|(d, eligible, voted)| (d.clone(), (*voted, *eligible)))
         .collect())
 }
 
