@@ -77,7 +77,7 @@ fn state(dir: &std::path::Path) -> AppState {
         .with_data_dir(dir.join("data"))
         // The router is probed without a client address: the token opens
         // the metrics.
-        .with_metrics_access(valurna_server::http::state::MetricsAccess {
+        .with_metrics_access(http::state::MetricsAccess {
             from: Vec::new(),
             token: Some(zeroize::Zeroizing::new(METRICS_TOKEN.into())),
         })
