@@ -4,7 +4,9 @@
 //! through the public API. `vectors_are_reproducible` regenerates the files
 //! from fixed seeds and compares them byte for byte; run
 //! `VALURNA_REGENERATE_VECTORS=1 cargo test -p valurna-engine --test vectors -- vectors_are_reproducible`
-//! to rewrite them after a deliberate change (and change the spec first).
+//! to rewrite them after a deliberate change (and change the spec first);
+//! that run always fails, naming the files it rewrote, and a run without the
+//! variable checks them.
 
 #![allow(
     clippy::unwrap_used,
@@ -726,9 +728,20 @@ fn generate() -> BTreeMap<&'static str, String> {
 fn vectors_are_reproducible() {
     let files = generate();
     if std::env::var_os("VALURNA_REGENERATE_VECTORS").is_some() {
+        // Rewriting is never a pass: the run that rewrites the files cannot
+        // also be the run that shows they match.
+        let mut rewritten = Vec::new();
         for (name, text) in &files {
-            std::fs::write(dir().join(name), text).unwrap();
+            let path = dir().join(name);
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+                std::fs::write(&path, text).unwrap();
+                rewritten.push(*name);
+            }
         }
+        panic!(
+            "VALURNA_REGENERATE_VECTORS is set: rewrote {rewritten:?} in spec/vectors; run again \
+             without it to check them"
+        );
     }
     for (name, text) in &files {
         let on_disk = std::fs::read_to_string(dir().join(name)).unwrap_or_else(|e| {

@@ -1,6 +1,9 @@
 //! Crash safety of the ballot box: `valurna serve` is killed with SIGKILL
 //! at random moments while ballots pour in, and restarted. No ballot that
 //! got a receipt may be lost, and the board's chain must still check out.
+//! A valid ballot is never refused: each answer is a receipt (201, or 200
+//! for one already stored), 503, or a broken connection; the ballots
+//! without a receipt are posted again to a running instance and all get one.
 //!
 //! Needs PostgreSQL like the other database tests: `DATABASE_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`), where it creates and
@@ -96,6 +99,61 @@ fn random_ms(lo: u64, hi: u64) -> Duration {
     Duration::from_millis(lo + os_rng().next_u64() % (hi - lo))
 }
 
+/// What posting one ballot came to.
+#[derive(Debug)]
+enum Outcome {
+    /// A receipt, with the answer's status (201 new, 200 already stored).
+    Receipt(u16, ReceiptJson),
+    /// 503: the box was busy or shutting down, nothing promised.
+    Unavailable,
+    /// The connection broke (the kill): nothing promised.
+    Broken,
+}
+
+/// Posts `ballot`. Any answer but 201/200 with a receipt, 503, or a broken
+/// connection fails the test: a ballot box being killed may go silent,
+/// never refuse a valid ballot.
+async fn post(http: &reqwest::Client, url: &str, ballot: Value) -> Outcome {
+    let Ok(r) = http.post(url).json(&json!({"ballot": ballot})).send().await else {
+        return Outcome::Broken;
+    };
+    let status = r.status().as_u16();
+    match status {
+        200 | 201 => match r.json::<ReceiptJson>().await {
+            Ok(receipt) => Outcome::Receipt(status, receipt),
+            // The body was cut off by the kill.
+            Err(e) if !e.is_decode() => Outcome::Broken,
+            Err(e) => panic!("a {status} answer without a receipt: {e}"),
+        },
+        503 => Outcome::Unavailable,
+        _ => panic!(
+            "a valid ballot got {status}: {}",
+            r.text().await.unwrap_or_default()
+        ),
+    }
+}
+
+/// The ballots posted but still without a receipt, by index.
+#[derive(Default)]
+struct Outcomes {
+    unreceipted: Vec<usize>,
+}
+
+impl Outcomes {
+    fn note(
+        &mut self,
+        (i, outcome): (usize, Outcome),
+        receipts: &mut HashMap<String, ReceiptJson>,
+    ) {
+        match outcome {
+            Outcome::Receipt(_, receipt) => {
+                receipts.insert(receipt.tracker.clone(), receipt);
+            }
+            Outcome::Unavailable | Outcome::Broken => self.unreceipted.push(i),
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_ballot_box_loses_no_receipted_ballot() {
     let admin = admin().await;
@@ -145,6 +203,7 @@ async fn a_killed_ballot_box_loses_no_receipted_ballot() {
         .collect();
     let http = reqwest::Client::new();
     let mut receipts: HashMap<String, ReceiptJson> = HashMap::new();
+    let mut outcomes = Outcomes::default();
     let mut next = 0;
     for _round in 0..5 {
         let port = free_port();
@@ -157,38 +216,50 @@ async fn a_killed_ballot_box_loses_no_receipted_ballot() {
         while Instant::now() < kill_at && next < ballots.len() {
             while tasks.len() < 16 && next < ballots.len() {
                 let (http, url, ballot) = (http.clone(), url.clone(), ballots[next].clone());
+                let i = next;
                 next += 1;
-                tasks.spawn(async move {
-                    let r = http
-                        .post(url)
-                        .json(&json!({"ballot": ballot}))
-                        .send()
-                        .await
-                        .ok()?;
-                    if r.status().is_success() {
-                        r.json::<ReceiptJson>().await.ok()
-                    } else {
-                        None
-                    }
-                });
+                tasks.spawn(async move { (i, post(&http, &url, ballot).await) });
             }
-            if let Some(Ok(Some(receipt))) = tasks.join_next().await {
-                receipts.insert(receipt.tracker.clone(), receipt);
+            if let Some(done) = tasks.join_next().await {
+                outcomes.note(done.unwrap(), &mut receipts);
             }
         }
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         while let Some(done) = tasks.join_next().await {
-            if let Ok(Some(receipt)) = done {
-                receipts.insert(receipt.tracker.clone(), receipt);
-            }
+            outcomes.note(done.unwrap(), &mut receipts);
         }
     }
     assert!(
-        receipts.len() > 50,
-        "too few ballots got through: {}",
-        receipts.len()
+        outcomes.unreceipted.len() < next,
+        "no ballot got through before the kills"
     );
+    // Those never posted go to the last instance too.
+    outcomes.unreceipted.extend(next..ballots.len());
+
+    // A last instance, left running: every ballot without a receipt (the
+    // connection broke, or the box was busy) is posted again and must now
+    // get one — 201 if it was lost, 200 with its receipt if it was stored
+    // before the kill. So all 800 ballots end up receipted.
+    let port = free_port();
+    let mut child = start(&url, port, &key_file);
+    wait_ready(&http, port).await;
+    let post_url = format!("http://127.0.0.1:{port}/api/elections/{id}/ballots");
+    for i in std::mem::take(&mut outcomes.unreceipted) {
+        match post(&http, &post_url, ballots[i].clone()).await {
+            Outcome::Receipt(status, receipt) => {
+                assert!(
+                    status == 200 || status == 201,
+                    "ballot {i} posted again got {status}"
+                );
+                receipts.insert(receipt.tracker.clone(), receipt);
+            }
+            other => panic!("ballot {i} posted again to a running box: {other:?}"),
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(receipts.len(), ballots.len(), "every ballot has a receipt");
 
     // After the last restart, every receipted ballot is on the board at its
     // position with its head, and the board checks out.

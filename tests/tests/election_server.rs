@@ -19,7 +19,7 @@
     clippy::panic
 )]
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use reqwest::{Method, StatusCode};
@@ -38,7 +38,7 @@ use valurna_server::record::ceremony::{
 use valurna_server::record::tally::trustee_decrypt;
 
 mod common;
-use common::{TestDb, b64, serve_on_free_port};
+use common::{TestDb, b64, serve_on_free_port, snapshot, snapshot_except};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -184,43 +184,6 @@ impl Api {
         assert_eq!(call.0, status, "{}", call.1);
         call.1
     }
-}
-
-/// Every table's content, hashed: equal before and after a refused request.
-async fn snapshot(client: &tokio_postgres::Client) -> String {
-    snapshot_except(client, &[]).await
-}
-
-/// [`snapshot`] of every table but `skip`.
-async fn snapshot_except(client: &tokio_postgres::Client, skip: &[&str]) -> String {
-    let tables: Vec<String> = client
-        .query(
-            "SELECT table_name::text FROM information_schema.tables \
-             WHERE table_schema = 'public' AND table_type = 'BASE TABLE' \
-             AND table_name NOT LIKE 'refinery%' ORDER BY table_name",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    assert!(tables.len() >= 16, "{tables:?}");
-    let mut out = String::new();
-    for table in tables.iter().filter(|t| !skip.contains(&t.as_str())) {
-        let row = client
-            .query_one(
-                &format!(
-                    "SELECT count(*)::text || ':' || coalesce(md5(string_agg(t::text, '|' \
-                     ORDER BY t::text)), '') FROM {table} t"
-                ),
-                &[],
-            )
-            .await
-            .unwrap();
-        out.push_str(&format!("{table}={} ", row.get::<_, String>(0)));
-    }
-    out
 }
 
 /// The audit log's actions after row `after`.
@@ -810,33 +773,34 @@ async fn a_whole_election_over_http_passes_the_verifier() {
     .await;
 
     // Members sign in with one-time codes sent to them.
+    let mut answers = Vec::new();
     for number in ["M001", "M002", "M003", "M004", "M007", "M008", "M009"] {
-        anonymous
-            .expect(
-                StatusCode::ACCEPTED,
-                anonymous
-                    .post(
-                        "/api/member/code",
-                        json!({"election": setup, "member_number": number}),
-                    )
-                    .await,
+        let answer = anonymous
+            .post(
+                "/api/member/code",
+                json!({"election": setup, "member_number": number}),
             )
             .await;
+        assert_eq!(answer.0, StatusCode::ACCEPTED, "{}", answer.1);
+        answers.push(answer);
     }
-    // An unknown member gets the same answer, and nothing is sent.
-    anonymous
-        .expect(
-            StatusCode::ACCEPTED,
-            anonymous
-                .post(
-                    "/api/member/code",
-                    json!({"election": setup, "member_number": "M999"}),
-                )
-                .await,
+    assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:?}");
+    // An unknown member gets the same answer, status and body, and
+    // nothing is sent.
+    let unknown = anonymous
+        .post(
+            "/api/member/code",
+            json!({"election": setup, "member_number": "M999"}),
         )
         .await;
+    assert_eq!(unknown, answers[0]);
     let messages = take_outbox(&carl, setup).await;
     assert_eq!(messages.len(), 7);
+    // Every sign-in code sent, for the privacy scan at the end.
+    let sign_in_codes: Vec<String> = messages
+        .iter()
+        .map(|(contact, _)| code_for(&messages, contact))
+        .collect();
     let member = |number: &'static str, contact: &'static str| {
         let code = code_for(&messages, contact);
         let root = root.clone();
@@ -1416,24 +1380,40 @@ async fn a_whole_election_over_http_passes_the_verifier() {
         .iter()
         .map(|a| a["action"].as_str().unwrap())
         .collect();
-    for action in [
-        "staff.create",
-        "election.create",
-        "roll.import",
-        "trustee.assign",
-        "election.nominations",
-        "nomination.approved",
-        "nomination.rejected",
-        "election.ceremony",
-        "ceremony.upload",
-        "election.open",
-        "outbox.export",
-        "election.closed",
-        "decryption.upload",
-        "election.tallied",
-    ] {
-        assert!(actions.contains(&action), "{action} not in {actions:?}");
+    // Each action as often as this test did it, and nothing else.
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for action in &actions {
+        *counts.entry(action).or_default() += 1;
     }
+    let expected: BTreeMap<&str, usize> = [
+        // 3 trustees × announcement, shares, confirmation
+        ("ceremony.upload", 9),
+        // 2 trustees of threshold 2
+        ("decryption.upload", 2),
+        ("election.ceremony", 1),
+        ("election.closed", 1),
+        ("election.create", 1),
+        ("election.nominations", 1),
+        ("election.open", 1),
+        ("election.tallied", 1),
+        // olga, carl, oscar, 3 trustees (the platform admin is no organisation's)
+        ("login", 6),
+        // carl's wrong password (an unknown name is no organisation's)
+        ("login.failed", 1),
+        ("nomination.approved", 4),
+        ("nomination.rejected", 1),
+        ("organisation.create", 1),
+        // sign-in codes, voting codes, the empty export
+        ("outbox.export", 3),
+        // the roll, then its correction
+        ("roll.import", 2),
+        // olga, carl, 3 trustees, oscar
+        ("staff.create", 6),
+        ("trustee.assign", 3),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(counts, expected, "{actions:?}");
     let text = log.to_string();
     for personal in ["Anna", "anna@example.org", "+46701112233", "Karin"] {
         assert!(!text.contains(personal), "{personal} in the audit log");
@@ -1449,15 +1429,46 @@ async fn a_whole_election_over_http_passes_the_verifier() {
         .send()
         .await
         .unwrap();
+    // The policies are written out here, not taken from the server's
+    // constants: a loosened constant must fail this test.
     let h = r.headers();
     assert_eq!(
         h["content-security-policy"],
-        valurna_server::http::CONTENT_SECURITY_POLICY
+        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
     );
-    assert!(!h["content-security-policy"].to_str().unwrap().contains("*"));
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["x-frame-options"], "DENY");
     assert_eq!(h["cache-control"], "no-store");
+    // A page: its scripts and styles from this server only, WebAssembly
+    // compiled (the booth), nothing inline, no framing.
+    let r = anonymous
+        .request(Method::GET, &format!("/elections/{ballot_box}/board"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let h = r.headers();
+    let directives: Vec<&str> = h["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        directives,
+        [
+            "default-src 'none'",
+            "script-src 'self' 'wasm-unsafe-eval'",
+            "style-src 'self'",
+            "img-src 'self'",
+            "connect-src 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+        ]
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
 
     // No table links a member to a credential or a ballot: the tables that
     // name members have no credential, ballot or tracker column.
@@ -1567,6 +1578,21 @@ async fn a_whole_election_over_http_passes_the_verifier() {
         secrets.push(cookie.split('=').nth(1).unwrap().to_string());
         secrets.push(api.csrf.clone().unwrap());
     }
+    // The staff's password, and the wrong one a refused sign-in tried.
+    secrets.extend([PASSWORD.to_string(), "wrong password!".to_string()]);
+    // The members' sign-in codes: eight digits, so found only where no
+    // other digit touches them (a timestamp may hold any eight digits).
+    assert_eq!(sign_in_codes.len(), 7);
+    for code in &sign_in_codes {
+        for (what, text) in std::iter::once(("a log line", &log_text))
+            .chain(refused.bodies.iter().map(|b| ("an error body", b)))
+        {
+            assert!(
+                !holds_number(text, code),
+                "{what} holds the sign-in code {code}"
+            );
+        }
+    }
     // Member numbers may appear in an error body answering the committee
     // about its own roll file (a duplicate's line), never in the logs.
     for number in &member_numbers {
@@ -1596,6 +1622,15 @@ async fn a_whole_election_over_http_passes_the_verifier() {
     );
     drop(pool);
     db.drop_now().await;
+}
+
+/// Whether `text` holds `digits` with no digit right before or after.
+fn holds_number(text: &str, digits: &str) -> bool {
+    text.match_indices(digits).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + digits.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_digit()) && !after.is_some_and(|c| c.is_ascii_digit())
+    })
 }
 
 /// A stand-in SMTP relay on a free port that keeps every message's text.

@@ -728,3 +728,87 @@ async fn refusals_are_counted_per_client_behind_a_trusted_proxy() {
     drop(pool);
     db.drop_now().await;
 }
+
+/// A member's sign-in code: refused once expired, refused after its tries
+/// are spent (counted per code, apart from the per-member lock), usable
+/// once; and signing out ends the session on the server, for members and
+/// for staff, whatever the browser keeps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_codes_expire_and_run_out_and_signing_out_ends_the_session() {
+    use valurna_server::election::accounts::CODE_TRIES;
+    let w = world(|s| s).await;
+    let c = w.pool.get().await.unwrap();
+    assert_eq!(w.code_request("M004").await, StatusCode::ACCEPTED);
+    let messages = w.outbox().await;
+    let code = code_in(
+        &messages
+            .iter()
+            .find(|(r, _)| r == "david@example.org")
+            .unwrap()
+            .1,
+    );
+    let set = async |sql: String| {
+        let n = c
+            .execute(
+                &format!(
+                    "UPDATE login_codes SET {sql} WHERE member = \
+                     (SELECT id FROM members WHERE member_number = 'M004')"
+                ),
+                &[],
+            )
+            .await
+            .unwrap();
+        assert_eq!(n, 1, "{sql}");
+    };
+    let refused = |call: (StatusCode, Value, reqwest::header::HeaderMap)| {
+        assert_eq!(
+            (call.0, call.1["error"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("bad_code")),
+            "{}",
+            call.1
+        );
+    };
+
+    // The right code, a second past its expiry.
+    set("expires_at = now() - interval '1 second'".into()).await;
+    refused(w.member_login("M004", &code).await);
+    // Fresh again, but its tries spent (over longer than the lock's window).
+    set(format!(
+        "expires_at = now() + interval '10 minutes', attempts = {CODE_TRIES}"
+    ))
+    .await;
+    refused(w.member_login("M004", &code).await);
+    // One try left: the right code signs in, once.
+    set(format!("attempts = {}", CODE_TRIES - 1)).await;
+    let body = json!({"election": w.election, "member_number": "M004", "code": code});
+    let david = Api::signed_in(&w.root, "/api/member/login", body).await;
+    refused(w.member_login("M004", &code).await);
+
+    // Signing out: the same cookie is refused afterwards.
+    expect(StatusCode::OK, david.get("/api/member/nominations").await);
+    expect(
+        StatusCode::NO_CONTENT,
+        david.post("/api/member/logout", json!({})).await,
+    );
+    let (s, b) = david.get("/api/member/nominations").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{b}");
+    let sessions: i64 = c
+        .query_one(
+            "SELECT count(*) FROM sessions WHERE member IS NOT NULL",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(sessions, 0);
+
+    expect(StatusCode::OK, w.committee.get("/api/me").await);
+    expect(
+        StatusCode::NO_CONTENT,
+        w.committee.post("/api/logout", json!({})).await,
+    );
+    let (s, b) = w.committee.get("/api/me").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{b}");
+    drop(c);
+    w.db.drop_now().await;
+}

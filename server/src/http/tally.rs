@@ -72,6 +72,16 @@ async fn upload_decryption(
         .map_err(|e| ApiError::duplicate(e, "already_uploaded", "your share is there already"))?;
     std::fs::write(dir.join(format!("decryption-share-{index}.json")), &bytes)
         .map_err(|_| ApiError::internal("record directory"))?;
+    // Every share is in the log under its trustee; the one that completes
+    // the threshold also logs the tally.
+    audit(
+        &tx,
+        Some(&staff),
+        Some(e.organisation),
+        "decryption.upload",
+        json!({"election": id, "trustee": index}),
+    )
+    .await?;
     let tallied = valid >= e.threshold;
     if tallied {
         let step = Transition::Tally.apply(id, e.status)?;
@@ -86,15 +96,6 @@ async fn upload_decryption(
             Some(e.organisation),
             &step.action(),
             json!({"election": id, "contests": result.contests.len()}),
-        )
-        .await?;
-    } else {
-        audit(
-            &tx,
-            Some(&staff),
-            Some(e.organisation),
-            "decryption.upload",
-            json!({"election": id, "trustee": index}),
         )
         .await?;
     }

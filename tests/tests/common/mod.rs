@@ -105,3 +105,40 @@ pub async fn serve_on_free_port(state: AppState) -> String {
     );
     format!("http://{addr}")
 }
+
+/// Every table's content, hashed: equal before and after a refused request.
+pub async fn snapshot(client: &tokio_postgres::Client) -> String {
+    snapshot_except(client, &[]).await
+}
+
+/// [`snapshot`] of every table but `skip`.
+pub async fn snapshot_except(client: &tokio_postgres::Client, skip: &[&str]) -> String {
+    let tables: Vec<String> = client
+        .query(
+            "SELECT table_name::text FROM information_schema.tables \
+             WHERE table_schema = 'public' AND table_type = 'BASE TABLE' \
+             AND table_name NOT LIKE 'refinery%' ORDER BY table_name",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(tables.len() >= 16, "{tables:?}");
+    let mut out = String::new();
+    for table in tables.iter().filter(|t| !skip.contains(&t.as_str())) {
+        let row = client
+            .query_one(
+                &format!(
+                    "SELECT count(*)::text || ':' || coalesce(md5(string_agg(t::text, '|' \
+                     ORDER BY t::text)), '') FROM {table} t"
+                ),
+                &[],
+            )
+            .await
+            .unwrap();
+        out.push_str(&format!("{table}={} ", row.get::<_, String>(0)));
+    }
+    out
+}
