@@ -32,6 +32,7 @@ fn demo(out: &Path, trustees: Option<&Path>) -> valurna_server::cli::demo::inpro
         trustee_dir: trustees.map(Path::to_path_buf),
         progress: false,
         ranked: None,
+        codes_out: None,
     })
     .unwrap()
 }
@@ -157,6 +158,7 @@ fn a_ranked_election_through_the_mix_commands() {
             trustee_dir: Some(shares.clone()),
             progress: false,
             ranked: Some(method.into()),
+            codes_out: None,
         })
         .unwrap();
         for c in &report.result.contests {

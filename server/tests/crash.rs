@@ -185,6 +185,7 @@ async fn a_killed_ballot_box_loses_no_receipted_ballot() {
         trustee_dir: None,
         progress: false,
         ranked: None,
+        codes_out: None,
     })
     .unwrap();
     let key_file = tmp.path().join("receipt.key");

@@ -33,6 +33,7 @@ fn config(out: &Path) -> DemoConfig {
         trustee_dir: None,
         progress: false,
         ranked: None,
+        codes_out: None,
     }
 }
 

@@ -29,81 +29,9 @@ use valurna_server::http::{self, AppState};
 use valurna_server::receipt::ReceiptKey;
 
 mod common;
-use common::{TestDb, serve_on_free_port};
+use common::{Api, TestDb, serve_on_free_port};
 
 const PASSWORD: &str = "a long enough password";
-
-#[derive(Clone)]
-struct Api {
-    http: reqwest::Client,
-    root: String,
-    cookie: Option<String>,
-    csrf: Option<String>,
-}
-
-impl Api {
-    fn anonymous(root: &str) -> Api {
-        Api {
-            http: reqwest::Client::new(),
-            root: root.into(),
-            cookie: None,
-            csrf: None,
-        }
-    }
-
-    async fn signed_in(root: &str, path: &str, body: Value) -> Api {
-        let api = Api::anonymous(root);
-        let r = api
-            .request(Method::POST, path)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK, "sign-in at {path}");
-        let cookie = r.headers()[reqwest::header::SET_COOKIE]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string();
-        let session: Value = r.json().await.unwrap();
-        Api {
-            cookie: Some(cookie),
-            csrf: Some(session["csrf_token"].as_str().unwrap().into()),
-            ..api
-        }
-    }
-
-    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        let mut b = self.http.request(method, format!("{}{path}", self.root));
-        if let Some(c) = &self.cookie {
-            b = b.header(reqwest::header::COOKIE, c);
-        }
-        if let Some(t) = &self.csrf {
-            b = b.header("x-csrf-token", t);
-        }
-        b
-    }
-
-    async fn answer(r: reqwest::RequestBuilder) -> (StatusCode, Value, reqwest::header::HeaderMap) {
-        let r = r.send().await.unwrap();
-        let (status, headers) = (r.status(), r.headers().clone());
-        let text = r.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        (status, body, headers)
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        let (s, b, _) = Api::answer(self.request(Method::POST, path).json(&body)).await;
-        (s, b)
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let (s, b, _) = Api::answer(self.request(Method::GET, path)).await;
-        (s, b)
-    }
-}
 
 fn expect(status: StatusCode, call: (StatusCode, Value)) -> Value {
     assert_eq!(call.0, status, "{}", call.1);

@@ -136,6 +136,7 @@ fn demo_config() -> DemoConfig {
         trustee_dir: None,
         progress: false,
         ranked: None,
+        codes_out: None,
     }
 }
 

@@ -31,6 +31,7 @@ fn record() -> &'static Path {
     DIR.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap().keep();
         let out = dir.join("record");
+        let codes = dir.join("codes.jsonl");
         run(&DemoConfig {
             voters: 300,
             districts: 3,
@@ -44,10 +45,22 @@ fn record() -> &'static Path {
             trustee_dir: None,
             progress: false,
             ranked: None,
+            codes_out: Some(codes),
         })
         .unwrap();
         out
     })
+}
+
+/// The voting codes of [`record`]'s voters, beside it (never in it): voter,
+/// district, code.
+fn codes() -> Vec<Value> {
+    let path = record().parent().unwrap().join("codes.jsonl");
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 fn copy() -> tempfile::TempDir {
@@ -102,6 +115,101 @@ fn set_ballot(dir: &Path, i: usize, bytes: &[u8]) {
         .into();
     board[i] = serde_json::to_string(&entry).unwrap();
     write_lines(dir, "board.jsonl", &board);
+}
+
+/// Appends `bytes` to the board as the operator would: its tracker, the
+/// next link of the chain (record.md §5.5) and a new seal; answers its
+/// position.
+fn append_sealed(dir: &Path, bytes: &[u8]) -> u64 {
+    let mut board = lines(dir, "board.jsonl");
+    let mut t = Sha256::new();
+    t.update(b"valurna/tracker/v1");
+    t.update(bytes);
+    let tracker: [u8; 32] = t.finalize().into();
+    let last: Value = serde_json::from_str(board.last().unwrap()).unwrap();
+    let position = board.len() as u64;
+    let mut h = Sha256::new();
+    h.update(b"valurna/board/v1/entry");
+    h.update(hex::decode(last["head"].as_str().unwrap()).unwrap());
+    h.update(position.to_le_bytes());
+    h.update(tracker);
+    let head: [u8; 32] = h.finalize().into();
+    board.push(
+        serde_json::json!({
+            "position": position,
+            "tracker": hex::encode(tracker),
+            "ballot": base64::engine::general_purpose::STANDARD.encode(bytes),
+            "head": hex::encode(head),
+        })
+        .to_string(),
+    );
+    write_lines(dir, "board.jsonl", &board);
+    let mut s = Sha256::new();
+    s.update(b"valurna/board/v1/seal");
+    s.update(head);
+    s.update((position + 1).to_le_bytes());
+    let seal = serde_json::json!({"count": position + 1, "head": hex::encode(head),
+        "seal": hex::encode(s.finalize())});
+    write_json(dir, "board_seal.json", &seal);
+    position
+}
+
+/// A valid ballot of `code`'s holder for `contests` (candidate 0 in each),
+/// signed and proven against the record in `dir`.
+fn valid_ballot(dir: &Path, code: &str, contests: &[u32]) -> Vec<u8> {
+    use valurna_engine::ballot::{Ballot, BallotContext};
+    use valurna_engine::credential::VotingCode;
+    use valurna_engine::manifest::{Manifest, manifest_hash};
+    use valurna_engine::record::Parameters;
+    let manifest_bytes = std::fs::read(dir.join("manifest.json")).unwrap();
+    let manifest = Manifest::from_json(&manifest_bytes).unwrap();
+    let p: Parameters =
+        serde_json::from_slice(&std::fs::read(dir.join("parameters.json")).unwrap()).unwrap();
+    let ctx = BallotContext {
+        base_hash: p.computed_base_hash().unwrap(),
+        key: p.joint_key().unwrap(),
+        shapes: manifest.contests.iter().map(|c| c.shape()).collect(),
+        preferences: manifest.preferences(),
+    };
+    let credential = VotingCode::parse(code)
+        .unwrap()
+        .secret(&manifest_hash(&manifest_bytes));
+    let bits: Vec<(u32, Vec<bool>)> = contests
+        .iter()
+        .map(|&i| {
+            let n = manifest.contests[i as usize].candidates.len();
+            (i, (0..n).map(|k| k == 0).collect())
+        })
+        .collect();
+    let (ballot, _) =
+        Ballot::encrypt(&ctx, &credential, &bits, &mut valurna_engine::rng::os_rng()).unwrap();
+    ballot.to_bytes()
+}
+
+/// The contest indices of `district` in the record's manifest.
+fn contests_of(dir: &Path, district: &str) -> Vec<u32> {
+    read_json(dir, "manifest.json")["contests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c["district"] == district)
+        .map(|(i, _)| i as u32)
+        .collect()
+}
+
+/// Verifies `dir`, requiring V11 to fail first, at board position
+/// `position` and nowhere else.
+fn ineligible_at(dir: &Path, position: u64) {
+    rejected_by(dir, Check::V11);
+    let report = verify_record(dir, &Options::default());
+    let failures = &report.checks[Check::V11 as usize].failures;
+    assert_eq!(failures.len(), 1, "{}", report.to_text());
+    assert!(
+        failures[0].item.contains(&format!("(position {position},")),
+        "{}",
+        failures[0].item
+    );
 }
 
 /// Where things are in a ballot (record.md §5.1, protocol.md §9.3): the
@@ -280,6 +388,63 @@ fn a_duplicated_credential_is_a_clash() {
     creds.insert(5, creds[5].clone());
     write_lines(dir.path(), "credentials.jsonl", &creds);
     rejected_by(dir.path(), Check::V3);
+}
+
+/// Positive control for the two below: a listed voter's own valid ballot
+/// for their own district, appended the same way, verifies (it is a revote
+/// and replaces their earlier one; the published result then differs, so
+/// only the board checks are asked of it).
+#[test]
+fn a_listed_voters_own_ballot_appended_passes_the_board_checks() {
+    let dir = copy();
+    let voter = &codes()[0];
+    let own = contests_of(dir.path(), voter["district"].as_str().unwrap());
+    let bytes = valid_ballot(dir.path(), voter["code"].as_str().unwrap(), &own);
+    append_sealed(dir.path(), &bytes);
+    let report = verify_record(dir.path(), &Options::default());
+    for check in [
+        Check::V10,
+        Check::V11,
+        Check::V12,
+        Check::V13,
+        Check::V14,
+        Check::V15,
+    ] {
+        assert_eq!(report.status(check), Status::Pass, "{}", report.to_text());
+    }
+}
+
+/// V11: a validly signed and proven ballot whose credential is on no list
+/// (ballot stuffing by whoever can post to the board).
+#[test]
+fn a_valid_ballot_from_an_unlisted_credential_fails_eligibility() {
+    use valurna_engine::credential::VotingCode;
+    let dir = copy();
+    let district = codes()[0]["district"].as_str().unwrap().to_string();
+    let stranger = VotingCode::generate(&mut valurna_engine::rng::os_rng()).display();
+    let bytes = valid_ballot(dir.path(), &stranger, &contests_of(dir.path(), &district));
+    let position = append_sealed(dir.path(), &bytes);
+    ineligible_at(dir.path(), position);
+}
+
+/// V11: a listed voter's valid ballot for another district's contests.
+#[test]
+fn a_listed_voters_ballot_for_another_district_fails_eligibility() {
+    let dir = copy();
+    let voter = &codes()[0];
+    let own = voter["district"].as_str().unwrap();
+    let other = codes()
+        .iter()
+        .map(|c| c["district"].as_str().unwrap().to_string())
+        .find(|d| d != own)
+        .unwrap();
+    let bytes = valid_ballot(
+        dir.path(),
+        voter["code"].as_str().unwrap(),
+        &contests_of(dir.path(), &other),
+    );
+    let position = append_sealed(dir.path(), &bytes);
+    ineligible_at(dir.path(), position);
 }
 
 #[test]
@@ -587,38 +752,9 @@ fn a_voter_is_not_told_superseded_by_a_forged_entry() {
     // with the voter's credential but is not a valid ballot.
     let dir = copy();
     let target = 8;
-    let mut board = lines(dir.path(), "board.jsonl");
     let mut forged = ballot(dir.path(), target)[..32].to_vec();
     forged.extend_from_slice(&[7u8; 100]);
-    let mut t = Sha256::new();
-    t.update(b"valurna/tracker/v1");
-    t.update(&forged);
-    let tracker: [u8; 32] = t.finalize().into();
-    let last: Value = serde_json::from_str(board.last().unwrap()).unwrap();
-    let position = board.len() as u64;
-    let mut h = Sha256::new();
-    h.update(b"valurna/board/v1/entry");
-    h.update(hex::decode(last["head"].as_str().unwrap()).unwrap());
-    h.update(position.to_le_bytes());
-    h.update(tracker);
-    let head: [u8; 32] = h.finalize().into();
-    board.push(
-        serde_json::json!({
-            "position": position,
-            "tracker": hex::encode(tracker),
-            "ballot": base64::engine::general_purpose::STANDARD.encode(&forged),
-            "head": hex::encode(head),
-        })
-        .to_string(),
-    );
-    write_lines(dir.path(), "board.jsonl", &board);
-    let mut s = Sha256::new();
-    s.update(b"valurna/board/v1/seal");
-    s.update(head);
-    s.update((position + 1).to_le_bytes());
-    let seal = serde_json::json!({"count": position + 1, "head": hex::encode(head),
-        "seal": hex::encode(s.finalize())});
-    write_json(dir.path(), "board_seal.json", &seal);
+    let position = append_sealed(dir.path(), &forged);
 
     let code = valurna_verifier::parse_code(&tracker_of(dir.path(), target)).unwrap();
     let report = check_tracker(dir.path(), &code);
@@ -693,6 +829,7 @@ fn ranked_record(method: &str) -> &'static Path {
             trustee_dir: None,
             progress: false,
             ranked: Some(method.into()),
+            codes_out: None,
         })
         .unwrap();
         out

@@ -14,13 +14,15 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { readFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
 const BASE = process.env.VALURNA_URL;
 const demo = JSON.parse(readFileSync(process.env.VALURNA_DEMO, "utf8"));
 const OUT = process.env.VALURNA_OUT ?? "screenshots";
+// A clean folder: the screenshots checked afterwards are this run's.
+rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
 // The demo election's id: its pages, its API and its committee page.
 const election = demo.election;
@@ -48,11 +50,15 @@ after(async () => { await browser?.close(); });
 // Messages of the browser that say a page broke its Content-Security-Policy
 // (an inline style or script, a resource from elsewhere).
 const cspViolations = [];
+// Uncaught errors in the pages' scripts (asserted empty by the last test).
+const pageErrors = [];
+// Candidates per district, as the booth shows them.
+const candidatesIn = {};
 
 async function page(viewport, locale = "en-GB", options = {}) {
   const context = await browser.newContext({ viewport, locale, acceptDownloads: true, ...options });
   const p = await context.newPage();
-  p.on("pageerror", (e) => { throw new Error(`page error: ${e.message}`); });
+  p.on("pageerror", (e) => { pageErrors.push(`${p.url()}: ${e.message}`); });
   p.on("console", (m) => {
     if (m.text().includes("Content Security Policy")) cspViolations.push(`${p.url()}: ${m.text()}`);
   });
@@ -104,6 +110,7 @@ async function enterCode(p, code) {
   await p.fill("#code", code);
   await p.click("#code-form button[type=submit]");
   await p.waitForSelector("#step-choose:not([hidden])");
+  candidatesIn[districtOf(code.toUpperCase())] = await p.locator('#contests fieldset input[type="checkbox"]').count();
 }
 
 async function choose(p, picks) {
@@ -230,7 +237,9 @@ test("members vote on a desktop in English; a revote supersedes the first ballot
   // The board lists every tracker cast here.
   await p.goto(`${BASE}/elections/${election}/board`);
   const board = await p.content();
-  for (const t of [first, second]) assert.ok(board.includes(t), "tracker on the board");
+  const cast = [first, ...Object.values(trackers).map((v) => v.tracker)];
+  assert.equal(new Set(cast).size, Object.keys(trackers).length + 1, "every ballot cast has its own tracker");
+  for (const t of cast) assert.ok(board.includes(t), `tracker ${t} on the board`);
   await shot(p, "board-desktop");
   await p.context().close();
 });
@@ -239,27 +248,35 @@ test("in-browser encryption of a 10-candidate ballot (choose up to 3) is timed",
   const p = await page(DESKTOP);
   await enterCode(p, demo.codes.North[2]);
   const c = Number(await p.getAttribute("#contests fieldset", "data-contest"));
-  const times = await p.evaluate((contest) => {
+  const { times, trackers: sealed, audit } = await p.evaluate((contest) => {
     const booth = window.valurnaBooth.booth;
     const input = JSON.stringify([{ contest, selected: [0, 4, 9] }]);
     for (let i = 0; i < 5; i++) booth.encrypt(input); // warm-up
     const out = [];
+    const trackers = [];
     for (let i = 0; i < 50; i++) {
       const t0 = performance.now();
-      booth.encrypt(input);
+      const ballot = booth.encrypt(input);
       out.push(performance.now() - t0);
+      trackers.push(JSON.parse(ballot).tracker);
     }
-    return out;
+    // The last ballot, opened: what it encrypts.
+    return { times: out, trackers, audit: JSON.parse(booth.audit()) };
   }, c);
+  // Every run made a ballot, each with fresh randomness (its own tracker),
+  // and the last one encrypts exactly the three chosen.
+  for (const t of sealed) assert.match(t, /^[0-9a-f]{64}$/);
+  assert.equal(new Set(sealed).size, 50, "fifty different ballots");
+  assert.equal(audit.contests.length, 1);
+  assert.deepEqual(audit.contests[0].choices.flatMap((on, k) => (on ? [k] : [])), [0, 4, 9]);
   times.sort((a, b) => a - b);
   const median = times[25];
   const p90 = times[45];
   const report = { ballot: "10 candidates, choose up to 3 (3 chosen)", runs: 50, median_ms: median, p90_ms: p90, min_ms: times[0], max_ms: times[49], user_agent: await p.evaluate(() => navigator.userAgent) };
   writeFileSync(join(OUT, "encryption-timing.json"), JSON.stringify(report, null, 2));
   console.log(`in-browser encryption: median ${median.toFixed(1)} ms, p90 ${p90.toFixed(1)} ms over 50 runs`);
-  // The measurement is reported, not asserted here (performance is not
-  // tested by timed tests); that it ran and produced ballots is.
-  assert.equal(times.length, 50);
+  // The measurement is reported, not asserted (performance is not tested
+  // by timed tests); that it ran and produced the right ballots is, above.
   await p.context().close();
 });
 
@@ -331,9 +348,11 @@ test("the committee closes voting and follows the tally to the result", async ()
     district: s.querySelector("p").textContent,
     counts: [...s.querySelectorAll("table.result tbody tr")].map((tr) => Number(tr.querySelector("td.num").textContent)),
   })));
+  assert.equal(tables.length, Object.keys(demo.codes).length, "a result per district");
   for (const [district, byCandidate] of Object.entries(expected)) {
     const table = tables.find((t) => t.district.includes(district));
     assert.ok(table, `a result for ${district}`);
+    assert.equal(table.counts.length, candidatesIn[district], `a row per candidate in ${district}`);
     table.counts.forEach((n, k) => assert.equal(n, byCandidate[k] ?? 0, `${district}, candidate ${k}`));
   }
   await shot(p, "result-desktop");
@@ -404,7 +423,7 @@ test("a new election: roll import with its errors, nominations by members, the c
   await c.click("#staff-login button[type=submit]");
   await c.waitForSelector(".whoami");
   // Creating an election and naming its trustees are API calls (no page).
-  const created = await c.evaluate(async (org) => {
+  let created = await c.evaluate(async (org) => {
     const post = (path, body) => fetch(path, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content },
@@ -412,10 +431,13 @@ test("a new election: roll import with its errors, nominations by members, the c
     });
     const res = await post(`/api/organisations/${org}/elections`, { election_id: "board-2028", title: "Board 2028", trustees: 3, threshold: 2,
       districts: [{ district: "East", seats: 1 }, { district: "West", seats: 1 }] });
+    const statuses = [res.status];
     const id = (await res.json()).id;
-    for (const index of [1, 2, 3]) await post(`/api/elections/${id}/trustees`, { username: `trustee${index}`, index });
-    return id;
+    for (const index of [1, 2, 3]) statuses.push((await post(`/api/elections/${id}/trustees`, { username: `trustee${index}`, index })).status);
+    return { id, statuses };
   }, demo.organisation);
+  assert.deepEqual(created.statuses, [201, 204, 204, 204], "the election and its three trustees are created");
+  created = created.id;
   assert.ok(Number.isInteger(created), "the election is created");
   await c.goto(`${BASE}/staff/elections/${created}`);
 
@@ -513,6 +535,7 @@ test("after the tally, the pages pass axe-core's WCAG 2.1 AA rules, in both lang
   }
 });
 
-test("no page broke its Content-Security-Policy or ran injected script", () => {
+test("no page broke its Content-Security-Policy, ran injected script or threw", () => {
   assert.deepEqual(cspViolations, []);
+  assert.deepEqual(pageErrors, []);
 });

@@ -110,7 +110,15 @@ impl Staff {
         if self.role == Role::PlatformAdmin && roles.contains(&Role::OrgAdmin) {
             return Ok(());
         }
-        if self.organisation == Some(org) && roles.contains(&self.role) {
+        // Another organisation is not there for this account (404, as for
+        // its elections); its own, in the wrong role, is forbidden (403).
+        if !self.sees(org) {
+            return Err(ApiError::not_found(
+                "no_such_organisation",
+                "no such organisation",
+            ));
+        }
+        if roles.contains(&self.role) {
             return Ok(());
         }
         Err(ApiError::forbidden())

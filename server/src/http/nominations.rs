@@ -290,7 +290,9 @@ async fn nominate(
     let mut client = app.pool().get().await?;
     let tx = client.transaction().await?;
     let title = nominations_open(&tx, &member).await?;
-    let nominee = db::roll::by_number(&tx, member.election, &req.nominee)
+    // The number as a member types it: normalised as the roll's numbers are.
+    let number = crate::election::roll::normalise_member_number(&req.nominee);
+    let nominee = db::roll::by_number(&tx, member.election, &number)
         .await?
         .ok_or_else(|| ApiError::not_found("no_such_member", "no member with this number"))?;
     let own = nominee.id == member.id;

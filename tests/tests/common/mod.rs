@@ -1,9 +1,17 @@
 //! What the server tests share: a throwaway PostgreSQL database per test
 //! and a server on a free port.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    dead_code
+)]
 
 use base64::Engine as _;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
 use valurna_server::http::{AppState, app as router};
 
 pub const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -141,4 +149,80 @@ pub async fn snapshot_except(client: &tokio_postgres::Client, skip: &[&str]) -> 
         out.push_str(&format!("{table}={} ", row.get::<_, String>(0)));
     }
     out
+}
+
+/// A client of the API: anonymous, or signed in with a session cookie and
+/// its CSRF token.
+#[derive(Clone)]
+pub struct Api {
+    pub http: reqwest::Client,
+    pub root: String,
+    pub cookie: Option<String>,
+    pub csrf: Option<String>,
+}
+
+impl Api {
+    pub fn anonymous(root: &str) -> Api {
+        Api {
+            http: reqwest::Client::new(),
+            root: root.into(),
+            cookie: None,
+            csrf: None,
+        }
+    }
+
+    pub async fn signed_in(root: &str, path: &str, body: Value) -> Api {
+        let api = Api::anonymous(root);
+        let r = api
+            .request(Method::POST, path)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "sign-in at {path}");
+        let cookie = r.headers()[reqwest::header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let session: Value = r.json().await.unwrap();
+        Api {
+            cookie: Some(cookie),
+            csrf: Some(session["csrf_token"].as_str().unwrap().into()),
+            ..api
+        }
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let mut b = self.http.request(method, format!("{}{path}", self.root));
+        if let Some(c) = &self.cookie {
+            b = b.header(reqwest::header::COOKIE, c);
+        }
+        if let Some(t) = &self.csrf {
+            b = b.header("x-csrf-token", t);
+        }
+        b
+    }
+
+    pub async fn answer(
+        r: reqwest::RequestBuilder,
+    ) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+        let r = r.send().await.unwrap();
+        let (status, headers) = (r.status(), r.headers().clone());
+        let text = r.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, body, headers)
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let (s, b, _) = Api::answer(self.request(Method::POST, path).json(&body)).await;
+        (s, b)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let (s, b, _) = Api::answer(self.request(Method::GET, path)).await;
+        (s, b)
+    }
 }

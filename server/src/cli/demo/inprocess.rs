@@ -66,6 +66,10 @@ pub struct DemoConfig {
     /// Make every contest ranked, counted by this method (`stv` or
     /// `schulze`) through the mix-net (record.md §9).
     pub ranked: Option<String>,
+    /// Where to write every voter's voting code (`codes.jsonl`: voter,
+    /// district, code), for tests that must sign as a listed voter; never
+    /// written if `None` (the record holds only public credentials).
+    pub codes_out: Option<PathBuf>,
 }
 
 /// One stage's figures.
@@ -257,13 +261,28 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, CliError> {
     let bar = progress(config, config.voters, "credentials");
     let district_of = |v: u64| (v % u64::from(config.districts)) as u32;
     let weight_of = |v: u64| if config.weighted { 1 + v % 3 } else { 1 };
-    let secrets: Vec<CredentialSecret> = (0..config.voters)
+    let keep_codes = config.codes_out.is_some();
+    let (secrets, codes): (Vec<CredentialSecret>, Vec<Option<String>>) = (0..config.voters)
         .into_par_iter()
         .map_init(os_rng, |rng, _| {
             let code = VotingCode::generate(rng);
-            code.secret(&m_hash)
+            (code.secret(&m_hash), keep_codes.then(|| code.display()))
         })
-        .collect();
+        .unzip();
+    if let Some(path) = &config.codes_out {
+        let mut w = BufWriter::new(File::create(path)?);
+        for (v, code) in codes.iter().enumerate() {
+            let district = manifest
+                .contests
+                .get(district_of(v as u64) as usize)
+                .map(|c| c.district.clone())
+                .unwrap_or_default();
+            let line = serde_json::json!({"voter": v, "district": district, "code": code});
+            writeln!(w, "{line}")?;
+        }
+        w.flush()?;
+    }
+    drop(codes);
     let publics: Vec<Element> = secrets
         .par_chunks(1024)
         .flat_map_iter(|c| {

@@ -112,6 +112,7 @@ pub fn run(a: DemoArgs) -> Result<(), CliError> {
         trustee_dir: a.trustee_dir,
         progress: !a.quiet,
         ranked: a.ranked,
+        codes_out: None,
     };
     inprocess::run(&config).map(|report| inprocess::print_report(&report, &config.out))
 }
