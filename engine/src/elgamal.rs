@@ -329,7 +329,7 @@ impl EncodedCiphertext {
     /// a ballot's may not (its nonce would be zero and its choice public);
     /// an encrypted tally's may (an empty sum), spec §2.3.
     pub fn decode(bytes: &[u8], a_identity: IdentityRule) -> Result<Self, DecodeError> {
-        let mut r = Reader::new(bytes);
+        let mut r = Reader::exact(bytes, CIPHERTEXT_LEN)?;
         let a = r.element(a_identity, CIPHERTEXT_LEN)?;
         let b = r.element(IdentityRule::Allowed, CIPHERTEXT_LEN)?;
         r.finish(CIPHERTEXT_LEN)?;

@@ -170,6 +170,19 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Starts reading `bytes`, which must be exactly `len` bytes long: a
+    /// structure of fixed length is refused for its length before any of
+    /// its fields is decoded.
+    pub fn exact(bytes: &'a [u8], len: usize) -> Result<Self, DecodeError> {
+        if bytes.len() != len {
+            return Err(DecodeError::WrongLength {
+                expected: len,
+                actual: bytes.len(),
+            });
+        }
+        Ok(Reader::new(bytes))
+    }
+
     fn take(&mut self, n: usize, expected_total: usize) -> Result<&'a [u8], DecodeError> {
         if self.rest.len() < n {
             return Err(DecodeError::WrongLength {

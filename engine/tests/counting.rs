@@ -669,13 +669,36 @@ proptest! {
         }
     }
 
-    /// Arbitrary parameters are errors, not panics.
+    /// Arbitrary parameters are errors, not panics, and valid ones count
+    /// every ballot. Candidates and seats are drawn near their bounds (0, 1,
+    /// a few; just above the 1,000-candidate limit) as often as anywhere in
+    /// u32, so both outcomes occur; preferences likewise name a candidate or
+    /// not.
     #[test]
-    fn bad_parameters_never_panic(c in any::<u32>(), s in any::<u32>(), ballots in prop::collection::vec(prop::collection::vec(any::<u32>(), 0..5), 0..5)) {
-        let c = c % 2000;
+    fn bad_parameters_never_panic(
+        c in prop_oneof![0u32..=6, 1001u32..=1002, any::<u32>()],
+        s in prop_oneof![0u32..=7, any::<u32>()],
+        ballots in prop::collection::vec(
+            prop::collection::vec(prop_oneof![0u32..8, any::<u32>()], 0..5),
+            0..5,
+        ),
+    ) {
         let ok = (1..=1000).contains(&c) && (1..=c).contains(&s);
-        prop_assert_eq!(stv(c, s, &ballots, &SEED).is_ok(), ok);
-        prop_assert_eq!(schulze(c, s, &ballots, &SEED).is_ok(), ok);
+        let n = ballots.len() as u64;
+        match stv(c, s, &ballots, &SEED) {
+            Ok(r) => {
+                prop_assert!(ok, "stv accepted {} candidates, {} seats", c, s);
+                prop_assert_eq!(r.counted + r.empty + r.invalid, n);
+            }
+            Err(_) => prop_assert!(!ok, "stv refused {} candidates, {} seats", c, s),
+        }
+        match schulze(c, s, &ballots, &SEED) {
+            Ok(r) => {
+                prop_assert!(ok, "schulze accepted {} candidates, {} seats", c, s);
+                prop_assert_eq!(r.counted + r.empty + r.invalid, n);
+            }
+            Err(_) => prop_assert!(!ok, "schulze refused {} candidates, {} seats", c, s),
+        }
     }
 }
 

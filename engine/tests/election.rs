@@ -23,7 +23,7 @@ use valurna_engine::threshold::{
     CeremonyOutcome, CeremonyParams, CeremonyTranscript, Received, TrusteeDealer, TrusteeShare,
     finish, run_in_process,
 };
-use valurna_engine::{Error, ProofKind};
+use valurna_engine::{DecodeError, Error, ProofKind};
 
 const MANIFEST_HASH: [u8; 32] = [0x31; 32];
 
@@ -551,7 +551,7 @@ fn every_invalid_encoding_in_every_slot_of_a_ballot_is_refused() {
     )
     .unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let mut bad: Vec<Vec<u8>> = v["cases"]
+    let bad: Vec<Vec<u8>> = v["cases"]
         .as_array()
         .unwrap()
         .iter()
@@ -559,7 +559,6 @@ fn every_invalid_encoding_in_every_slot_of_a_ballot_is_refused() {
         .map(|c| hex::decode(c["hex"].as_str().unwrap()).unwrap())
         .collect();
     assert!(bad.len() >= 20);
-    bad.push(vec![0; 32]);
     let e = election(3, 2, vec![shape(3, 2)]);
     let (ballot, _) = Ballot::encrypt(
         &e.ctx,
@@ -569,34 +568,78 @@ fn every_invalid_encoding_in_every_slot_of_a_ballot_is_refused() {
     )
     .unwrap();
     let bytes = ballot.to_bytes();
-    // Slots: the credential, then the contest's data after its 4-byte
-    // index (the 4-byte count and index sit at 32..40), then the signature.
-    let slots: Vec<usize> = std::iter::once(0)
-        .chain((40..bytes.len()).step_by(32))
-        .collect();
-    let (mut malformed, mut refused) = (0, 0);
-    for &at in &slots {
-        for b in &bad {
+    // Each 32-byte slot's type, from the layout (record.md §5.1, protocol.md
+    // §9.3, §7.4, §5): the credential (not the identity); the count and the
+    // index (8 bytes); per selection a ciphertext `A` (not the identity) and
+    // `B`; per zero-one proof 4 commitment points and 3 scalars; the range
+    // proof over `w = max − min + 1` values, 2w points and 2w − 1 scalars;
+    // the signature's commitment and response.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    enum Slot {
+        Point { identity: bool },
+        Scalar,
+    }
+    use Slot::{Point, Scalar};
+    let (n, w) = (3, 3);
+    let mut layout = vec![(0, Point { identity: false })];
+    let mut at = 40;
+    let mut put = |slot: Slot, count: usize, layout: &mut Vec<(usize, Slot)>| {
+        for _ in 0..count {
+            layout.push((at, slot));
+            at += 32;
+        }
+    };
+    for _ in 0..n {
+        put(Point { identity: false }, 1, &mut layout);
+        put(Point { identity: true }, 1, &mut layout);
+    }
+    for _ in 0..n {
+        put(Point { identity: true }, 4, &mut layout);
+        put(Scalar, 3, &mut layout);
+    }
+    put(Point { identity: true }, 2 * w, &mut layout);
+    put(Scalar, 2 * w - 1, &mut layout);
+    put(Point { identity: true }, 1, &mut layout);
+    put(Scalar, 1, &mut layout);
+    assert_eq!(at, bytes.len(), "the layout covers the whole ballot");
+    let identity = vec![0u8; 32];
+    let mut seen = [0usize; 4];
+    for &(at, slot) in &layout {
+        for b in bad.iter().chain(std::iter::once(&identity)) {
             let mut changed = bytes.clone();
-            if at + 32 > changed.len() {
-                continue;
-            }
             changed[at..at + 32].copy_from_slice(b);
-            match Ballot::decode(&changed, &e.ctx) {
-                Err(Error::Malformed(_)) => malformed += 1,
-                Err(other) => panic!("unexpected error {other}"),
-                Ok(decoded) => {
-                    assert!(decoded.verify(&e.ctx, &[0]).is_err(), "slot {at}");
-                    refused += 1;
+            let decoded = Ballot::decode(&changed, &e.ctx);
+            match (slot, decoded) {
+                (Point { .. }, Err(Error::Malformed(DecodeError::InvalidPoint)))
+                    if *b != identity =>
+                {
+                    seen[0] += 1;
                 }
+                (Point { identity: false }, Err(Error::Malformed(DecodeError::IdentityPoint)))
+                    if *b == identity =>
+                {
+                    seen[1] += 1;
+                }
+                (Scalar, Err(Error::Malformed(DecodeError::NonCanonicalScalar))) => seen[2] += 1,
+                // A valid encoding in its place (the identity where it is
+                // allowed, a canonical scalar) decodes, and the proofs fail.
+                (Point { identity: true }, Ok(d)) | (Scalar, Ok(d)) => {
+                    assert!(
+                        matches!(
+                            d.verify(&e.ctx, &[0]),
+                            Err(Error::VerificationFailed(ProofKind::Ballot))
+                        ),
+                        "slot {at} ({slot:?})"
+                    );
+                    assert!(*b == identity || slot == Scalar, "slot {at}");
+                    seen[3] += 1;
+                }
+                (slot, other) => panic!("slot {at} ({slot:?}): {other:?}"),
             }
         }
     }
-    // Most slots hold points; the rest (scalars) fail verification.
-    assert!(
-        malformed > refused,
-        "{malformed} malformed, {refused} refused"
-    );
+    // Every kind of slot was reached.
+    assert!(seen.iter().all(|&k| k > 0), "{seen:?}");
 }
 
 /// Ballot copying (Cortier and Smyth, "Attacking and fixing Helios: an
@@ -617,7 +660,15 @@ fn cortier_smyth_a_copied_ballot_under_another_credential_is_refused() {
     )
     .unwrap();
     ballot.clone().verify(&e.ctx, &[0]).unwrap();
+    // Positive control: re-signing is sound, the victim's own ballot with a
+    // fresh signature verifies.
+    let own = resign(&e.ctx, &victim, ballot.clone());
+    assert_ne!(own.signature, ballot.signature);
+    own.verify(&e.ctx, &[0]).unwrap();
     let copied = resign(&e.ctx, &attacker, ballot);
     assert_eq!(copied.credential, attacker.public());
-    assert!(copied.verify(&e.ctx, &[0]).is_err());
+    assert!(matches!(
+        copied.verify(&e.ctx, &[0]),
+        Err(Error::VerificationFailed(ProofKind::Ballot))
+    ));
 }

@@ -7,14 +7,14 @@
 use proptest::prelude::*;
 use valurna_engine::contest::{ContestShape, EncryptedContest};
 use valurna_engine::elgamal::{EncodedCiphertext, Nonce, PublicKey, SecretKey};
-use valurna_engine::encoding::Element;
+use valurna_engine::encoding::{Element, IdentityRule};
 use valurna_engine::proofs::{
     BatchVerifier, ChaumPedersenProof, DleqStatement, RangeProof, RangeStatement, SchnorrProof,
     ZeroOneProof, add_encoded_zero_one_to_batch, verify_items,
 };
 use valurna_engine::rng::os_rng;
 use valurna_engine::transcript::{election_transcript, labels};
-use valurna_engine::{Error, ProofKind, Scalar, Transcript};
+use valurna_engine::{DecodeError, Error, ProofKind, Scalar, Transcript};
 
 const BASE: [u8; 32] = [0x42; 32];
 
@@ -371,16 +371,21 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
     /// Any choice within the limits proves and verifies; the proof decodes
-    /// to itself.
+    /// to itself. The limits are drawn, not fixed at "up to everyone".
     #[test]
-    fn contest_completeness(choices in proptest::collection::vec(any::<bool>(), 1..7), min in 0u64..2) {
-        let n = choices.len();
+    fn contest_completeness(
+        choices in proptest::collection::vec(any::<bool>(), 1..7),
+        min in 0u64..3,
+        max in 0u64..7,
+    ) {
+        let n = choices.len() as u64;
         let chosen = choices.iter().filter(|c| **c).count() as u64;
-        let shape = ContestShape { candidates: n, min: min.min(n as u64), max: n as u64 };
+        let max = max.min(n);
+        let shape = ContestShape { candidates: n as usize, min: min.min(max), max };
         let (_, pk) = keypair();
         let r = EncryptedContest::encrypt(&ctx(0), &pk, &shape, &choices, &mut os_rng());
-        if chosen < shape.min {
-            prop_assert!(r.is_err());
+        if !(shape.min..=shape.max).contains(&chosen) {
+            prop_assert!(matches!(r, Err(Error::InvalidStatement(_))), "{:?}", r.err());
         } else {
             let (c, _) = r.unwrap();
             prop_assert!(c.verify(&ctx(0), &pk, &shape).is_ok());
@@ -388,16 +393,65 @@ proptest! {
         }
     }
 
-    /// Garbage never panics any proof decoder.
+    /// Garbage never panics any proof decoder, and every input of another
+    /// length than the structure's is refused for its length. The lengths
+    /// are drawn around each structure's own (exact, one off, a point off)
+    /// as well as anywhere.
     #[test]
-    fn decoders_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
-        let _ = SchnorrProof::decode(&bytes);
-        let _ = ChaumPedersenProof::decode(&bytes);
-        let _ = ZeroOneProof::decode(&bytes);
-        let _ = RangeProof::decode(&bytes, 0, 3);
-        let _ = EncodedCiphertext::decode(&bytes, valurna_engine::encoding::IdentityRule::Forbidden);
-        let _ = PublicKey::decode(&bytes);
-        let _ = Nonce::decode(&bytes);
-        let _ = EncryptedContest::decode(&bytes, &shape());
+    fn decoders_refuse_wrong_lengths_and_never_panic(
+        len in prop_oneof![
+            prop::sample::select(vec![32usize, 64, 96, 224, 480, shape_len()]),
+            (prop::sample::select(vec![32usize, 64, 96, 224, 480, shape_len()]),
+                prop::sample::select(vec![-32i64, -1, 1, 32]))
+                .prop_map(|(l, d)| (l as i64 + d) as usize),
+            0usize..1200,
+        ],
+        seed in any::<u64>(),
+    ) {
+        let mut bytes = vec![0u8; len];
+        let mut x = seed | 1;
+        for b in &mut bytes {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+        let wrong = |expected: usize| {
+            (len != expected).then_some(Error::Malformed(DecodeError::WrongLength {
+                expected,
+                actual: len,
+            }))
+        };
+        let length_error = |r: Result<(), Error>| match r {
+            Err(e @ Error::Malformed(DecodeError::WrongLength { .. })) => Some(e),
+            _ => None,
+        };
+        let cases: [(Option<Error>, Result<(), Error>); 8] = [
+            (wrong(64), SchnorrProof::decode(&bytes).map(drop).map_err(Error::from)),
+            (wrong(96), ChaumPedersenProof::decode(&bytes).map(drop).map_err(Error::from)),
+            (wrong(224), ZeroOneProof::decode(&bytes).map(drop).map_err(Error::from)),
+            (wrong(480), RangeProof::decode(&bytes, 0, 3).map(drop).map_err(Error::from)),
+            (
+                wrong(64),
+                EncodedCiphertext::decode(&bytes, IdentityRule::Forbidden)
+                    .map(drop)
+                    .map_err(Error::from),
+            ),
+            (wrong(32), PublicKey::decode(&bytes).map(drop)),
+            (wrong(32), Nonce::decode(&bytes).map(drop).map_err(Error::from)),
+            (wrong(shape_len()), EncryptedContest::decode(&bytes, &shape()).map(drop)),
+        ];
+        for (n, (expected, got)) in cases.into_iter().enumerate() {
+            match expected {
+                Some(e) => prop_assert_eq!(got, Err(e), "decoder {}", n),
+                // At the exact length, any verdict but a length error.
+                None => prop_assert_eq!(length_error(got), None, "decoder {}", n),
+            }
+        }
     }
+}
+
+/// The encoded length of [`shape`]'s contests.
+fn shape_len() -> usize {
+    shape().encoded_len().unwrap()
 }

@@ -13,6 +13,7 @@ use std::path::Path;
 
 use valurna_engine::record::{self, DecryptionShareJson, ResultFile, files};
 use valurna_server::cli::demo::inprocess::{DemoConfig, run};
+use valurna_server::error::CliError;
 use valurna_server::record::ceremony::{
     ReceiveOutcome, ceremony_finish, ceremony_init, trustee_announce, trustee_deal, trustee_receive,
 };
@@ -57,13 +58,25 @@ fn announced_and_dealt(tmp: &Path) -> std::path::PathBuf {
     dir
 }
 
+/// `result` is a refusal of the command (`CliError::Usage`) whose message
+/// contains `what`.
+fn refuses<T: std::fmt::Debug>(result: Result<T, CliError>, what: &str) {
+    match result {
+        Err(CliError::Usage(message)) => assert!(message.contains(what), "{message}"),
+        other => panic!("expected a refusal saying {what:?}, got {other:?}"),
+    }
+}
+
 #[test]
 fn a_ceremony_through_files() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = announced_and_dealt(tmp.path());
     let share = |i: u32| tmp.path().join(format!("t{i}.share"));
     // A secret file is never overwritten.
-    assert!(trustee_announce(&dir, 1, &secret(tmp.path(), 1)).is_err());
+    refuses(
+        trustee_announce(&dir, 1, &secret(tmp.path(), 1)),
+        "cannot create secret file",
+    );
     let secret = |i: u32| secret(tmp.path(), i);
     for i in 1..=3 {
         assert_eq!(
@@ -118,7 +131,10 @@ fn trustees_redo_the_tally_from_their_share_files() {
 
     // One trustee is not enough.
     trustee_decrypt(&record_dir, &share(3)).unwrap();
-    assert!(tally_finish(&record_dir).is_err());
+    refuses(
+        tally_finish(&record_dir),
+        "1 valid decryption shares, 2 needed",
+    );
 
     // A forged share from trustee 2 is refused and named; trustee 1's makes t.
     let forged = trustee_decrypt(&record_dir, &share(2)).unwrap();
@@ -172,10 +188,13 @@ fn a_ranked_election_through_the_mix_commands() {
                 std::fs::remove_file(dir.join(name)).unwrap();
             }
         }
-        assert!(mix_record(&dir, 2).is_err(), "step 2 needs step 1");
+        refuses(mix_record(&dir, 2), "has 0 mix steps; the next is 1");
         assert_eq!(mix_record(&dir, 1).unwrap().len(), 2);
         // Trustees refuse a chain shorter than two mix servers.
-        assert!(trustee_decrypt(&dir, &shares.join("trustee-1.share")).is_err());
+        refuses(
+            trustee_decrypt(&dir, &shares.join("trustee-1.share")),
+            "has 1 mix steps; at least 2 are needed",
+        );
         mix_record(&dir, 2).unwrap();
         for i in [2, 3] {
             trustee_decrypt(&dir, &shares.join(format!("trustee-{i}.share"))).unwrap();
@@ -191,8 +210,12 @@ fn a_ranked_election_through_the_mix_commands() {
         bytes[..64].copy_from_slice(&b);
         bytes[64..128].copy_from_slice(&a);
         std::fs::write(&step1, bytes).unwrap();
-        assert!(mix_record(&dir, 3).is_err());
-        assert!(trustee_decrypt(&dir, &shares.join("trustee-1.share")).is_err());
-        assert!(tally_finish(&dir).is_err());
+        let broken = "the record does not check out: mix step 1 of contest";
+        refuses(mix_record(&dir, 3), broken);
+        refuses(
+            trustee_decrypt(&dir, &shares.join("trustee-1.share")),
+            broken,
+        );
+        refuses(tally_finish(&dir), broken);
     }
 }

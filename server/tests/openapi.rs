@@ -327,6 +327,78 @@ fn routed() -> BTreeSet<(String, String)> {
     all
 }
 
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// The two tests above see the routes of [`SOURCES`] only: no other file
+/// registers a route but the pages' router (none of whose paths is the
+/// API's or the health's), and the router merges exactly the listed
+/// resources and the pages.
+#[test]
+fn no_route_is_registered_outside_the_listed_files() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let listed: BTreeSet<&str> = SOURCES.iter().map(|(f, _)| *f).collect();
+    let mut files = vec![];
+    rust_files(&src, &mut files);
+    assert!(files.len() > 40, "{} files", files.len());
+    let mut outside = vec![];
+    let mut pages = 0;
+    for f in files {
+        let rel = f
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        if rel
+            .strip_prefix("http/")
+            .is_some_and(|name| listed.contains(name))
+        {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).unwrap();
+        if !text.contains(".route(") {
+            continue;
+        }
+        for (path, method) in routes_in(&rel, &text) {
+            let health = ["/healthz", "/readyz", "/metrics"].contains(&path.as_str());
+            if rel == "web/mod.rs" && !path.starts_with("/api") && !health {
+                pages += 1;
+            } else {
+                outside.push(format!("{rel}: {} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    assert!(pages > 5, "the pages' routes were not found");
+    assert!(
+        outside.is_empty(),
+        "routes outside the listed files: {outside:#?}"
+    );
+    // The router: `.merge(<module>::routes())` for each listed file, and the
+    // pages.
+    let router = include_str!("../src/http/mod.rs");
+    let merged: BTreeSet<String> = router
+        .match_indices(".merge(")
+        .map(|(i, _)| {
+            let rest = &router[i + ".merge(".len()..];
+            rest[..rest.find("::routes()").expect("a merge of routes()")].to_string()
+        })
+        .collect();
+    let mut expected: BTreeSet<String> = listed
+        .iter()
+        .map(|f| f.trim_end_matches(".rs").to_string())
+        .collect();
+    expected.insert("crate::web".into());
+    assert_eq!(merged, expected);
+}
+
 #[test]
 fn every_route_is_documented() {
     let code = routed();

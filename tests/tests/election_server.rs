@@ -1193,6 +1193,7 @@ async fn a_whole_election_over_http_passes_the_verifier() {
         .map(|c| vec![0; c.candidates.len()])
         .collect();
     let mut ballots: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut voters = Vec::new();
     let mut rng = os_rng();
     for (n, (contact, body)) in codes.iter().enumerate() {
         let code = body
@@ -1217,6 +1218,7 @@ async fn a_whole_election_over_http_passes_the_verifier() {
         let (ballot, _) =
             Ballot::encrypt(&ctx, &secret, &[(contest as u32, bits)], &mut rng).unwrap();
         ballots.push((district.clone(), ballot.to_bytes()));
+        voters.push(secret);
     }
     for (_, bytes) in &ballots {
         let r = anonymous
@@ -1252,18 +1254,30 @@ async fn a_whole_election_over_http_passes_the_verifier() {
             ),
         )
         .await;
-    // Another voter's ballot replayed under one's own (listed) credential.
-    let (first, second) = (&ballots[0].1, &ballots[1].1);
-    let mut replayed = first.clone();
-    replayed[..32].copy_from_slice(&second[..32]);
+    // Another voter's ballot copied by a listed voter of the same district
+    // under their own credential, re-signed with it (Cortier–Smyth): its
+    // proofs are bound to the victim's credential. The positive control,
+    // the attacker's own ballot re-signed, is a valid (re)vote with the same
+    // choices.
+    let attacker = (1..ballots.len())
+        .find(|&i| ballots[i].0 == ballots[0].0)
+        .unwrap();
+    let copied = common::resign(&ctx.base_hash, &voters[attacker], &ballots[0].1);
+    assert_eq!(&copied[..32], voters[attacker].public().as_bytes());
     refused
         .check(
-            "another voter's ballot under one's own credential",
+            "another voter's ballot re-signed under one's own credential",
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_ballot",
-            anonymous.post(&format!("{e}/ballots"), json!({"ballot": b64(&replayed)})),
+            anonymous.post(&format!("{e}/ballots"), json!({"ballot": b64(&copied)})),
         )
         .await;
+    let own = common::resign(&ctx.base_hash, &voters[attacker], &ballots[attacker].1);
+    assert_ne!(own, ballots[attacker].1);
+    let r = anonymous
+        .post(&format!("{e}/ballots"), json!({"ballot": b64(&own)}))
+        .await;
+    assert_eq!(r.0, StatusCode::CREATED, "{}", r.1);
     let (_, turnout) = anonymous.get(&format!("{e}/turnout")).await;
     assert_eq!(
         turnout,
@@ -1360,10 +1374,11 @@ async fn a_whole_election_over_http_passes_the_verifier() {
         assert_eq!(counts, expected[c], "contest {}", outcome.contest);
     }
 
-    // Metrics saw the accepted and the refused ballots.
+    // Metrics saw the accepted ballots (ten votes and the re-signed revote)
+    // and the refused ones.
     let metrics = String::from_utf8(anonymous.get_bytes("/metrics").await).unwrap();
     assert!(
-        metrics.contains("valurna_ballots_accepted_total{outcome=\"appended\"} 10"),
+        metrics.contains("valurna_ballots_accepted_total{outcome=\"appended\"} 11"),
         "{metrics}"
     );
     assert!(

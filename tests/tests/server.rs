@@ -19,7 +19,9 @@ use std::path::Path;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use valurna_engine::board::Receipt;
+use valurna_engine::credential::{CredentialSecret, VotingCode};
 use valurna_engine::encoding::{Element, IdentityRule, decode_hex};
+use valurna_engine::manifest::manifest_hash;
 use valurna_engine::proofs::SchnorrProof;
 use valurna_server::cli::demo::inprocess::{DemoConfig, run};
 use valurna_server::db;
@@ -74,6 +76,7 @@ impl BallotBox {
             out: demo.clone(),
             trustee_dir: Some(shares.clone()),
             progress: false,
+            codes_out: Some(tmp.path().join("codes.jsonl")),
             ..config
         })
         .unwrap();
@@ -138,6 +141,24 @@ fn demo_config() -> DemoConfig {
         ranked: None,
         codes_out: None,
     }
+}
+
+/// The secret of the demo voter whose credential is `credential`, from the
+/// demo's voting codes.
+fn credential_of(bb: &BallotBox, credential: &[u8]) -> CredentialSecret {
+    let manifest = std::fs::read(bb.demo.join("manifest.json")).unwrap();
+    let m_hash = manifest_hash(&manifest);
+    std::fs::read_to_string(bb.tmp.path().join("codes.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            VotingCode::parse(v["code"].as_str().unwrap())
+                .unwrap()
+                .secret(&m_hash)
+        })
+        .find(|s| s.public().as_bytes() == credential)
+        .expect("a demo voter's credential")
 }
 
 /// A GET's JSON answer.
@@ -233,11 +254,16 @@ async fn an_election_through_the_ballot_box_verifies() {
     // Bad requests: each a 4xx with a JSON error, and nothing stored.
     let good = unb64(held_back["ballot"].as_str().unwrap());
     let other = unb64(to_cast[1]["ballot"].as_str().unwrap());
-    let mut proof_from_another_ballot = good.clone();
-    // Contest data starts after enc(C) ‖ u32(k) ‖ u32(index); selection 0's
-    // zero-one proof follows the 4 ciphertexts.
+    // The voter copies selection 0's zero-one proof from another ballot and
+    // signs the result with their own credential: the signature is valid,
+    // the proof is not (it is bound to the other ballot's credential and
+    // ciphertext). Contest data starts after enc(C) ‖ u32(k) ‖ u32(index);
+    // selection 0's zero-one proof follows the 4 ciphertexts.
+    let voter = credential_of(&bb, &good[..32]);
+    let mut spliced = good.clone();
     let at = 40 + 64 * 4;
-    proof_from_another_ballot[at..at + 224].copy_from_slice(&other[at..at + 224]);
+    spliced[at..at + 224].copy_from_slice(&other[at..at + 224]);
+    let proof_from_another_ballot = common::resign(&base_hash, &voter, &spliced);
     let mut non_canonical = good.clone();
     non_canonical[40 + 64 * 4 + 192 + 31] |= 0xf0;
     let mut identity_a = good.clone();
@@ -390,6 +416,18 @@ async fn an_election_through_the_ballot_box_verifies() {
         "a repeated ballot or a bad request changed the database"
     );
     drop(dbc);
+    // The positive control of the copied proof: the same voter's ballot,
+    // re-signed the same way but unchanged, is a valid (re)vote.
+    let resigned = common::resign(&base_hash, &voter, &good);
+    assert_ne!(resigned, good);
+    let r = post_json(json!({"ballot": b64(&resigned)})).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let cast = cast + 1;
 
     // The public board, a tracker, turnout.
     let page: Vec<Value> = get_json(&http, format!("{base}/board?from=2&limit=3")).await;

@@ -201,7 +201,7 @@ fn contests_of(dir: &Path, district: &str) -> Vec<u32> {
 /// Verifies `dir`, requiring V11 to fail first, at board position
 /// `position` and nowhere else.
 fn ineligible_at(dir: &Path, position: u64) {
-    rejected_by(dir, Check::V11);
+    rejected_by(dir, Check::V11, &format!("(position {position},"));
     let report = verify_record(dir, &Options::default());
     let failures = &report.checks[Check::V11 as usize].failures;
     assert_eq!(failures.len(), 1, "{}", report.to_text());
@@ -225,7 +225,8 @@ fn zero_one_at(i: usize) -> usize {
 
 /// Verifies `dir` and checks that it fails with `expected` as the first
 /// failing check.
-fn rejected_by(dir: &Path, expected: Check) {
+#[track_caller]
+fn rejected_by(dir: &Path, expected: Check, item: &str) {
     let report = verify_record(dir, &Options::default());
     assert!(!report.verified, "a changed record verified");
     let first = report.first_failure().unwrap();
@@ -237,9 +238,16 @@ fn rejected_by(dir: &Path, expected: Check) {
         report.to_text()
     );
     assert_eq!(report.status(expected), Status::Fail);
-    // The failure names an item and a reason.
+    // The failure names the changed item and a reason.
     let entry = &report.checks[expected as usize];
-    assert!(!entry.failures.is_empty() && !entry.failures[0].item.is_empty());
+    assert!(!entry.failures.is_empty(), "{}", report.to_text());
+    assert!(!entry.failures[0].reason.is_empty(), "{}", report.to_text());
+    assert!(
+        entry.failures[0].item.contains(item),
+        "expected {} to name {item:?}; it names {:?}",
+        expected.id(),
+        entry.failures[0].item
+    );
 }
 
 #[test]
@@ -288,7 +296,7 @@ fn a_changed_ciphertext_fails_the_ballot_proofs() {
     let at = ciphertext_at(0);
     b[at..at + 64].copy_from_slice(&other[at..at + 64]);
     set_ballot(dir.path(), 3, &b);
-    rejected_by(dir.path(), Check::V12);
+    rejected_by(dir.path(), Check::V12, "board.jsonl line 4 (position 3");
 }
 
 #[test]
@@ -300,7 +308,7 @@ fn a_changed_proof_scalar_fails_the_ballot_proofs() {
     let s1 = b[at + 192..at + 224].to_vec();
     b[at + 160..at + 192].copy_from_slice(&s1);
     set_ballot(dir.path(), 7, &b);
-    rejected_by(dir.path(), Check::V12);
+    rejected_by(dir.path(), Check::V12, "board.jsonl line 8 (position 7");
 }
 
 #[test]
@@ -310,7 +318,7 @@ fn a_non_canonical_proof_scalar_is_malformed() {
     let at = zero_one_at(0) + 192;
     b[at + 31] |= 0xf0; // ≥ 2^252 + …: above ℓ
     set_ballot(dir.path(), 7, &b);
-    rejected_by(dir.path(), Check::V10);
+    rejected_by(dir.path(), Check::V10, "board.jsonl line 8 (position 7");
 }
 
 #[test]
@@ -320,7 +328,7 @@ fn a_changed_signature_fails_the_ballot_proofs() {
     let n = b.len();
     b[n - 32..].copy_from_slice(&other[other.len() - 32..]);
     set_ballot(dir.path(), 10, &b);
-    rejected_by(dir.path(), Check::V12);
+    rejected_by(dir.path(), Check::V12, "board.jsonl line 11 (position 10");
 }
 
 #[test]
@@ -330,7 +338,7 @@ fn the_identity_as_a_ballot_ciphertext_is_malformed() {
     let at = ciphertext_at(1);
     b[at..at + 32].fill(0);
     set_ballot(dir.path(), 2, &b);
-    rejected_by(dir.path(), Check::V10);
+    rejected_by(dir.path(), Check::V10, "board.jsonl line 3 (position 2");
 }
 
 #[test]
@@ -342,7 +350,7 @@ fn a_malformed_credential_fails_the_list() {
     let new = serde_json::json!({"credential": "ff".repeat(32), "district": first["district"], "weight": 1});
     creds.push(serde_json::to_string(&new).unwrap());
     write_lines(dir.path(), "credentials.jsonl", &creds);
-    rejected_by(dir.path(), Check::V3);
+    rejected_by(dir.path(), Check::V3, "credentials.jsonl line 301");
 }
 
 #[test]
@@ -364,7 +372,7 @@ fn a_valid_credential_added_fails_the_credentials_hash() {
         .unwrap_or(creds.len());
     creds.insert(at, serde_json::to_string(&new).unwrap());
     write_lines(dir.path(), "credentials.jsonl", &creds);
-    rejected_by(dir.path(), Check::V4);
+    rejected_by(dir.path(), Check::V4, "parameters.json credentials_hash");
 }
 
 #[test]
@@ -373,7 +381,7 @@ fn a_credential_removed_fails_the_credentials_hash() {
     let mut creds = lines(dir.path(), "credentials.jsonl");
     creds.remove(17);
     write_lines(dir.path(), "credentials.jsonl", &creds);
-    rejected_by(dir.path(), Check::V4);
+    rejected_by(dir.path(), Check::V4, "parameters.json credentials_hash");
 }
 
 /// A clash attack (Küsters, Truderung and Vogt, "Clash attacks on the
@@ -387,7 +395,7 @@ fn a_duplicated_credential_is_a_clash() {
     let mut creds = lines(dir.path(), "credentials.jsonl");
     creds.insert(5, creds[5].clone());
     write_lines(dir.path(), "credentials.jsonl", &creds);
-    rejected_by(dir.path(), Check::V3);
+    rejected_by(dir.path(), Check::V3, "credentials.jsonl line 7");
 }
 
 /// Positive control for the two below: a listed voter's own valid ballot
@@ -453,7 +461,7 @@ fn a_dropped_ballot_breaks_the_chain() {
     let mut board = lines(dir.path(), "board.jsonl");
     board.remove(20);
     write_lines(dir.path(), "board.jsonl", &board);
-    rejected_by(dir.path(), Check::V14);
+    rejected_by(dir.path(), Check::V14, "board.jsonl line 21 (position 21");
 }
 
 #[test]
@@ -462,7 +470,7 @@ fn a_duplicated_ballot_is_a_replay() {
     let mut board = lines(dir.path(), "board.jsonl");
     board.insert(21, board[20].clone());
     write_lines(dir.path(), "board.jsonl", &board);
-    rejected_by(dir.path(), Check::V13);
+    rejected_by(dir.path(), Check::V13, "board.jsonl line 22 (position 20");
 }
 
 #[test]
@@ -471,7 +479,7 @@ fn reordered_ballots_break_the_chain() {
     let mut board = lines(dir.path(), "board.jsonl");
     board.swap(30, 31);
     write_lines(dir.path(), "board.jsonl", &board);
-    rejected_by(dir.path(), Check::V14);
+    rejected_by(dir.path(), Check::V14, "board.jsonl line 31 (position 31");
 }
 
 #[test]
@@ -483,7 +491,7 @@ fn a_wrong_tracker_is_caught() {
     entry["tracker"] = other["tracker"].clone();
     board[40] = serde_json::to_string(&entry).unwrap();
     write_lines(dir.path(), "board.jsonl", &board);
-    rejected_by(dir.path(), Check::V13);
+    rejected_by(dir.path(), Check::V13, "board.jsonl line 41 (position 40");
 }
 
 #[test]
@@ -494,7 +502,7 @@ fn a_changed_sealed_head_fails_the_seal() {
     let mut seal = read_json(dir.path(), "board_seal.json");
     seal["head"] = before_last["head"].clone();
     write_json(dir.path(), "board_seal.json", &seal);
-    rejected_by(dir.path(), Check::V15);
+    rejected_by(dir.path(), Check::V15, "board_seal.json head");
 }
 
 #[test]
@@ -504,7 +512,7 @@ fn a_changed_trustee_commitment_fails_the_announcements() {
     let other = ceremony["announcements"][1]["commitments"][1].clone();
     ceremony["announcements"][0]["commitments"][1] = other;
     write_json(dir.path(), "ceremony.json", &ceremony);
-    rejected_by(dir.path(), Check::V6);
+    rejected_by(dir.path(), Check::V6, "trustee 1");
 }
 
 #[test]
@@ -516,7 +524,7 @@ fn a_share_with_a_borrowed_ephemeral_key_fails_the_encrypted_shares() {
     let other = ceremony["shares"][1]["ephemeral"].clone();
     ceremony["shares"][0]["ephemeral"] = other;
     write_json(dir.path(), "ceremony.json", &ceremony);
-    rejected_by(dir.path(), Check::V7);
+    rejected_by(dir.path(), Check::V7, "share from trustee 1 to trustee 2");
 }
 
 #[test]
@@ -525,7 +533,7 @@ fn a_missing_share_fails_the_encrypted_shares() {
     let mut ceremony = read_json(dir.path(), "ceremony.json");
     ceremony["shares"].as_array_mut().unwrap().remove(0);
     write_json(dir.path(), "ceremony.json", &ceremony);
-    rejected_by(dir.path(), Check::V7);
+    rejected_by(dir.path(), Check::V7, "trustee 1");
 }
 
 #[test]
@@ -534,7 +542,7 @@ fn a_missing_confirmation_fails_the_ceremony() {
     let mut ceremony = read_json(dir.path(), "ceremony.json");
     ceremony["confirmations"].as_array_mut().unwrap().pop();
     write_json(dir.path(), "ceremony.json", &ceremony);
-    rejected_by(dir.path(), Check::V8);
+    rejected_by(dir.path(), Check::V8, "trustee 3");
 }
 
 #[test]
@@ -544,7 +552,7 @@ fn a_changed_public_share_fails_the_keys() {
     let other = ceremony["public_shares"][1].clone();
     ceremony["public_shares"][0] = other;
     write_json(dir.path(), "ceremony.json", &ceremony);
-    rejected_by(dir.path(), Check::V9);
+    rejected_by(dir.path(), Check::V9, "public share of trustee 1");
 }
 
 #[test]
@@ -566,7 +574,7 @@ fn another_joint_key_fails_the_keys_even_with_a_consistent_base_hash() {
     params["joint_key"] = key.into();
     params["base_hash"] = hex::encode(h.finalize()).into();
     write_json(dir.path(), "parameters.json", &params);
-    rejected_by(dir.path(), Check::V9);
+    rejected_by(dir.path(), Check::V9, "parameters.json joint_key");
 }
 
 #[test]
@@ -575,7 +583,7 @@ fn a_changed_base_hash_fails_the_parameters() {
     let mut params = read_json(dir.path(), "parameters.json");
     params["base_hash"] = "11".repeat(32).into();
     write_json(dir.path(), "parameters.json", &params);
-    rejected_by(dir.path(), Check::V5);
+    rejected_by(dir.path(), Check::V5, "parameters.json base_hash");
 }
 
 #[test]
@@ -584,7 +592,7 @@ fn a_changed_manifest_fails_the_manifest_hash() {
     let mut manifest = read_json(dir.path(), "manifest.json");
     manifest["title"] = "Another election".into();
     write_json(dir.path(), "manifest.json", &manifest);
-    rejected_by(dir.path(), Check::V2);
+    rejected_by(dir.path(), Check::V2, "parameters.json manifest_hash");
 }
 
 #[test]
@@ -594,7 +602,7 @@ fn a_changed_turnout_fails_the_counted_set() {
     let counted = result["turnout"]["counted"].as_u64().unwrap();
     result["turnout"]["counted"] = (counted + 1).into();
     write_json(dir.path(), "result.json", &result);
-    rejected_by(dir.path(), Check::V16);
+    rejected_by(dir.path(), Check::V16, "result.json turnout.counted");
 }
 
 #[test]
@@ -604,7 +612,11 @@ fn a_changed_tally_ciphertext_fails_the_tally() {
     let other = tally["contests"][0]["ciphertexts"][1].clone();
     tally["contests"][0]["ciphertexts"][0] = other;
     write_json(dir.path(), "tally.json", &tally);
-    rejected_by(dir.path(), Check::V17);
+    rejected_by(
+        dir.path(),
+        Check::V17,
+        "tally.json contest 0 (district-1) candidate 0",
+    );
 }
 
 #[test]
@@ -614,7 +626,11 @@ fn a_changed_decryption_share_fails_its_proof() {
     let other = d["shares"][0]["partials"][0][1]["partial"].clone();
     d["shares"][0]["partials"][0][0]["partial"] = other;
     write_json(dir.path(), "decryption.json", &d);
-    rejected_by(dir.path(), Check::V18);
+    rejected_by(
+        dir.path(),
+        Check::V18,
+        "trustee 1, contest 0 (district-1), candidate 0 (d1-c1)",
+    );
 }
 
 #[test]
@@ -624,7 +640,11 @@ fn a_changed_count_fails_the_combination() {
     let n = result["contests"][1]["counts"][2].as_u64().unwrap();
     result["contests"][1]["counts"][2] = (n + 1).into();
     write_json(dir.path(), "result.json", &result);
-    rejected_by(dir.path(), Check::V19);
+    rejected_by(
+        dir.path(),
+        Check::V19,
+        "result.json contest 1 (district-2) candidate 2 (d2-c3)",
+    );
 }
 
 #[test]
@@ -642,7 +662,7 @@ fn a_changed_seat_list_fails_the_seats() {
         .unwrap();
     result["contests"][0]["elected"][0] = loser;
     write_json(dir.path(), "result.json", &result);
-    rejected_by(dir.path(), Check::V20);
+    rejected_by(dir.path(), Check::V20, "result.json contest 0 (district-1)");
 }
 
 #[test]
@@ -652,14 +672,14 @@ fn a_flipped_lot_flag_fails_the_seats() {
     let flag = result["contests"][2]["decided_by_lot"].as_bool().unwrap();
     result["contests"][2]["decided_by_lot"] = (!flag).into();
     write_json(dir.path(), "result.json", &result);
-    rejected_by(dir.path(), Check::V20);
+    rejected_by(dir.path(), Check::V20, "result.json contest 2 (district-3)");
 }
 
 #[test]
 fn a_missing_file_fails_closed() {
     let dir = copy();
     std::fs::remove_file(dir.path().join("decryption.json")).unwrap();
-    rejected_by(dir.path(), Check::V18);
+    rejected_by(dir.path(), Check::V18, "decryption.json");
     let report = verify_record(dir.path(), &Options::default());
     assert_eq!(report.status(Check::V19), Status::NotRun);
     assert_eq!(report.status(Check::V20), Status::NotRun);
@@ -769,14 +789,14 @@ fn a_voter_is_not_told_superseded_by_a_forged_entry() {
     assert!(!report.ok());
     assert!(report.to_text().contains("the ballot that supersedes it"));
     // The full verification names the forged entry.
-    rejected_by(dir.path(), Check::V10);
+    rejected_by(dir.path(), Check::V10, "board.jsonl line 316 (position 315");
 }
 
 #[test]
 fn an_unreadable_board_leaves_the_board_checks_not_run() {
     let dir = copy();
     std::fs::remove_file(dir.path().join("board.jsonl")).unwrap();
-    rejected_by(dir.path(), Check::V10);
+    rejected_by(dir.path(), Check::V10, "board.jsonl");
     let report = verify_record(dir.path(), &Options::default());
     for check in [
         Check::V11,
@@ -902,7 +922,7 @@ fn a_ranked_contest_without_its_method_fails_the_manifest() {
         .unwrap()
         .remove("method");
     write_json(dir.path(), "manifest.json", &manifest);
-    rejected_by(dir.path(), Check::V1);
+    rejected_by(dir.path(), Check::V1, "manifest.json");
 }
 
 #[test]
@@ -917,7 +937,7 @@ fn swapped_ranked_entries_fail_the_ballot_proofs() {
     b.copy_within(second..second + entry, first);
     b[second..second + entry].copy_from_slice(&one);
     set_ballot(dir.path(), 6, &b);
-    rejected_by(dir.path(), Check::V12);
+    rejected_by(dir.path(), Check::V12, "board.jsonl line 7 (position 6");
 }
 
 #[test]
@@ -930,7 +950,11 @@ fn swapped_items_in_a_mix_output_fail_the_mix_chain() {
     bytes.copy_within(item..2 * item, 0);
     bytes[item..2 * item].copy_from_slice(&first);
     std::fs::write(&file, bytes).unwrap();
-    rejected_by(dir.path(), Check::V21);
+    rejected_by(
+        dir.path(),
+        Check::V21,
+        "mix-0-2.bin (contest 0 (district-1), step 2)",
+    );
     let report = verify_record(dir.path(), &Options::default());
     assert!(
         report.checks[Check::V21 as usize].failures[0]
@@ -945,7 +969,7 @@ fn swapped_items_in_a_mix_output_fail_the_mix_chain() {
 fn a_mix_chain_of_one_step_fails() {
     let dir = copy_of(ranked_record("schulze"));
     std::fs::remove_file(dir.path().join("mix-1-2.bin")).unwrap();
-    rejected_by(dir.path(), Check::V21);
+    rejected_by(dir.path(), Check::V21, "contest 1 (district-2)");
 }
 
 #[test]
@@ -971,7 +995,11 @@ fn a_changed_mix_decryption_fails_its_proof() {
         .unwrap();
     bytes[at..at + 32].copy_from_slice(&changed);
     std::fs::write(&file, bytes).unwrap();
-    rejected_by(dir.path(), Check::V22);
+    rejected_by(
+        dir.path(),
+        Check::V22,
+        "mix-decryption-1-1.bin (trustee 1, contest 1 (district-2)) position 5 (item 1, preference 3)",
+    );
     let report = verify_record(dir.path(), &Options::default());
     let failure = &report.checks[Check::V22 as usize].failures[0];
     assert!(failure.item.contains("position 5"), "{failure:?}");
@@ -986,7 +1014,7 @@ fn a_changed_stv_stage_fails_the_count() {
         .unwrap();
     result["contests"][0]["ranked"]["stages"][0][1] = (n + 1).into();
     write_json(dir.path(), "result.json", &result);
-    rejected_by(dir.path(), Check::V23);
+    rejected_by(dir.path(), Check::V23, "result.json contest 0 (district-1)");
 }
 
 #[test]
@@ -1005,7 +1033,7 @@ fn a_changed_ranked_seat_fails_the_count() {
             .unwrap();
         result["contests"][1]["elected"][1] = loser;
         write_json(dir.path(), "result.json", &result);
-        rejected_by(dir.path(), Check::V23);
+        rejected_by(dir.path(), Check::V23, "result.json contest 1 (district-2)");
     }
 }
 
@@ -1019,7 +1047,7 @@ fn a_removed_ranked_field_fails_the_count() {
         .unwrap()
         .remove("ranked");
     write_json(dir.path(), "result.json", &result);
-    rejected_by(dir.path(), Check::V23);
+    rejected_by(dir.path(), Check::V23, "result.json contest 0 (district-1)");
     // A Schulze contest's `ranking`.
     let dir = copy_of(ranked_record("schulze"));
     let mut result = read_json(dir.path(), "result.json");
@@ -1028,5 +1056,5 @@ fn a_removed_ranked_field_fails_the_count() {
         .unwrap()
         .remove("ranking");
     write_json(dir.path(), "result.json", &result);
-    rejected_by(dir.path(), Check::V23);
+    rejected_by(dir.path(), Check::V23, "result.json contest 1 (district-2)");
 }

@@ -16,37 +16,37 @@ use crate::error::{Error, Result};
 
 /// File names (record.md §1).
 pub mod files {
-    /// §2.
+    /// record.md §2.
     pub const MANIFEST: &str = "manifest.json";
-    /// §3.2.
+    /// record.md §3.2.
     pub const PARAMETERS: &str = "parameters.json";
-    /// §4.2.
+    /// record.md §4.2.
     pub const CREDENTIALS: &str = "credentials.jsonl";
-    /// §6.5.
+    /// record.md §6.5.
     pub const CEREMONY: &str = "ceremony.json";
-    /// §5.5.
+    /// record.md §5.5.
     pub const BOARD: &str = "board.jsonl";
-    /// §5.5.
+    /// record.md §5.5.
     pub const BOARD_SEAL: &str = "board_seal.json";
-    /// §7.1.
+    /// record.md §7.1.
     pub const TALLY: &str = "tally.json";
-    /// §7.2.
+    /// record.md §7.2.
     pub const DECRYPTION: &str = "decryption.json";
-    /// §7.4.
+    /// record.md §7.4.
     pub const RESULT: &str = "result.json";
 
-    /// `mix-<c>-<s>.bin`, step `s` of ranked contest `c`'s mix (§9.3).
+    /// `mix-<c>-<s>.bin`, step `s` of ranked contest `c`'s mix (record.md §9.3).
     pub fn mix(contest: usize, step: usize) -> String {
         format!("mix-{contest}-{step}.bin")
     }
 
     /// `mix-decryption-<c>-<j>.bin`, trustee `j`'s decryption of ranked
-    /// contest `c`'s mix output (§9.4).
+    /// contest `c`'s mix output (record.md §9.4).
     pub fn mix_decryption(contest: usize, trustee: u32) -> String {
         format!("mix-decryption-{contest}-{trustee}.bin")
     }
 
-    /// A decimal number with no leading zeros (§9.3).
+    /// A decimal number with no leading zeros (record.md §9.3).
     fn decimal(text: &str) -> Option<u64> {
         let canonical = !text.is_empty()
             && text.bytes().all(|b| b.is_ascii_digit())
@@ -54,7 +54,7 @@ pub mod files {
         canonical.then(|| text.parse().ok()).flatten()
     }
 
-    /// `(c, s)` if `name` is `mix-<c>-<s>.bin` (§9.3).
+    /// `(c, s)` if `name` is `mix-<c>-<s>.bin` (record.md §9.3).
     pub fn parse_mix(name: &str) -> Option<(u64, u64)> {
         let (c, s) = name
             .strip_prefix("mix-")?
@@ -63,7 +63,7 @@ pub mod files {
         Some((decimal(c)?, decimal(s)?))
     }
 
-    /// `(c, j)` if `name` is `mix-decryption-<c>-<j>.bin` (§9.4).
+    /// `(c, j)` if `name` is `mix-decryption-<c>-<j>.bin` (record.md §9.4).
     pub fn parse_mix_decryption(name: &str) -> Option<(u64, u64)> {
         let rest = name.strip_prefix("mix-decryption-")?.strip_suffix(".bin")?;
         let (c, j) = rest.split_once('-')?;

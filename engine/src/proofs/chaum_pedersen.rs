@@ -122,7 +122,7 @@ impl ChaumPedersenProof {
     /// Strictly decodes `R₁ ‖ R₂ ‖ s` (spec §6.3).
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         let n = CHAUM_PEDERSEN_PROOF_LEN;
-        let mut r = Reader::new(bytes);
+        let mut r = Reader::exact(bytes, n)?;
         let commitment1 = r.element(IdentityRule::Allowed, n)?;
         let commitment2 = r.element(IdentityRule::Allowed, n)?;
         let response = r.scalar(n)?;

@@ -97,7 +97,7 @@ impl SchnorrProof {
 
     /// Strictly decodes `R ‖ s` (spec §5.3).
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::new(bytes);
+        let mut r = Reader::exact(bytes, SCHNORR_PROOF_LEN)?;
         let commitment = r.element(IdentityRule::Allowed, SCHNORR_PROOF_LEN)?;
         let response = r.scalar(SCHNORR_PROOF_LEN)?;
         r.finish(SCHNORR_PROOF_LEN)?;

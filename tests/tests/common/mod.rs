@@ -11,7 +11,7 @@
 
 use base64::Engine as _;
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{Value, json};
 use valurna_server::http::{AppState, app as router};
 
 pub const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -92,6 +92,34 @@ impl Drop for TestDb {
 
 pub fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A ballot's bytes (record.md §5.1) under `who`'s credential with a fresh
+/// signature by `who`: what a voter holding a valid credential makes of a
+/// ballot they copied (Cortier–Smyth). Re-signing one's own ballot gives
+/// another valid ballot with the same choices.
+pub fn resign(
+    base_hash: &[u8; 32],
+    who: &valurna_engine::credential::CredentialSecret,
+    ballot: &[u8],
+) -> Vec<u8> {
+    use sha2::Digest;
+    use valurna_engine::proofs::SchnorrProof;
+    use valurna_engine::transcript::{election_transcript, labels};
+    let mut body = ballot[..ballot.len() - 64].to_vec();
+    body[..32].copy_from_slice(who.public().as_bytes());
+    let mut t = election_transcript(base_hash);
+    t.append_message(labels::CONTEXT_CREDENTIAL, who.public().as_bytes());
+    let digest: [u8; 32] = sha2::Sha256::digest(&body).into();
+    t.append_message(labels::CONTEXT_BALLOT, &digest);
+    let signature = SchnorrProof::prove(
+        &mut t,
+        who.key(),
+        &who.public(),
+        &mut valurna_engine::rng::os_rng(),
+    );
+    body.extend_from_slice(&signature.to_bytes());
+    body
 }
 
 pub fn unb64(text: &str) -> Vec<u8> {
@@ -224,5 +252,144 @@ impl Api {
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         let (s, b, _) = Api::answer(self.request(Method::GET, path)).await;
         (s, b)
+    }
+}
+
+pub const PASSWORD: &str = "a long enough password";
+pub const ROLES: [&str; 4] = ["org_admin", "committee", "trustee", "observer"];
+
+pub fn expect(status: StatusCode, call: (StatusCode, Value)) -> Value {
+    assert_eq!(call.0, status, "{}", call.1);
+    call.1
+}
+
+/// One organisation (set up by the platform admin `platform`): its id, a signed-in account per role, an election in
+/// nominations with a roll, one nomination, and a signed-in member.
+pub struct Tenant {
+    pub org: i64,
+    pub staff: Vec<(&'static str, Api)>,
+    pub election: i64,
+    pub nomination: i64,
+    pub member: Api,
+}
+
+pub async fn tenant(root: &str, platform: &Api, slug: &str) -> Tenant {
+    let org = expect(
+        StatusCode::CREATED,
+        platform
+            .post("/api/organisations", json!({"slug": slug, "name": slug}))
+            .await,
+    )["id"]
+        .as_i64()
+        .unwrap();
+    let mut staff = Vec::new();
+    for role in ROLES {
+        let username = format!("{slug}-{role}");
+        expect(
+            StatusCode::CREATED,
+            platform
+                .post(
+                    &format!("/api/organisations/{org}/staff"),
+                    json!({"username": username, "password": PASSWORD, "role": role}),
+                )
+                .await,
+        );
+        let login = json!({"username": username, "password": PASSWORD});
+        staff.push((role, Api::signed_in(root, "/api/login", login).await));
+    }
+    let committee = &staff[1].1;
+    let election = expect(
+        StatusCode::CREATED,
+        committee
+            .post(
+                &format!("/api/organisations/{org}/elections"),
+                json!({"election_id": slug, "title": slug, "trustees": 2, "threshold": 2,
+                       "districts": [{"district": "North", "seats": 1}]}),
+            )
+            .await,
+    )["id"]
+        .as_i64()
+        .unwrap();
+    let roll = format!(
+        "member_number,name,contact,district\n{slug}1,Anna,anna@{slug}.example,North\n\
+         {slug}2,Bo,bo@{slug}.example,North\n"
+    );
+    let path = format!("/api/elections/{election}/roll");
+    let csv = |p: String| {
+        Api::answer(
+            committee
+                .request(Method::POST, &p)
+                .header("content-type", "text/csv")
+                .body(roll.clone()),
+        )
+    };
+    let (s, preview, _) = csv(path.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{preview}");
+    let digest = preview["digest"].as_str().unwrap();
+    assert_eq!(
+        csv(format!("{path}?apply={digest}")).await.0,
+        StatusCode::OK
+    );
+    expect(
+        StatusCode::NO_CONTENT,
+        committee
+            .post(
+                &format!("/api/elections/{election}/trustees"),
+                json!({"username": format!("{slug}-trustee"), "index": 1}),
+            )
+            .await,
+    );
+    expect(
+        StatusCode::NO_CONTENT,
+        committee
+            .post(
+                &format!("/api/elections/{election}/nominations/open"),
+                json!({}),
+            )
+            .await,
+    );
+    // A member signs in with the code the outbox holds, and stands.
+    let number = format!("{slug}1");
+    let code_request = json!({"election": election, "member_number": number});
+    let anonymous = Api::anonymous(root);
+    assert_eq!(
+        anonymous.post("/api/member/code", code_request).await.0,
+        StatusCode::ACCEPTED
+    );
+    let r = committee
+        .request(
+            Method::POST,
+            &format!("/api/elections/{election}/outbox/export"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.unwrap();
+    let code = text
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 8)
+        .unwrap()
+        .to_string();
+    let member = Api::signed_in(
+        root,
+        "/api/member/login",
+        json!({"election": election, "member_number": number, "code": code}),
+    )
+    .await;
+    let nomination = expect(
+        StatusCode::CREATED,
+        member
+            .post("/api/member/nominations", json!({"nominee": number}))
+            .await,
+    )["id"]
+        .as_i64()
+        .unwrap();
+    Tenant {
+        org,
+        staff,
+        election,
+        nomination,
+        member,
     }
 }
