@@ -43,9 +43,20 @@ fn schemathesis() -> String {
 
 /// Runs schemathesis against `root` with `headers`; panics with its report
 /// unless it found nothing.
-fn run(root: &str, who: &str, headers: &[String], report: &std::path::Path) {
+/// With `config`, schemathesis reads that `schemathesis.toml` (the real
+/// ids to put in paths).
+fn run(
+    root: &str,
+    who: &str,
+    headers: &[String],
+    config: Option<&std::path::Path>,
+    report: &std::path::Path,
+) -> String {
     let examples = std::env::var("VALURNA_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "12".into());
     let mut cmd = std::process::Command::new(schemathesis());
+    if let Some(config) = config {
+        cmd.arg("--config-file").arg(config);
+    }
     cmd.arg("run")
         .arg(format!("{root}/api/openapi.json"))
         .args(["--url", root])
@@ -79,6 +90,7 @@ fn run(root: &str, who: &str, headers: &[String], report: &std::path::Path) {
     );
     // It ran: operations were tested and requests were sent.
     assert!(text.contains("passed"), "{text}");
+    text
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -99,19 +111,27 @@ async fn generated_requests_get_documented_answers() {
     let north = tenant(&root, &platform, "north").await;
     let committee = north.staff[1].1.clone();
     let report = tmp.path().join("report");
+    // The third run puts this organisation's real ids in every path, so
+    // generated requests reach the handlers' work, not only the lookups.
+    let config = tmp.path().join("schemathesis.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[parameters]\n\"path.org\" = {}\n\"path.id\" = {}\n\"path.n\" = {}\n",
+            north.org, north.election, north.nomination
+        ),
+    )
+    .unwrap();
     let root2 = root.clone();
-    let report2 = report.clone();
     tokio::task::spawn_blocking(move || {
-        run(&root2, "anonymous", &[], &report2);
-        run(
-            &root2,
-            "committee",
-            &[
-                format!("Cookie: {}", committee.cookie.unwrap()),
-                format!("X-CSRF-Token: {}", committee.csrf.unwrap()),
-            ],
-            &report2,
-        );
+        run(&root2, "anonymous", &[], None, &report);
+        let session = [
+            format!("Cookie: {}", committee.cookie.unwrap()),
+            format!("X-CSRF-Token: {}", committee.csrf.unwrap()),
+        ];
+        run(&root2, "committee", &session, None, &report);
+        let with_ids = run(&root2, "committee-ids", &session, Some(&config), &report);
+        assert!(with_ids.contains("Configuration:"), "{with_ids}");
     })
     .await
     .unwrap();
