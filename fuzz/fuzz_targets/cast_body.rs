@@ -8,7 +8,7 @@ use base64::Engine as _;
 use libfuzzer_sys::fuzz_target;
 use valurna_engine::ballot::Ballot;
 use valurna_engine::encoding::{Element, IdentityRule};
-use valurna_server::serve::CastRequest;
+use valurna_server::http::ballots::CastRequest;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(request) = serde_json::from_slice::<CastRequest>(data) else {

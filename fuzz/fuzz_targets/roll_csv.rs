@@ -1,11 +1,11 @@
-//! The voter roll's CSV import (`valurna_server::roll::parse`), the body of
+//! The voter roll's CSV import (`valurna_server::election::roll::parse`), the body of
 //! the roll upload. A roll that parses keeps every rule of the module's
 //! documentation, and written back as CSV it parses to the same members;
 //! a refused roll's errors name lines that exist.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use valurna_server::roll::{RollMember, diff, parse};
+use valurna_server::election::roll::{RollMember, diff, parse};
 
 /// Lines in `bytes`, ends being `\n`, `\r\n` or a lone `\r`.
 fn line_count(bytes: &[u8]) -> u64 {
