@@ -88,7 +88,7 @@ const METRICS_TOKEN: &str = "probe-metrics";
 /// A plausible value for a path parameter.
 fn value_of(parameter: &str) -> String {
     match parameter {
-        "id" | "org" | "n" => "1".into(),
+        "id" | "org" | "n" | "staff" => "1".into(),
         "name" => "announcement-1.json".into(),
         "file" => "manifest.json".into(),
         "tracker" | "credential" => "0".repeat(64),

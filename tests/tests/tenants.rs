@@ -51,6 +51,7 @@ fn attack(api: &Api, method: Method, template: &str, other: &Tenant) -> reqwest:
         .replace("{org}", &other.org.to_string())
         .replace("{id}", &other.election.to_string())
         .replace("{n}", &other.nomination.to_string())
+        .replace("{staff}", &other.staff_ids[1].to_string())
         .replace("{name}", "announcement-1.json");
     let r = api.request(method, &path);
     match template.rsplit('/').next().unwrap() {
@@ -66,6 +67,7 @@ fn attack(api: &Api, method: Method, template: &str, other: &Tenant) -> reqwest:
             .body("member_number,name,contact,district\nX1,Intruder,x@example.org,North\n"),
         "trustees" => r.json(&json!({"username": "intruder", "index": 2})),
         "decision" => r.json(&json!({"approve": true})),
+        "{staff}" => r.json(&json!({"role": "org_admin"})),
         "decryptions" => r.json(&json!({"trustee": 1, "partials": []})),
         "{name}" => r.body("{}"),
         _ => r.json(&json!({})),

@@ -74,6 +74,8 @@ pub struct Login {
     pub role: String,
     /// Its organisation.
     pub organisation: Option<i64>,
+    /// Whether an admin disabled it.
+    pub disabled: bool,
 }
 
 /// The account named `username`, if any.
@@ -83,7 +85,8 @@ pub async fn login(
 ) -> Result<Option<Login>, StoreError> {
     Ok(client
         .query_opt(
-            "SELECT id, password_hash, role, organisation FROM staff WHERE username = $1",
+            "SELECT id, password_hash, role, organisation, disabled_at IS NOT NULL \
+             FROM staff WHERE username = $1",
             &[&username],
         )
         .await?
@@ -92,6 +95,7 @@ pub async fn login(
             password_hash: r.get(1),
             role: r.get(2),
             organisation: r.get(3),
+            disabled: r.get(4),
         }))
 }
 
@@ -108,4 +112,84 @@ pub async fn trustee_account(
         )
         .await?
         .map(|r| r.get(0)))
+}
+
+/// A staff account as its organisation's admin sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffRow {
+    /// Its id.
+    pub id: i64,
+    /// Its username.
+    pub username: String,
+    /// Its role's name.
+    pub role: String,
+    /// Whether it is disabled.
+    pub disabled: bool,
+}
+
+fn staff_row(r: &tokio_postgres::Row) -> StaffRow {
+    StaffRow {
+        id: r.get(0),
+        username: r.get(1),
+        role: r.get(2),
+        disabled: r.get(3),
+    }
+}
+
+/// Organisation `org`'s accounts, by username.
+pub async fn staff_of(client: &impl GenericClient, org: i64) -> Result<Vec<StaffRow>, StoreError> {
+    Ok(client
+        .query(
+            "SELECT id, username, role, disabled_at IS NOT NULL FROM staff \
+             WHERE organisation = $1 ORDER BY username",
+            &[&org],
+        )
+        .await?
+        .iter()
+        .map(staff_row)
+        .collect())
+}
+
+/// Sets account `id` of organisation `org`'s role and whether it is
+/// disabled (`None`: left as it is); `None` if `org` has no such account.
+pub async fn update_staff(
+    tx: &Transaction<'_>,
+    org: i64,
+    id: i64,
+    role: Option<&str>,
+    disabled: Option<bool>,
+) -> Result<Option<StaffRow>, StoreError> {
+    Ok(tx
+        .query_opt(
+            "UPDATE staff SET role = coalesce($3, role), \
+             disabled_at = CASE WHEN $4::bool IS NULL THEN disabled_at \
+                                WHEN $4 THEN coalesce(disabled_at, now()) ELSE NULL END \
+             WHERE id = $2 AND organisation = $1 \
+             RETURNING id, username, role, disabled_at IS NOT NULL",
+            &[&org, &id, &role, &disabled],
+        )
+        .await?
+        .as_ref()
+        .map(staff_row))
+}
+
+/// Account `id`'s password hash.
+pub async fn password_hash(
+    client: &impl GenericClient,
+    id: i64,
+) -> Result<Option<String>, StoreError> {
+    Ok(client
+        .query_opt("SELECT password_hash FROM staff WHERE id = $1", &[&id])
+        .await?
+        .map(|r| r.get(0)))
+}
+
+/// Sets account `id`'s password hash.
+pub async fn set_password(tx: &Transaction<'_>, id: i64, hash: &str) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE staff SET password_hash = $2 WHERE id = $1",
+        &[&id, &hash],
+    )
+    .await?;
+    Ok(())
 }

@@ -72,7 +72,7 @@ pub async fn staff(pool: &Pool, token_hash: &[u8]) -> Result<Option<StaffSession
         .query_opt(
             "SELECT s.id, s.organisation, s.role, s.username, x.csrf FROM sessions x \
              JOIN staff s ON s.id = x.staff \
-             WHERE x.token_hash = $1 AND x.expires_at > now()",
+             WHERE x.token_hash = $1 AND x.expires_at > now() AND s.disabled_at IS NULL",
             &[&token_hash],
         )
         .await?
@@ -208,4 +208,19 @@ pub async fn code_used(tx: &Transaction<'_>, member: i64) -> Result<(), StoreErr
     tx.execute("DELETE FROM login_codes WHERE member = $1", &[&member])
         .await?;
     Ok(())
+}
+
+/// Ends account `staff`'s sessions but the one whose token hashes to
+/// `keep` (if any); returns how many ended.
+pub async fn end_staff_sessions(
+    tx: &Transaction<'_>,
+    staff: i64,
+    keep: Option<&[u8]>,
+) -> Result<u64, StoreError> {
+    Ok(tx
+        .execute(
+            "DELETE FROM sessions WHERE staff = $1 AND ($2::bytea IS NULL OR token_hash <> $2)",
+            &[&staff, &keep],
+        )
+        .await?)
 }

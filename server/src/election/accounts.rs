@@ -83,10 +83,36 @@ pub fn check_new_account(username: &str, password: &str) -> Result<(), Refused> 
             "username: 3-64 of a-z, 0-9, '.', '_', '-'",
         ));
     }
-    if password.chars().count() < 12 || password.len() > 1024 {
+    check_password(password, &[username])
+}
+
+/// The fewest characters a password has (besides its strength).
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// The characters of a password its strength is estimated from (the
+/// estimate's work grows with the length; anything longer is strong).
+const STRENGTH_CHARS: usize = 128;
+
+/// Checks a password's length and strength: 12 to 1024 characters and a
+/// zxcvbn score of 3 of 4 or more (guessing it takes more than 10⁸ tries),
+/// where `context` (the username, say) counts as known to the guesser.
+pub fn check_password(password: &str, context: &[&str]) -> Result<(), Refused> {
+    if password.chars().count() < MIN_PASSWORD_CHARS || password.len() > 1024 {
         return Err(Refused::invalid(
             "weak_password",
             "a password has 12 to 1024 characters",
+        ));
+    }
+    let head: String = password.chars().take(STRENGTH_CHARS).collect();
+    let estimate = zxcvbn::zxcvbn(&head, context);
+    if estimate.score() < zxcvbn::Score::Three {
+        let why = estimate
+            .feedback()
+            .and_then(|f| f.warning())
+            .map_or_else(String::new, |w| format!(" ({w})"));
+        return Err(Refused::invalid(
+            "weak_password",
+            format!("this password is too easy to guess{why}: use a few unrelated words"),
         ));
     }
     Ok(())
@@ -193,16 +219,24 @@ mod tests {
     }
 
     #[test]
-    fn new_accounts_need_a_plain_name_and_a_long_password() {
-        assert!(check_new_account("committee", "twelve chars").is_ok());
+    fn new_accounts_need_a_plain_name_and_a_strong_password() {
+        assert!(check_new_account("committee", "violet kettle orbit").is_ok());
+        // Long enough but guessable: a keyboard walk, a repeated word, the
+        // username with a number.
+        for weak in ["qwertyuiop123", "passwordpassword", "committee2026!"] {
+            let e = check_new_account("committee", weak).unwrap_err();
+            assert_eq!(e.code, "weak_password", "{weak}");
+        }
+        // Only the first 128 characters are estimated: a long one is fine.
+        assert!(check_password(&"violet kettle orbit ".repeat(50), &[]).is_ok());
         assert_eq!(
-            check_new_account("Committee", "twelve chars")
+            check_new_account("Committee", "violet kettle orbit")
                 .unwrap_err()
                 .code,
             "invalid_field"
         );
         assert_eq!(
-            check_new_account("committee", "eleven char")
+            check_new_account("committee", "violet kite")
                 .unwrap_err()
                 .code,
             "weak_password"

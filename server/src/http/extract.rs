@@ -101,6 +101,8 @@ pub struct Staff {
     pub username: String,
     /// The session's CSRF token.
     pub csrf: String,
+    /// The hash of the session's token (which session this is).
+    pub session: Vec<u8>,
 }
 
 impl Staff {
@@ -135,7 +137,8 @@ impl FromRequestParts<AppState> for Staff {
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
         let token = session_token(&parts.headers).ok_or_else(unauthenticated)?;
-        let row = db::sessions::staff(app.pool(), &token_hash(&token))
+        let session = token_hash(&token);
+        let row = db::sessions::staff(app.pool(), &session)
             .await?
             .ok_or_else(unauthenticated)?;
         let staff = Staff {
@@ -144,6 +147,7 @@ impl FromRequestParts<AppState> for Staff {
             role: Role::parse(&row.role).ok_or_else(|| ApiError::internal("role"))?,
             username: row.username,
             csrf: row.csrf,
+            session,
         };
         check_csrf(parts, &staff.csrf)?;
         Ok(staff)

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
@@ -20,7 +20,14 @@ use crate::election::setup::NewOrganisation;
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/api/organisations", post(create_organisation))
-        .route("/api/organisations/{org}/staff", post(create_staff))
+        .route(
+            "/api/organisations/{org}/staff",
+            post(create_staff).get(list_staff),
+        )
+        .route(
+            "/api/organisations/{org}/staff/{staff}",
+            patch(update_staff),
+        )
         .route("/api/organisations/{org}/audit", get(audit_log))
 }
 
@@ -146,4 +153,107 @@ async fn audit_log(
         })
         .collect::<Result<_, _>>()
         .map(Json)
+}
+
+/// A staff account as its organisation's admin sees it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StaffJson {
+    /// Its id.
+    pub id: i64,
+    /// Its username.
+    pub username: String,
+    /// `org_admin`, `committee`, `trustee` or `observer`.
+    pub role: String,
+    /// Whether it is disabled (cannot sign in, has no sessions).
+    pub disabled: bool,
+}
+
+impl From<db::organisations::StaffRow> for StaffJson {
+    fn from(r: db::organisations::StaffRow) -> Self {
+        StaffJson {
+            id: r.id,
+            username: r.username,
+            role: r.role,
+            disabled: r.disabled,
+        }
+    }
+}
+
+/// `GET /api/organisations/{org}/staff`: the organisation's accounts
+/// (its admins).
+async fn list_staff(
+    State(app): State<AppState>,
+    P(org): P<i64>,
+    staff: Staff,
+) -> Result<Json<Vec<StaffJson>>, ApiError> {
+    staff.require(org, &[Role::OrgAdmin])?;
+    let client = app.pool().get().await?;
+    let rows = db::organisations::staff_of(&client, org).await?;
+    Ok(Json(rows.into_iter().map(StaffJson::from).collect()))
+}
+
+/// `PATCH /api/organisations/{org}/staff/{staff}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffChange {
+    /// A new role: `org_admin`, `committee`, `trustee` or `observer`.
+    pub role: Option<String>,
+    /// Disable (`true`) or enable (`false`) the account.
+    pub disabled: Option<bool>,
+}
+
+/// Changes an account's role or disables it (its organisation's admins;
+/// not their own account, so an organisation cannot lose its last admin
+/// by accident). Disabling ends the account's sessions at once; a role
+/// change takes effect on its next request.
+async fn update_staff(
+    State(app): State<AppState>,
+    P((org, id)): P<(i64, i64)>,
+    staff: Staff,
+    JsonBody(body): JsonBody<StaffChange>,
+) -> Result<Json<StaffJson>, ApiError> {
+    staff.require(org, &[Role::OrgAdmin])?;
+    let role = match &body.role {
+        None => None,
+        Some(r) => Some(
+            Role::parse(r)
+                .filter(|r| *r != Role::PlatformAdmin)
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "invalid_field",
+                        "role: org_admin, committee, trustee or observer",
+                    )
+                })?,
+        ),
+    };
+    if id == staff.id {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "own_account",
+            "another admin of the organisation changes your own account",
+        ));
+    }
+    let mut client = app.pool().get().await?;
+    let tx = client.transaction().await?;
+    let row = db::organisations::update_staff(&tx, org, id, role.map(Role::as_str), body.disabled)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found("no_such_staff", "no such account in this organisation")
+        })?;
+    let ended = if row.disabled {
+        db::sessions::end_staff_sessions(&tx, id, None).await?
+    } else {
+        0
+    };
+    audit(
+        &tx,
+        Some(&staff),
+        Some(org),
+        "staff.update",
+        json!({"staff": id, "role": role.map(Role::as_str), "disabled": body.disabled,
+               "sessions_ended": ended}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(row.into()))
 }

@@ -86,6 +86,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/api/login", post(login))
         .route("/api/logout", post(logout))
         .route("/api/me", get(me))
+        .route("/api/me/password", post(change_password))
         .route("/api/member/code", post(request_code))
         .route("/api/member/login", post(member_login))
         .route("/api/member/logout", post(member_logout))
@@ -177,6 +178,14 @@ async fn login(
     let Some(account) = account else {
         return Err(bad_credentials());
     };
+    // Said only to whoever knows the password.
+    if account.disabled {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "account_disabled",
+            "this account is disabled: ask your organisation's admin",
+        ));
+    }
     let token = accounts::token();
     let csrf = accounts::token();
     let tx = client.transaction().await?;
@@ -410,4 +419,79 @@ async fn member_logout(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     end_session(&app, &headers).await
+}
+
+/// `POST /api/me/password`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    /// The password now.
+    pub current_password: Zeroizing<String>,
+    /// The new one (12 to 1024 characters, hard to guess).
+    pub new_password: Zeroizing<String>,
+}
+
+/// Changes the signed-in account's own password and ends its other
+/// sessions. A wrong current password counts against the account's sign-in
+/// limits, as a failed sign-in does.
+async fn change_password(
+    State(app): State<AppState>,
+    ClientIp(ip): ClientIp,
+    staff: Staff,
+    JsonBody(body): JsonBody<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    if body.current_password.len() > 1024 {
+        return Err(bad_credentials());
+    }
+    let limits = keys(
+        &throttle::STAFF_ACCOUNT,
+        &staff.username.to_lowercase(),
+        &throttle::STAFF_ADDRESS,
+        ip,
+    );
+    let mut client = app.pool().get().await?;
+    check_unlocked(&client, &limits).await?;
+    accounts::check_password(&body.new_password, &[&staff.username])?;
+    let stored = db::organisations::password_hash(&client, staff.id)
+        .await?
+        .ok_or_else(|| ApiError::internal("account"))?;
+    let (current, new) = (body.current_password.clone(), body.new_password.clone());
+    let checked = tokio::task::spawn_blocking(move || {
+        accounts::verify_password(&current, &stored).then(|| accounts::hash_password(&new))
+    })
+    .await
+    .map_err(|_| ApiError::internal("password check"))?;
+    let tx = client.transaction().await?;
+    let Some(hash) = checked else {
+        let locked = hit_all(&tx, &limits).await?;
+        audit(
+            &tx,
+            &staff,
+            "password.failed",
+            json!({"locked_seconds": locked}),
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(bad_credentials());
+    };
+    db::organisations::set_password(&tx, staff.id, &hash?).await?;
+    let ended = db::sessions::end_staff_sessions(&tx, staff.id, Some(&staff.session)).await?;
+    audit(
+        &tx,
+        &staff,
+        "password.change",
+        json!({"sessions_ended": ended}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn audit(
+    tx: &tokio_postgres::Transaction<'_>,
+    staff: &Staff,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<(), ApiError> {
+    super::access::audit(tx, Some(staff), staff.organisation, action, detail).await
 }

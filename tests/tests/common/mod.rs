@@ -268,6 +268,8 @@ pub fn expect(status: StatusCode, call: (StatusCode, Value)) -> Value {
 pub struct Tenant {
     pub org: i64,
     pub staff: Vec<(&'static str, Api)>,
+    /// The accounts' ids, in the order of `staff`.
+    pub staff_ids: Vec<i64>,
     pub election: i64,
     pub nomination: i64,
     pub member: Api,
@@ -283,9 +285,10 @@ pub async fn tenant(root: &str, platform: &Api, slug: &str) -> Tenant {
         .as_i64()
         .unwrap();
     let mut staff = Vec::new();
+    let mut staff_ids = Vec::new();
     for role in ROLES {
         let username = format!("{slug}-{role}");
-        expect(
+        let created = expect(
             StatusCode::CREATED,
             platform
                 .post(
@@ -294,6 +297,7 @@ pub async fn tenant(root: &str, platform: &Api, slug: &str) -> Tenant {
                 )
                 .await,
         );
+        staff_ids.push(created["id"].as_i64().unwrap());
         let login = json!({"username": username, "password": PASSWORD});
         staff.push((role, Api::signed_in(root, "/api/login", login).await));
     }
@@ -388,6 +392,7 @@ pub async fn tenant(root: &str, platform: &Api, slug: &str) -> Tenant {
     Tenant {
         org,
         staff,
+        staff_ids,
         election,
         nomination,
         member,
