@@ -57,6 +57,8 @@ fn run(
     if let Some(config) = config {
         cmd.arg("--config-file").arg(config);
     }
+    // Its cache and reports go to the test's own folder, not the tree.
+    cmd.current_dir(report.parent().unwrap_or(report));
     cmd.arg("run")
         .arg(format!("{root}/api/openapi.json"))
         .args(["--url", root])
