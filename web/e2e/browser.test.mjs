@@ -524,13 +524,81 @@ async function axeTour(locale, paths, staffPaths) {
   return p;
 }
 
+async function staffSignIn(viewport, username, password) {
+  const p = await page(viewport);
+  await p.goto(`${BASE}/staff`);
+  await p.fill("#username", username);
+  await p.fill("#password", password);
+  await p.click("#staff-login button[type=submit]");
+  return p;
+}
+
+test("staff accounts: the admin changes a role, disables and enables an account, and changes their own password", async () => {
+  // The demo's organisation admin ("admin") has the committee's password.
+  const a = await staffSignIn(DESKTOP, "admin", demo.committee.password);
+  await a.waitForSelector(".whoami");
+  await Promise.all([a.waitForNavigation(), a.click("#account-link")]);
+  const usernames = await a.$$eval("#accounts tbody tr", (rows) => rows.map((r) => r.dataset.account));
+  assert.deepEqual(usernames, [...usernames].sort(), "accounts by name");
+  for (const u of ["admin", demo.committee.username, "observer", "trustee1", "trustee2", "trustee3"]) {
+    assert.ok(usernames.includes(u), `${u} listed: ${usernames}`);
+  }
+  // One's own row has no controls.
+  assert.equal(await a.$$eval('tr[data-account="admin"] form', (f) => f.length), 0);
+
+  // The observer becomes a trustee.
+  const observer = 'tr[data-account="observer"]';
+  await a.selectOption(`${observer} select[name=role]`, "trustee");
+  await Promise.all([a.waitForNavigation(), a.click(`${observer} form:has(select) button[type=submit]`)]);
+  assert.equal(await a.$eval(`${observer} select[name=role]`, (s) => s.value), "trustee");
+
+  // Disabled: the observer's right password is answered with that; enabled
+  // again, it signs in.
+  const o = await staffSignIn(PHONE, "observer", demo.committee.password);
+  await o.waitForSelector(".whoami");
+  await Promise.all([a.waitForNavigation(), a.click(`${observer} form[data-json*="true"] button`)]);
+  assert.equal(await a.textContent(`${observer} td[data-status]`), "Disabled");
+  await o.reload();
+  await o.waitForSelector("#staff-login");
+  await o.fill("#username", "observer");
+  await o.fill("#password", demo.committee.password);
+  await o.click("#staff-login button[type=submit]");
+  await o.waitForSelector("#staff-login [data-error]:not(:empty)");
+  assert.match(await o.textContent("#staff-login [data-error]"), /disabled/);
+  await Promise.all([a.waitForNavigation(), a.click(`${observer} form[data-json*="false"] button`)]);
+  assert.equal(await a.textContent(`${observer} td[data-status]`), "Active");
+  await Promise.all([o.waitForNavigation(), o.click("#staff-login button[type=submit]")]);
+  await o.waitForSelector(".whoami");
+  await o.context().close();
+
+  // The admin's own password: a guessable one is refused with the reason,
+  // a strong one is taken, and only it signs in from now on.
+  await a.fill("#current_password", demo.committee.password);
+  await a.fill("#new_password", "password1234");
+  await a.click("#password-change button[type=submit]");
+  await a.waitForSelector("#password-change [data-error]:not(:empty)");
+  assert.match(await a.textContent("#password-change [data-error]"), /too easy to guess/);
+  const fresh = "amber tractor lullaby";
+  await a.fill("#new_password", fresh);
+  await a.click("#password-change button[type=submit]");
+  await a.waitForSelector("#password-change [data-done-message]:not([hidden])");
+  await shot(a, "staff-account-desktop");
+  const old = await staffSignIn(DESKTOP, "admin", demo.committee.password);
+  await old.waitForSelector("#staff-login [data-error]:not(:empty)");
+  await old.fill("#password", fresh);
+  await Promise.all([old.waitForNavigation(), old.click("#staff-login button[type=submit]")]);
+  await old.waitForSelector(".whoami");
+  await old.context().close();
+  await a.context().close();
+});
+
 test("after the tally, the pages pass axe-core's WCAG 2.1 AA rules, in both languages, on a phone", async () => {
   for (const locale of ["en-GB", "sv-SE"]) {
     const p = await axeTour(locale, ["/", `/elections/${election}`, `/elections/${election}/board`,
       `/elections/${election}/track?tracker=${Object.values(trackers)[0].tracker}`,
       `/elections/${election}/track?tracker=nonsense`, `/elections/${election}/result`,
       `/elections/${election}/verify`, `/elections/${election}/vote`, "/member", "/staff"],
-    ["/staff", `/staff/elections/${election}`]);
+    ["/staff", `/staff/elections/${election}`, "/staff/account"]);
     await p.context().close();
   }
 });

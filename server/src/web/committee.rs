@@ -48,10 +48,12 @@ fn login_page(lang: Lang) -> Response {
     )
 }
 
-fn signed_in(lang: Lang, staff: &Staff) -> Markup {
+/// Who is signed in, with links to their account and to sign out.
+pub(super) fn signed_in(lang: Lang, staff: &Staff) -> Markup {
     html! {
         div class="whoami" {
-            (lang.t("staff.signed_in")) " " strong { (staff.username) } " (" (staff.role.as_str()) ")"
+            (lang.t("staff.signed_in")) " " strong { (staff.username) } " (" (staff.role.as_str()) ") "
+            a href="/staff/account" id="account-link" { (lang.t("account.link")) }
             form data-api="/api/logout" data-method="POST" data-done="go:/staff" {
                 button type="submit" class="link" { (lang.t("staff.logout")) }
             }

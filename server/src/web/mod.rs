@@ -29,10 +29,12 @@
 
 pub mod i18n;
 
+mod account;
 mod booth;
 mod committee;
 mod member;
 mod public;
+mod strings;
 
 use axum::Router;
 use axum::extract::{Query, State};
@@ -69,6 +71,7 @@ pub fn routes() -> Router<AppState> {
         .route("/elections/{id}/vote", get(booth::page))
         .route("/member", get(member::page))
         .route("/staff", get(committee::home))
+        .route("/staff/account", get(account::page))
         .route("/staff/elections/{id}", get(committee::election))
 }
 
