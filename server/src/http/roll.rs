@@ -2,34 +2,55 @@
 //! added, removed and changed, and the file's digest), then applied by
 //! sending the same file with `?apply=<digest>`. A bad file is refused
 //! whole, with its bad rows; nothing is half-imported.
+//!
+//! The file is read as it arrives: a blocking thread parses it row by row
+//! ([`Rows`]) while hashing it, and the rows go in batches into the
+//! transaction's staging table, where repeats, the difference with the roll
+//! and the change are worked out (`db::roll`). What the server holds does
+//! not grow with the file: two batches of rows, the body's chunks in
+//! flight, and the first bad rows of an answer.
+
+use std::io::{self, Read};
+use std::sync::{Arc, Mutex};
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::post;
+use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+use tokio_util::io::{StreamReader, SyncIoBridge};
 
 use super::access::{audit, visible};
 use super::error::ApiError;
-use super::extract::{P, Staff, raw_body};
+use super::extract::{P, Staff};
 use super::state::AppState;
 use crate::db;
 use crate::election::accounts::MANAGERS;
 use crate::election::lifecycle::Status;
-use crate::election::roll;
+use crate::election::roll::{self, MAX_MEMBERS, Row, RowError, Rows};
 
 /// The largest voter roll accepted, in bytes (about 5 million members).
 pub const MAX_ROLL: usize = 512 << 20;
 
-/// The roll's route.
+/// Rows staged in one statement.
+const BATCH: usize = 5_000;
+
+/// Bad rows shown in an answer; their count is always given.
+const SHOWN_ERRORS: i64 = 10_000;
+
+/// Member numbers shown in each list of a preview.
+const SHOWN_MEMBERS: i64 = 1_000;
+
+/// The roll's route. The body is read as it arrives (no body-size layer:
+/// [`MAX_ROLL`] is counted here).
 pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new().route(
-        "/api/elections/{id}/roll",
-        post(import_roll).layer(DefaultBodyLimit::max(MAX_ROLL)),
-    )
+    axum::Router::new().route("/api/elections/{id}/roll", post(import_roll))
 }
 
 /// `?apply=<digest>`.
@@ -59,8 +80,125 @@ pub struct RollImport {
     pub members: Value,
 }
 
-fn first(list: &[String]) -> &[String] {
-    list.get(..list.len().min(1000)).unwrap_or(list)
+/// Why the upload could not be read to its end.
+#[derive(Debug, Clone, Copy)]
+enum Cut {
+    /// Over [`MAX_ROLL`].
+    TooLarge,
+    /// Cut off, or sent too slowly.
+    Unreadable,
+}
+
+impl From<Cut> for ApiError {
+    fn from(cut: Cut) -> Self {
+        match cut {
+            Cut::TooLarge => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("the body is over {MAX_ROLL} bytes"),
+            ),
+            Cut::Unreadable => ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "unreadable_body",
+                "the body could not be read: it was cut off or sent too slowly",
+            ),
+        }
+    }
+}
+
+/// The upload as the parser reads it: hashed and counted on the way, and
+/// stopped past [`MAX_ROLL`].
+struct Upload<R> {
+    /// The body.
+    inner: R,
+    /// SHA-256 of what was read.
+    hasher: Sha256,
+    /// Bytes read.
+    read: usize,
+    /// Why reading stopped early, if it did (shared: the parser owns the reader).
+    cut: Arc<Mutex<Option<Cut>>>,
+}
+
+impl<R: Read> Upload<R> {
+    /// Records why reading stops.
+    fn cut(&self, cut: Cut) -> io::Error {
+        if let Ok(mut slot) = self.cut.lock() {
+            slot.get_or_insert(cut);
+        }
+        io::Error::other("the upload could not be read to its end")
+    }
+}
+
+impl<R: Read> Read for Upload<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self
+            .inner
+            .read(buf)
+            .map_err(|_| self.cut(Cut::Unreadable))?;
+        self.read += n;
+        if self.read > MAX_ROLL {
+            return Err(self.cut(Cut::TooLarge));
+        }
+        self.hasher.update(buf.get(..n).unwrap_or(&[]));
+        Ok(n)
+    }
+}
+
+/// What the parser ends with.
+struct Parsed {
+    /// A bad header (or no header): the one error.
+    header: Option<RowError>,
+    /// The file's SHA-256 hex, if it was read to its end.
+    digest: Option<String>,
+}
+
+/// Reads the rows from `body` on a blocking thread as they arrive, in
+/// batches to `rows`; stops when `rows` is dropped.
+fn parse_upload(
+    body: Body,
+    districts: Vec<String>,
+    rows: mpsc::Sender<Vec<Row>>,
+    cut: Arc<Mutex<Option<Cut>>>,
+) -> tokio::task::JoinHandle<Parsed> {
+    let stream = body.into_data_stream().map_err(io::Error::other);
+    let upload = Upload {
+        inner: SyncIoBridge::new(StreamReader::new(stream)),
+        hasher: Sha256::new(),
+        read: 0,
+        cut,
+    };
+    tokio::task::spawn_blocking(move || {
+        let reader = match Rows::new(upload, &districts, MAX_MEMBERS) {
+            Ok(reader) => reader,
+            Err(header) => {
+                return Parsed {
+                    header: Some(header),
+                    digest: None,
+                };
+            }
+        };
+        let mut reader = reader;
+        let mut batch = Vec::with_capacity(BATCH);
+        for row in reader.by_ref() {
+            batch.push(row);
+            if batch.len() == BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                if rows.blocking_send(full).is_err() {
+                    // The request is over: nothing waits for the rest.
+                    break;
+                }
+            }
+        }
+        if !batch.is_empty() {
+            let _ = rows.blocking_send(batch);
+        }
+        // Read to its end unless a row stopped reading (and the file is refused).
+        let upload = reader.into_inner();
+        Parsed {
+            header: None,
+            digest: Some(hex::encode(upload.hasher.finalize())),
+        }
+    })
 }
 
 async fn import_roll(
@@ -69,9 +207,8 @@ async fn import_roll(
     query: Result<Query<ApplyQuery>, QueryRejection>,
     staff: Staff,
     headers: HeaderMap,
-    csv: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Json<RollImport>, ApiError> {
-    let csv = raw_body(csv, MAX_ROLL)?;
     let Query(query) = query.map_err(|e| ApiError::bad("malformed_query", e.body_text()))?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -90,33 +227,59 @@ async fn import_roll(
     staff.require(e.organisation, MANAGERS)?;
     e.status.require(&[Status::Draft, Status::Nominations])?;
     let districts = db::elections::districts(&tx, id).await?;
-    let new = tokio::task::spawn_blocking({
-        let csv = csv.clone();
-        move || roll::parse(&csv, &districts)
-    })
-    .await
-    .map_err(|_| ApiError::internal("roll parse"))?
-    .map_err(|rows| {
-        ApiError::invalid(
-            "bad_rows",
-            format!("{} bad row(s); nothing was imported", rows.len()),
-        )
-        .with_details(json!({ "rows": rows.iter().take(10_000).collect::<Vec<_>>() }))
-    })?;
-    let old = db::roll::members(&tx, id).await?;
-    let diff = roll::diff(&old, &new);
-    let digest = roll::digest(&csv);
+
+    // The file goes row by row into the import's staging table as it
+    // arrives; the rest is worked out there.
+    db::roll::stage_begin(&tx).await?;
+    let cut = Arc::new(Mutex::new(None));
+    let (rows, mut batches) = mpsc::channel(2);
+    let parser = parse_upload(body, districts, rows, Arc::clone(&cut));
+    while let Some(batch) = batches.recv().await {
+        db::roll::stage(&tx, &batch).await?;
+    }
+    let parsed = parser.await.map_err(|_| ApiError::internal("roll parse"))?;
+    if let Some(cut) = cut.lock().ok().and_then(|c| *c) {
+        return Err(cut.into());
+    }
+    if let Some(header) = parsed.header {
+        return Err(bad_rows(1, &[header]));
+    }
+    db::roll::stage_end(&tx).await?;
+    let (staged, bad, errors) = db::roll::staged_errors(&tx, SHOWN_ERRORS).await?;
+    if bad > 0 {
+        let errors: Vec<RowError> = errors
+            .into_iter()
+            .map(|e| {
+                let mut problems: Vec<String> = e.problems.into_iter().collect();
+                if let Some((number, first)) = e.repeat {
+                    problems.push(roll::repeated(&number, first));
+                }
+                RowError {
+                    line: e.line,
+                    message: problems.join("; "),
+                }
+            })
+            .collect();
+        return Err(bad_rows(bad, &errors));
+    }
+    if staged == 0 {
+        return Err(bad_rows(1, &[roll::no_members()]));
+    }
+    let digest = parsed
+        .digest
+        .ok_or_else(|| ApiError::internal("roll digest"))?;
+    let diff = db::roll::staged_diff(&tx, id, SHOWN_MEMBERS).await?;
     let mut answer = RollImport {
         digest: digest.clone(),
         applied: false,
-        added: diff.added.len() as u64,
-        removed: diff.removed.len() as u64,
-        changed: diff.changed.len() as u64,
+        added: diff.added.0,
+        removed: diff.removed.0,
+        changed: diff.changed.0,
         unchanged: diff.unchanged,
         members: json!({
-            "added": first(&diff.added),
-            "removed": first(&diff.removed),
-            "changed": first(&diff.changed),
+            "added": diff.added.1,
+            "removed": diff.removed.1,
+            "changed": diff.changed.1,
         }),
     };
     let Some(apply) = query.apply else {
@@ -128,8 +291,9 @@ async fn import_roll(
             "this file is not the one previewed: preview it again",
         ));
     }
-    // Members in a nomination stay on the roll.
-    let in_nomination = db::roll::in_nomination(&tx, id, &diff.removed).await?;
+    // Members in a nomination stay on the roll, and keep their district: a
+    // nomination is made within one district.
+    let (in_nomination, moved_in_nomination) = db::roll::staged_in_nomination(&tx, id).await?;
     if !in_nomination.is_empty() {
         return Err(ApiError::conflict(
             "member_in_nomination",
@@ -139,10 +303,6 @@ async fn import_roll(
             ),
         ));
     }
-    // A nominee or proposer keeps their district: a nomination is made
-    // within one district.
-    let moved = roll::moved(&old, &new, &diff.changed);
-    let moved_in_nomination = db::roll::in_nomination(&tx, id, &moved).await?;
     if !moved_in_nomination.is_empty() {
         return Err(ApiError::conflict(
             "member_in_nomination_moved",
@@ -154,7 +314,7 @@ async fn import_roll(
             ),
         ));
     }
-    db::roll::apply(&tx, id, &diff.removed, &diff.added, &diff.changed, &new).await?;
+    db::roll::apply_staged(&tx, id).await?;
     audit(
         &tx,
         Some(&staff),
@@ -167,4 +327,13 @@ async fn import_roll(
     tx.commit().await?;
     answer.applied = true;
     Ok(Json(answer))
+}
+
+/// The answer to a refused file: how many bad rows, and the first of them.
+fn bad_rows(count: u64, rows: &[RowError]) -> ApiError {
+    ApiError::invalid(
+        "bad_rows",
+        format!("{count} bad row(s); nothing was imported"),
+    )
+    .with_details(json!({ "rows": rows }))
 }

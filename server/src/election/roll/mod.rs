@@ -1,20 +1,25 @@
 //! Importing the voter roll from the member register's CSV export.
 //!
-//! A pure module: bytes in, members or errors out; no database, no I/O.
-//! The committee previews an import ([`parse`] and [`diff`] against the
-//! current roll), then applies it by naming the file's [`digest`], so what is
+//! A pure module: bytes in (all at once with [`parse`], or row by row from
+//! any reader as they arrive with [`Rows`]), members or errors out; no
+//! database. The committee previews an import (what [`diff`] would say
+//! against the current roll), then applies it by naming the file's [`digest`], so what is
 //! applied is exactly what was previewed.
 //!
 //! # The file
 //!
-//! - UTF-8 text; a leading byte-order mark is allowed and skipped. A file
-//!   that is not UTF-8 is refused whole, with one error at line 1.
+//! - UTF-8 text; a leading byte-order mark is allowed and skipped. The file
+//!   is read as it arrives, so text that is not UTF-8 is one error at the
+//!   first line where it is found (at line 1 if that is the header), and
+//!   nothing after it is read. So is a row (with the blank lines before it)
+//!   of more than [`MAX_ROW_BYTES`].
 //! - The first non-blank line is the header. It names exactly the columns
 //!   `member_number`, `name`, `contact` and `district`: in any order,
 //!   case-insensitive, surrounding whitespace ignored; no column missing,
 //!   none twice, no other column. A missing or wrong header is one error at
 //!   line 1.
-//! - Fields are separated by `,`; or by `;` when the header line contains
+//! - Fields are separated by `,`; or by `;` when the header line (ending
+//!   with `\n`, `\r\n` or `\r`, and judged on its first 64 KiB) contains
 //!   `;` and no `,` (spreadsheets set to a Swedish locale export that way).
 //!   Fields may be quoted with `"` (a quote inside is doubled), as in RFC 4180.
 //! - Lines end with `\n`, `\r\n` or `\r`. Blank lines are skipped, and so
@@ -150,7 +155,8 @@ struct Columns {
 /// Parses a whole CSV file. Either every row is good (Ok, members in file order) or the
 /// list of EVERY bad row (Err), never a partial result.
 ///
-/// The rules are in the [module documentation](self).
+/// The rules are in the [module documentation](self). The upload reads the
+/// same rows with [`Rows`] as they arrive and finds repeats in the database.
 pub fn parse(bytes: &[u8], districts: &[String]) -> Result<Vec<RollMember>, Vec<RowError>> {
     parse_limited(bytes, districts, MAX_MEMBERS)
 }
@@ -161,194 +167,60 @@ fn parse_limited(
     districts: &[String],
     max_members: u64,
 ) -> Result<Vec<RollMember>, Vec<RowError>> {
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return Err(vec![RowError::new(
-            1,
-            "the file is not UTF-8 text (export it as CSV UTF-8)",
-        )]);
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter_of(text))
-        .from_reader(text.as_bytes());
-    let mut record = csv::StringRecord::new();
-
-    let columns = loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => return Err(vec![RowError::new(1, "no members: the file is empty")]),
-            Ok(true) if is_blank(&record) => {}
-            Ok(true) => break columns_of(&record).map_err(|m| vec![RowError::new(1, m)])?,
-            Err(_) => {
-                return Err(vec![RowError::new(
-                    1,
-                    "the header line cannot be read as CSV",
-                )]);
-            }
-        }
-    };
-
-    let districts: HashSet<&str> = districts.iter().map(String::as_str).collect();
+    let rows = Rows::new(bytes, districts, max_members).map_err(|e| vec![e])?;
     let mut members = Vec::new();
     let mut errors = Vec::new();
     let mut first_line: HashMap<String, u64> = HashMap::new();
-    let mut rows: u64 = 0;
-    let mut lines = LineCounter::new(text.as_bytes());
-    loop {
-        let byte_before = reader.position().byte();
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(err) => {
-                // Cannot happen on valid UTF-8 read from memory with flexible
-                // rows, but a reader that failed once is not read further.
-                let line = lines.line_at(err.position().map_or(byte_before, csv::Position::byte));
-                errors.push(RowError::new(line, "the row cannot be read as CSV"));
-                break;
-            }
+    // A repeat of a number seen before, worded; the first sighting is kept.
+    let mut repeat = |number: &str, line: u64| match first_line.entry(number.to_owned()) {
+        Entry::Occupied(first) => Some(repeated(number, *first.get())),
+        Entry::Vacant(slot) => {
+            slot.insert(line);
+            None
         }
-        if is_blank(&record) {
-            continue;
-        }
-        let line = lines.line_at(record.position().map_or(byte_before, csv::Position::byte));
-        rows += 1;
-        if rows > max_members {
-            errors.push(RowError::new(
-                line,
-                format!("the roll has more than {max_members} members"),
-            ));
-            break;
-        }
-        if record.len() != COLUMNS.len() {
-            errors.push(RowError::new(
-                line,
-                format!("expected {} fields, found {}", COLUMNS.len(), record.len()),
-            ));
-            continue;
-        }
-        let field = |index: usize| record.get(index).unwrap_or("").trim();
-
-        let mut problems: Vec<String> = Vec::new();
-        let member_number = member_number(field(columns.member_number))
-            .map_err(|p| problems.push(p))
-            .ok();
-        let name = name(field(columns.name)).map_err(|p| problems.push(p)).ok();
-        let contact = contact(field(columns.contact))
-            .map_err(|p| problems.push(p))
-            .ok();
-        let district = district(field(columns.district), &districts)
-            .map_err(|p| problems.push(p))
-            .ok();
-        if let Some(number) = &member_number {
-            match first_line.entry(number.clone()) {
-                Entry::Occupied(first) => problems.push(format!(
-                    "member number {number} already appears on line {}",
-                    first.get()
-                )),
-                Entry::Vacant(slot) => {
-                    slot.insert(line);
+    };
+    for row in rows {
+        match row {
+            Row::Member { line, member } => {
+                if let Some(problem) = repeat(&member.member_number, line) {
+                    members = Vec::new();
+                    errors.push(RowError::new(line, problem));
+                } else if errors.is_empty() {
+                    // Once the roll is refused, its members are not kept.
+                    members.push(member);
                 }
             }
-        }
-
-        match (member_number, name, contact, district) {
-            (Some(member_number), Some(name), Some(contact), Some(district))
-                if problems.is_empty() =>
-            {
-                // Once the roll is refused, its members are not kept.
-                if errors.is_empty() {
-                    members.push(RollMember {
-                        member_number,
-                        name,
-                        contact,
-                        district,
-                    });
+            Row::Bad {
+                line,
+                member_number,
+                mut problems,
+            } => {
+                if let Some(problem) = member_number.and_then(|n| repeat(&n, line)) {
+                    problems.push(problem);
                 }
-            }
-            _ => {
                 members = Vec::new();
                 errors.push(RowError::new(line, problems.join("; ")));
             }
         }
     }
-
     if !errors.is_empty() {
         Err(errors)
     } else if members.is_empty() {
-        Err(vec![RowError::new(
-            1,
-            "no members: the file has a header and no rows",
-        )])
+        Err(vec![no_members()])
     } else {
         Ok(members)
     }
 }
 
-/// Line numbers of records, counted forward as the reader goes.
-///
-/// The reader's own line numbers do not count the blank lines it skips
-/// before a record: it reports where the previous record ended. This counts
-/// from the bytes instead.
-#[derive(Debug)]
-struct LineCounter<'a> {
-    /// The whole text.
-    bytes: &'a [u8],
-    /// How far the lines are counted.
-    offset: usize,
-    /// The line at `offset`.
-    line: u64,
+/// The error of a file with a header and no member.
+pub fn no_members() -> RowError {
+    RowError::new(1, "no members: the file has a header and no rows")
 }
 
-impl<'a> LineCounter<'a> {
-    /// Counting from the start of `bytes`, line 1.
-    fn new(bytes: &'a [u8]) -> Self {
-        LineCounter {
-            bytes,
-            offset: 0,
-            line: 1,
-        }
-    }
-
-    /// The line of the record the reader places at `byte`: past the line
-    /// ends there, on the record's first character. Offsets must not go
-    /// backwards (an earlier one gives the line counted so far).
-    fn line_at(&mut self, byte: u64) -> u64 {
-        let mut start = usize::try_from(byte)
-            .unwrap_or(usize::MAX)
-            .min(self.bytes.len());
-        while matches!(self.bytes.get(start), Some(b'\r' | b'\n')) {
-            start += 1;
-        }
-        for index in self.offset..start {
-            // A line ends with "\n", "\r\n" or a lone "\r", as for the reader.
-            let ends_line = match self.bytes.get(index) {
-                Some(b'\n') => true,
-                Some(b'\r') => self.bytes.get(index + 1) != Some(&b'\n'),
-                _ => false,
-            };
-            if ends_line {
-                self.line += 1;
-            }
-        }
-        self.offset = self.offset.max(start);
-        self.line
-    }
-}
-
-/// `;` if the header line has `;` and no `,`; `,` otherwise.
-fn delimiter_of(text: &str) -> u8 {
-    let header = text.lines().find(|line| !line.trim().is_empty());
-    match header {
-        Some(line) if line.contains(';') && !line.contains(',') => b';',
-        _ => b',',
-    }
-}
-
-/// Whether every field of the row is empty or whitespace.
-fn is_blank(record: &csv::StringRecord) -> bool {
-    record.iter().all(|field| field.trim().is_empty())
+/// What is wrong with a row whose member number `number` first appeared on
+/// line `first`.
+pub fn repeated(number: &str, first: u64) -> String {
+    format!("member number {number} already appears on line {first}")
 }
 
 /// The columns' places, from the header row.
@@ -506,7 +378,7 @@ fn phone(s: &str) -> Option<String> {
 }
 
 /// The district if it is one of the election's, or what is wrong.
-fn district(field: &str, districts: &HashSet<&str>) -> Result<String, String> {
+fn district(field: &str, districts: &HashSet<String>) -> Result<String, String> {
     if field.is_empty() {
         return Err("district is missing".to_owned());
     }
@@ -543,26 +415,13 @@ pub fn diff(old: &[RollMember], new: &[RollMember]) -> RollDiff {
     diff
 }
 
-/// The member numbers among `changed` whose district differs between
-/// `old` and `new`.
-pub fn moved(old: &[RollMember], new: &[RollMember], changed: &[String]) -> Vec<String> {
-    let district = |roll: &[RollMember]| -> HashMap<String, String> {
-        roll.iter()
-            .map(|m| (m.member_number.clone(), m.district.clone()))
-            .collect()
-    };
-    let (before, after) = (district(old), district(new));
-    changed
-        .iter()
-        .filter(|n| before.get(*n) != after.get(*n))
-        .cloned()
-        .collect()
-}
-
 /// SHA-256 hex of the bytes: the committee previews an import, then applies it by naming this digest.
 pub fn digest(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
+
+mod rows;
+pub use rows::{MAX_ROW_BYTES, Row, Rows};
 
 #[cfg(test)]
 mod tests;

@@ -274,13 +274,67 @@ fn blank_lines_are_skipped_and_still_counted() {
 }
 
 #[test]
-fn not_utf8_is_one_error_at_line_1() {
+fn not_utf8_is_one_error_where_it_is_found_and_reading_stops() {
     let mut bytes = HEADER.as_bytes().to_vec();
-    bytes.extend_from_slice(b"M-1,Bj\xf6rn,b@example.se,North\n");
+    bytes.extend_from_slice(b"M-1,Anna,,North\nM-2,Bj\xf6rn,b@example.se,North\nM-3,,,\n");
     let errors = parse(&bytes, &districts()).unwrap_err();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!(errors[0], RowError::new(2, "contact is missing"));
+    assert_eq!(errors[1].line, 3);
+    assert!(errors[1].message.contains("not UTF-8"), "{}", errors[1]);
+    let header = b"member_number,n\xe4me,contact,district\nM-1,Anna,a@b.se,North\n";
+    let errors = parse(header, &districts()).unwrap_err();
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].line, 1);
     assert!(errors[0].message.contains("UTF-8"));
+}
+
+/// A reader that hands out one byte at a time, as a slow upload may.
+struct OneByte<'a>(&'a [u8]);
+
+impl std::io::Read for OneByte<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match (self.0.split_first(), buf.first_mut()) {
+            (Some((byte, rest)), Some(slot)) => {
+                *slot = *byte;
+                self.0 = rest;
+                Ok(1)
+            }
+            _ => Ok(0),
+        }
+    }
+}
+
+/// The rows read byte by byte, worded as `parse` words them (repeats aside).
+fn rows_one_byte_at_a_time(bytes: &[u8]) -> Result<Vec<Row>, RowError> {
+    Ok(Rows::new(OneByte(bytes), &districts(), MAX_MEMBERS)?.collect())
+}
+
+#[test]
+fn rows_read_byte_by_byte_keep_their_lines_and_the_mark() {
+    let text = format!(
+        "\u{feff}\r\n{HEADER}\n,,,\r\nM-1,Anna,anna@example.se,North\r\rM-2,,\"a@b.se\nx\",North\nM-3,Cecilia,c@example.se,South\n"
+    );
+    let rows = rows_one_byte_at_a_time(text.as_bytes()).unwrap();
+    let lines: Vec<u64> = rows
+        .iter()
+        .map(|r| match r {
+            Row::Member { line, .. } | Row::Bad { line, .. } => *line,
+        })
+        .collect();
+    assert_eq!(lines, vec![5, 7, 9], "{rows:?}");
+    assert!(matches!(&rows[0], Row::Member { member, .. } if member.member_number == "M-1"));
+    assert!(matches!(&rows[1], Row::Bad { member_number: Some(n), .. } if n == "M-2"));
+}
+
+#[test]
+fn a_row_longer_than_the_limit_stops_reading() {
+    let mut text = with_header("M-1,Anna,anna@example.se,North\nM-2,\"");
+    text.push_str(&"x".repeat(MAX_ROW_BYTES + 10));
+    text.push_str("\",b@example.se,North\nM-3,Cecilia,c@example.se,South\n");
+    let errors = errors(&text);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].message.contains("longer than"), "{}", errors[0]);
 }
 
 #[test]
@@ -432,6 +486,9 @@ proptest! {
     ) {
         let mut input = if with_header { HEADER.as_bytes().to_vec() } else { Vec::new() };
         input.extend_from_slice(&bytes);
+        let whole: Result<Vec<Row>, RowError> =
+            Rows::new(&input[..], &districts(), MAX_MEMBERS).map(Iterator::collect);
+        prop_assert_eq!(whole, rows_one_byte_at_a_time(&input), "read whole or byte by byte");
         match parse(&input, &districts()) {
             Ok(members) => prop_assert!(!members.is_empty()),
             Err(errors) => {
@@ -489,6 +546,15 @@ proptest! {
         }
         let bytes = writer.into_inner().unwrap();
         prop_assert_eq!(parse(&bytes, &districts()).unwrap(), members.clone());
+        let read: Vec<RollMember> = rows_one_byte_at_a_time(&bytes)
+            .unwrap()
+            .into_iter()
+            .filter_map(|r| match r {
+                Row::Member { member, .. } => Some(member),
+                Row::Bad { .. } => None,
+            })
+            .collect();
+        prop_assert_eq!(read, members.clone());
         prop_assert_eq!(
             diff(&members, &members),
             RollDiff { unchanged: members.len() as u64, ..RollDiff::default() }
