@@ -29,6 +29,10 @@ const DOCUMENT: &str = include_str!("../openapi.json");
 const SOURCES: &[(&str, &str)] = &[
     ("sessions.rs", include_str!("../src/http/sessions.rs")),
     (
+        "second_factor.rs",
+        include_str!("../src/http/second_factor.rs"),
+    ),
+    (
         "organisations.rs",
         include_str!("../src/http/organisations.rs"),
     ),

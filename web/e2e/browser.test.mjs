@@ -16,6 +16,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createHmac } from "node:crypto";
 import { chromium } from "playwright-core";
 
 const BASE = process.env.VALURNA_URL;
@@ -590,6 +591,78 @@ test("staff accounts: the admin changes a role, disables and enables an account,
   await old.waitForSelector(".whoami");
   await old.context().close();
   await a.context().close();
+});
+
+// RFC 4648 base32 (no padding) to bytes, and RFC 6238's code of a step:
+// what an authenticator app computes, written here from the RFCs.
+function base32(text) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = 0, value = 0;
+  const out = [];
+  for (const c of text) {
+    value = ((value << 5) | alphabet.indexOf(c)) & 0xffff;
+    bits += 5;
+    if (bits >= 8) { bits -= 8; out.push((value >>> bits) & 0xff); }
+  }
+  return Buffer.from(out);
+}
+
+function totp(secret, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const h = createHmac("sha1", secret).update(counter).digest();
+  const o = h[19] & 15;
+  const n = (((h[o] & 127) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3]) % 1_000_000;
+  return String(n).padStart(6, "0");
+}
+
+test("two-step sign-in: set up with the QR code's key, asked for at sign-in, turned off", async () => {
+  const o = await staffSignIn(PHONE, "observer", demo.committee.password);
+  await o.waitForSelector(".whoami");
+  await Promise.all([o.waitForNavigation(), o.click("#account-link")]);
+  await o.fill("#sf_password", demo.committee.password);
+  await Promise.all([o.waitForNavigation(), o.click("#second-factor-begin button[type=submit]")]);
+  await o.waitForSelector("#second-factor figure.qr svg");
+  await shot(o, "second-factor-setup-phone");
+  const secret = base32((await o.textContent("#second-factor-secret")).trim());
+  assert.equal(secret.length, 20);
+  const step = Math.floor(Date.now() / 30_000);
+  // A wrong code is refused with the reason; the app's code turns it on.
+  await o.fill("#sf_code", totp(secret, step + 5));
+  await o.click("#second-factor-confirm button[type=submit]");
+  await o.waitForSelector("#second-factor-confirm [data-error]:not(:empty)");
+  assert.match(await o.textContent("#second-factor-confirm [data-error]"), /wrong code/);
+  await o.fill("#sf_code", totp(secret, step));
+  await Promise.all([o.waitForNavigation(), o.click("#second-factor-confirm button[type=submit]")]);
+  await o.waitForSelector("#second-factor-on");
+  await shot(o, "second-factor-phone");
+
+  // Signing in again: the password reveals the code field; the code of
+  // the step already used is refused, the next one signs in.
+  const again = await staffSignIn(PHONE, "observer", demo.committee.password);
+  await again.waitForSelector("#code-box:not([hidden]) #code:focus");
+  assert.match(await again.textContent("#staff-login [data-error]"), /six-digit code/);
+  await again.fill("#code", totp(secret, step));
+  await again.click("#staff-login button[type=submit]");
+  await again.waitForFunction(() => /wrong or already used/.test(document.querySelector("#staff-login [data-error]").textContent));
+  await again.fill("#code", totp(secret, step + 1));
+  await Promise.all([again.waitForNavigation(), again.click("#staff-login button[type=submit]")]);
+  await again.waitForSelector(".whoami");
+  await again.context().close();
+
+  // The admin's list shows it; the observer turns it off with the password.
+  const a = await staffSignIn(DESKTOP, "admin", "amber tractor lullaby");
+  await a.waitForSelector(".whoami");
+  await Promise.all([a.waitForNavigation(), a.click("#account-link")]);
+  assert.match(await a.textContent('tr[data-account="observer"] td[data-second-factor]'), /On/);
+  await a.context().close();
+  await o.fill("#sf_remove_password", demo.committee.password);
+  await Promise.all([o.waitForNavigation(), o.click("#second-factor-remove button[type=submit]")]);
+  await o.waitForSelector("#second-factor-begin");
+  await o.context().close();
+  const plain = await staffSignIn(PHONE, "observer", demo.committee.password);
+  await plain.waitForSelector(".whoami");
+  await plain.context().close();
 });
 
 test("after the tally, the pages pass axe-core's WCAG 2.1 AA rules, in both languages, on a phone", async () => {

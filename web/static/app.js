@@ -9,6 +9,8 @@
 //   data-raw="file"        send the file input's bytes as the body instead
 //   data-raw-type="…"      the raw body's Content-Type (default text/csv)
 //   data-confirm           ask first
+//   data-reveal-on="error:#id"  when the API answers that error code, show
+//                          the hidden #id in the form and focus its input
 //   data-done="reload" | "go:/path" | "message" | "reveal:#id" |
 //             "download:name" | "roll"
 // Inputs: data-type="int" sends a number; data-share="k" remembers the
@@ -97,13 +99,24 @@ async function onSubmit(event) {
   try {
     const res = await send(form);
     const body = await readBody(res);
-    if (!res.ok) { showError(form, body, res.status); return; }
+    if (!res.ok) { reveal(form, body); showError(form, body, res.status); return; }
     await done(form, body);
   } catch (e) {
     showError(form, e, 0);
   } finally {
     if (button) button.disabled = false;
   }
+}
+
+// A part of the form asked for by the answer (a sign-in's code field).
+function reveal(form, body) {
+  const [code, selector] = (form.dataset.revealOn ?? "").split(":");
+  if (!code || body?.error !== code) return;
+  const part = form.querySelector(selector);
+  if (!part) return;
+  part.hidden = false;
+  const input = part.querySelector("input");
+  if (input) { input.required = true; queueMicrotask(() => input.focus()); }
 }
 
 async function done(form, body) {

@@ -32,6 +32,7 @@ pub mod nominations;
 pub mod organisations;
 pub mod outbox;
 pub mod roll;
+pub mod second_factor;
 pub mod sessions;
 pub mod throttle;
 

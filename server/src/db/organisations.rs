@@ -125,6 +125,8 @@ pub struct StaffRow {
     pub role: String,
     /// Whether it is disabled.
     pub disabled: bool,
+    /// Whether signing in asks for a code (a second factor is set up).
+    pub second_factor: bool,
 }
 
 fn staff_row(r: &tokio_postgres::Row) -> StaffRow {
@@ -133,6 +135,7 @@ fn staff_row(r: &tokio_postgres::Row) -> StaffRow {
         username: r.get(1),
         role: r.get(2),
         disabled: r.get(3),
+        second_factor: r.get(4),
     }
 }
 
@@ -140,8 +143,8 @@ fn staff_row(r: &tokio_postgres::Row) -> StaffRow {
 pub async fn staff_of(client: &impl GenericClient, org: i64) -> Result<Vec<StaffRow>, StoreError> {
     Ok(client
         .query(
-            "SELECT id, username, role, disabled_at IS NOT NULL FROM staff \
-             WHERE organisation = $1 ORDER BY username",
+            "SELECT id, username, role, disabled_at IS NOT NULL, totp_secret IS NOT NULL \
+             FROM staff WHERE organisation = $1 ORDER BY username",
             &[&org],
         )
         .await?
@@ -151,22 +154,26 @@ pub async fn staff_of(client: &impl GenericClient, org: i64) -> Result<Vec<Staff
 }
 
 /// Sets account `id` of organisation `org`'s role and whether it is
-/// disabled (`None`: left as it is); `None` if `org` has no such account.
+/// disabled (`None`: left as it is), and removes its second factor if
+/// `remove_second_factor`; `None` if `org` has no such account.
 pub async fn update_staff(
     tx: &Transaction<'_>,
     org: i64,
     id: i64,
     role: Option<&str>,
     disabled: Option<bool>,
+    remove_second_factor: bool,
 ) -> Result<Option<StaffRow>, StoreError> {
     Ok(tx
         .query_opt(
             "UPDATE staff SET role = coalesce($3, role), \
              disabled_at = CASE WHEN $4::bool IS NULL THEN disabled_at \
-                                WHEN $4 THEN coalesce(disabled_at, now()) ELSE NULL END \
+                                WHEN $4 THEN coalesce(disabled_at, now()) ELSE NULL END, \
+             totp_secret = CASE WHEN $5 THEN NULL ELSE totp_secret END, \
+             totp_pending = CASE WHEN $5 THEN NULL ELSE totp_pending END \
              WHERE id = $2 AND organisation = $1 \
-             RETURNING id, username, role, disabled_at IS NOT NULL",
-            &[&org, &id, &role, &disabled],
+             RETURNING id, username, role, disabled_at IS NOT NULL, totp_secret IS NOT NULL",
+            &[&org, &id, &role, &disabled, &remove_second_factor],
         )
         .await?
         .as_ref()

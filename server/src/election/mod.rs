@@ -24,6 +24,7 @@ pub mod lifecycle;
 pub mod nominations;
 pub mod opening;
 pub mod roll;
+pub mod second_factor;
 pub mod setup;
 pub mod tally;
 pub mod text;

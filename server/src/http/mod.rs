@@ -40,6 +40,7 @@ pub mod organisations;
 pub mod outbox;
 pub mod proxy;
 pub mod roll;
+pub mod second_factor;
 pub mod sessions;
 pub mod state;
 pub mod tally;
@@ -77,6 +78,7 @@ pub async fn run(
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(sessions::routes())
+        .merge(second_factor::routes())
         .merge(organisations::routes())
         .merge(elections::routes())
         .merge(roll::routes())

@@ -166,6 +166,8 @@ pub struct StaffJson {
     pub role: String,
     /// Whether it is disabled (cannot sign in, has no sessions).
     pub disabled: bool,
+    /// Whether signing in asks for a code from an authenticator app.
+    pub second_factor: bool,
 }
 
 impl From<db::organisations::StaffRow> for StaffJson {
@@ -175,6 +177,7 @@ impl From<db::organisations::StaffRow> for StaffJson {
             username: r.username,
             role: r.role,
             disabled: r.disabled,
+            second_factor: r.second_factor,
         }
     }
 }
@@ -200,6 +203,9 @@ pub struct StaffChange {
     pub role: Option<String>,
     /// Disable (`true`) or enable (`false`) the account.
     pub disabled: Option<bool>,
+    /// `false` removes the account's second factor (a lost phone); only
+    /// the account itself sets one up.
+    pub second_factor: Option<bool>,
 }
 
 /// Changes an account's role or disables it (its organisation's admins;
@@ -226,6 +232,13 @@ async fn update_staff(
                 })?,
         ),
     };
+    if body.second_factor == Some(true) {
+        return Err(ApiError::invalid(
+            "invalid_field",
+            "second_factor: only false (remove it); an account sets up its own",
+        ));
+    }
+    let remove_second_factor = body.second_factor == Some(false);
     if id == staff.id {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -235,11 +248,16 @@ async fn update_staff(
     }
     let mut client = app.pool().get().await?;
     let tx = client.transaction().await?;
-    let row = db::organisations::update_staff(&tx, org, id, role.map(Role::as_str), body.disabled)
-        .await?
-        .ok_or_else(|| {
-            ApiError::not_found("no_such_staff", "no such account in this organisation")
-        })?;
+    let row = db::organisations::update_staff(
+        &tx,
+        org,
+        id,
+        role.map(Role::as_str),
+        body.disabled,
+        remove_second_factor,
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("no_such_staff", "no such account in this organisation"))?;
     let ended = if row.disabled {
         db::sessions::end_staff_sessions(&tx, id, None).await?
     } else {
@@ -251,7 +269,7 @@ async fn update_staff(
         Some(org),
         "staff.update",
         json!({"staff": id, "role": role.map(Role::as_str), "disabled": body.disabled,
-               "sessions_ended": ended}),
+               "second_factor_removed": remove_second_factor, "sessions_ended": ended}),
     )
     .await?;
     tx.commit().await?;

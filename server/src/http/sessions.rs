@@ -18,8 +18,10 @@ use super::extract::{
 };
 use super::state::AppState;
 use crate::db;
+
 use crate::election::accounts::{self, CODE_MINUTES, CODE_TRIES};
 use crate::election::roll::normalise_member_number;
+use crate::election::second_factor;
 use crate::election::throttle::{self, Policy};
 
 /// How long asking for a sign-in code takes, whatever the answer: the
@@ -100,6 +102,10 @@ pub struct LoginRequest {
     pub username: String,
     /// Its password.
     pub password: Zeroizing<String>,
+    /// The six-digit code of the account's authenticator app, if the
+    /// account has a second factor (empty is none).
+    #[serde(default)]
+    pub code: Option<Zeroizing<String>>,
 }
 
 /// A session as the client sees it.
@@ -185,6 +191,31 @@ async fn login(
             "account_disabled",
             "this account is disabled: ask your organisation's admin",
         ));
+    }
+    let code = req.code.as_deref().map(|c| c.trim()).unwrap_or("");
+    match check_code(&client, account.id, code).await? {
+        Check::NotNeeded | Check::Taken => {}
+        Check::Missing => {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "second_factor_required",
+                "enter the six-digit code from your authenticator app",
+            ));
+        }
+        Check::Wrong => {
+            let tx = client.transaction().await?;
+            let locked = hit_all(&tx, &limits).await?;
+            let org = account.organisation;
+            let detail = json!({"second_factor": true, "locked_seconds": locked,
+                                "address": ip.map(|ip| ip.to_string())});
+            db::audit::write(&tx, Some(account.id), org, "login.failed", &detail).await?;
+            tx.commit().await?;
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "wrong_code",
+                "wrong or already used code: enter the app's current code",
+            ));
+        }
     }
     let token = accounts::token();
     let csrf = accounts::token();
@@ -440,41 +471,15 @@ async fn change_password(
     staff: Staff,
     JsonBody(body): JsonBody<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
-    if body.current_password.len() > 1024 {
-        return Err(bad_credentials());
-    }
-    let limits = keys(
-        &throttle::STAFF_ACCOUNT,
-        &staff.username.to_lowercase(),
-        &throttle::STAFF_ADDRESS,
-        ip,
-    );
-    let mut client = app.pool().get().await?;
-    check_unlocked(&client, &limits).await?;
     accounts::check_password(&body.new_password, &[&staff.username])?;
-    let stored = db::organisations::password_hash(&client, staff.id)
-        .await?
-        .ok_or_else(|| ApiError::internal("account"))?;
-    let (current, new) = (body.current_password.clone(), body.new_password.clone());
-    let checked = tokio::task::spawn_blocking(move || {
-        accounts::verify_password(&current, &stored).then(|| accounts::hash_password(&new))
-    })
-    .await
-    .map_err(|_| ApiError::internal("password check"))?;
+    confirm_password(&app, &staff, ip, &body.current_password).await?;
+    let new = body.new_password.clone();
+    let hash = tokio::task::spawn_blocking(move || accounts::hash_password(&new))
+        .await
+        .map_err(|_| ApiError::internal("password hash"))??;
+    let mut client = app.pool().get().await?;
     let tx = client.transaction().await?;
-    let Some(hash) = checked else {
-        let locked = hit_all(&tx, &limits).await?;
-        audit(
-            &tx,
-            &staff,
-            "password.failed",
-            json!({"locked_seconds": locked}),
-        )
-        .await?;
-        tx.commit().await?;
-        return Err(bad_credentials());
-    };
-    db::organisations::set_password(&tx, staff.id, &hash?).await?;
+    db::organisations::set_password(&tx, staff.id, &hash).await?;
     let ended = db::sessions::end_staff_sessions(&tx, staff.id, Some(&staff.session)).await?;
     audit(
         &tx,
@@ -487,6 +492,50 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Checks the signed-in account's own password, as a change to its
+/// sign-in asks for: a wrong one counts against the account's sign-in
+/// limits and is audited (`password.failed`), and a locked account is
+/// refused even the right one.
+pub(super) async fn confirm_password(
+    app: &AppState,
+    staff: &Staff,
+    ip: Option<std::net::IpAddr>,
+    password: &Zeroizing<String>,
+) -> Result<(), ApiError> {
+    if password.len() > 1024 {
+        return Err(bad_credentials());
+    }
+    let limits = keys(
+        &throttle::STAFF_ACCOUNT,
+        &staff.username.to_lowercase(),
+        &throttle::STAFF_ADDRESS,
+        ip,
+    );
+    let mut client = app.pool().get().await?;
+    check_unlocked(&client, &limits).await?;
+    let stored = db::organisations::password_hash(&client, staff.id)
+        .await?
+        .ok_or_else(|| ApiError::internal("account"))?;
+    let current = password.clone();
+    let ok = tokio::task::spawn_blocking(move || accounts::verify_password(&current, &stored))
+        .await
+        .map_err(|_| ApiError::internal("password check"))?;
+    if ok {
+        return Ok(());
+    }
+    let tx = client.transaction().await?;
+    let locked = hit_all(&tx, &limits).await?;
+    audit(
+        &tx,
+        staff,
+        "password.failed",
+        json!({"locked_seconds": locked}),
+    )
+    .await?;
+    tx.commit().await?;
+    Err(bad_credentials())
+}
+
 async fn audit(
     tx: &tokio_postgres::Transaction<'_>,
     staff: &Staff,
@@ -494,4 +543,39 @@ async fn audit(
     detail: serde_json::Value,
 ) -> Result<(), ApiError> {
     super::access::audit(tx, Some(staff), staff.organisation, action, detail).await
+}
+
+/// What a sign-in's code says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Check {
+    /// The account has no second factor.
+    NotNeeded,
+    /// It has one and no code was given.
+    Missing,
+    /// The code is wrong, too old or already used.
+    Wrong,
+    /// The code is right, and now used.
+    Taken,
+}
+
+/// Checks a sign-in's `code` (empty: none given) for account `id`, and
+/// takes it if it is right.
+async fn check_code(
+    client: &impl db::GenericClient,
+    id: i64,
+    code: &str,
+) -> Result<Check, db::StoreError> {
+    let Some(stored) = db::second_factor::of(client, id).await? else {
+        return Ok(Check::NotNeeded);
+    };
+    let Some(secret) = stored.secret else {
+        return Ok(Check::NotNeeded);
+    };
+    if code.is_empty() {
+        return Ok(Check::Missing);
+    }
+    match second_factor::matching_step(&secret, code, second_factor::now(), stored.last_step) {
+        Some(step) if db::second_factor::take_step(client, id, step).await? => Ok(Check::Taken),
+        _ => Ok(Check::Wrong),
+    }
 }

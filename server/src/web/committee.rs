@@ -36,11 +36,15 @@ fn login_page(lang: Lang) -> Response {
         None,
         html! {
             h1 { (lang.t("staff.title")) }
-            form class="stack narrow" data-api="/api/login" data-method="POST" data-done="reload" id="staff-login" {
+            form class="stack narrow" data-api="/api/login" data-method="POST" data-done="reload" data-reveal-on="second_factor_required:#code-box" id="staff-login" {
                 label for="username" { (lang.t("staff.username")) }
                 input id="username" name="username" type="text" autocomplete="username" required;
                 label for="password" { (lang.t("staff.password")) }
                 input id="password" name="password" type="password" autocomplete="current-password" required;
+                div class="stack" id="code-box" hidden {
+                    label for="code" { (lang.t("staff.code")) }
+                    input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6";
+                }
                 button type="submit" class="primary" { (lang.t("staff.login")) }
                 p class="error-line" role="alert" data-error {}
             }
