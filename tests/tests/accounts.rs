@@ -18,10 +18,8 @@ mod common;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use valurna_server::db;
-use valurna_server::http::AppState;
-use valurna_server::receipt::ReceiptKey;
 
-use common::{Api, PASSWORD, Tenant, TestDb, expect, serve_on_free_port, snapshot, tenant};
+use common::{Api, PASSWORD, Tenant, TestDb, expect, served_platform, snapshot, tenant};
 use valurna_server::election::second_factor::{STEP_SECS, code_at};
 
 const NEW_PASSWORD: &str = "quiet lantern harbour";
@@ -42,19 +40,7 @@ async fn patch(api: &Api, path: &str, body: Value) -> (StatusCode, Value) {
 
 /// A served database with one organisation ([`tenant`]).
 async fn world() -> (TestDb, db::Pool, tempfile::TempDir, String, Tenant) {
-    let db = TestDb::create().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let pool = db::pool_with(db.config.clone(), 8).unwrap();
-    db::migrate(&pool).await.unwrap();
-    valurna_server::cli::admin::create_platform_admin(&pool, "platform", PASSWORD)
-        .await
-        .unwrap();
-    let key = ReceiptKey::load_or_create(&tmp.path().join("receipt.key")).unwrap();
-    let root =
-        serve_on_free_port(AppState::new(pool.clone(), key).with_data_dir(tmp.path().join("data")))
-            .await;
-    let login = json!({"username": "platform", "password": PASSWORD});
-    let platform = Api::signed_in(&root, "/api/login", login).await;
+    let (db, pool, tmp, root, platform) = served_platform().await;
     let north = tenant(&root, &platform, "north").await;
     (db, pool, tmp, root, north)
 }

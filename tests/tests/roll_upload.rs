@@ -16,13 +16,10 @@
 )]
 
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
-use valurna_server::db;
-use valurna_server::http::AppState;
-use valurna_server::receipt::ReceiptKey;
+use serde_json::Value;
 
 mod common;
-use common::{Api, PASSWORD, TestDb, serve_on_free_port, tenant};
+use common::{Api, served_platform, tenant};
 
 /// Members in the file, besides the tenant's two.
 fn members() -> u64 {
@@ -93,17 +90,7 @@ async fn upload(api: &Api, path: &str, slug: &str, n: u64) -> (StatusCode, Value
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_roll_is_imported_in_memory_that_does_not_grow_with_it() {
-    let db = TestDb::create().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let pool = db::pool_with(db.config.clone(), 8).unwrap();
-    db::migrate(&pool).await.unwrap();
-    valurna_server::cli::admin::create_platform_admin(&pool, "platform", PASSWORD)
-        .await
-        .unwrap();
-    let key = ReceiptKey::load_or_create(&tmp.path().join("receipt.key")).unwrap();
-    let root = serve_on_free_port(AppState::new(pool.clone(), key)).await;
-    let login = json!({"username": "platform", "password": PASSWORD});
-    let platform = Api::signed_in(&root, "/api/login", login).await;
+    let (db, pool, _tmp, root, platform) = served_platform().await;
     let t = tenant(&root, &platform, "big").await;
     let committee = &t.staff[1].1;
     let path = format!("/api/elections/{}/roll", t.election);

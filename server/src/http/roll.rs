@@ -168,7 +168,7 @@ fn parse_upload(
         cut,
     };
     tokio::task::spawn_blocking(move || {
-        let reader = match Rows::new(upload, &districts, MAX_MEMBERS) {
+        let mut reader = match Rows::new(upload, &districts, MAX_MEMBERS) {
             Ok(reader) => reader,
             Err(header) => {
                 return Parsed {
@@ -177,7 +177,6 @@ fn parse_upload(
                 };
             }
         };
-        let mut reader = reader;
         let mut batch = Vec::with_capacity(BATCH);
         for row in reader.by_ref() {
             batch.push(row);

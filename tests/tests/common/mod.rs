@@ -263,6 +263,33 @@ pub fn expect(status: StatusCode, call: (StatusCode, Value)) -> Value {
     call.1
 }
 
+/// A served throwaway database with a platform admin `platform` (password
+/// [`PASSWORD`]), signed in; the temporary folder holds the receipt key and
+/// the records.
+pub async fn served_platform() -> (
+    TestDb,
+    valurna_server::db::Pool,
+    tempfile::TempDir,
+    String,
+    Api,
+) {
+    let db = TestDb::create().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let pool = valurna_server::db::pool_with(db.config.clone(), 8).unwrap();
+    valurna_server::db::migrate(&pool).await.unwrap();
+    valurna_server::cli::admin::create_platform_admin(&pool, "platform", PASSWORD)
+        .await
+        .unwrap();
+    let key = valurna_server::receipt::ReceiptKey::load_or_create(&tmp.path().join("receipt.key"))
+        .unwrap();
+    let root =
+        serve_on_free_port(AppState::new(pool.clone(), key).with_data_dir(tmp.path().join("data")))
+            .await;
+    let login = json!({"username": "platform", "password": PASSWORD});
+    let platform = Api::signed_in(&root, "/api/login", login).await;
+    (db, pool, tmp, root, platform)
+}
+
 /// One organisation (set up by the platform admin `platform`): its id, a signed-in account per role, an election in
 /// nominations with a roll, one nomination, and a signed-in member.
 pub struct Tenant {

@@ -87,10 +87,8 @@ impl<R: Read> Rows<R> {
                 Ok(false) => return Err(RowError::new(1, "no members: the file is empty")),
                 Ok(true) if is_blank(&record) => {}
                 Ok(true) => {
-                    let header = std::str::from_utf8(record.as_slice())
-                        .ok()
-                        .and_then(|_| csv::StringRecord::from_byte_record(record.clone()).ok())
-                        .ok_or_else(|| {
+                    let header =
+                        csv::StringRecord::from_byte_record(record.clone()).map_err(|_| {
                             RowError::new(1, "the file is not UTF-8 text (export it as CSV UTF-8)")
                         })?;
                     break columns_of(&header).map_err(|m| RowError::new(1, m))?;
