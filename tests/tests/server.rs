@@ -403,6 +403,14 @@ async fn an_election_through_the_ballot_box_verifies() {
     ];
     for (name, response, status, code) in cases {
         assert_eq!(response.status(), status, "{name}");
+        // A body the server did not read to its end leaves the connection
+        // unusable: the answer must say so, or the client reuses it and
+        // loses its next request.
+        let closes = response
+            .headers()
+            .get("connection")
+            .is_some_and(|v| v == "close");
+        assert_eq!(closes, status == StatusCode::PAYLOAD_TOO_LARGE, "{name}");
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["error"], code, "{name}: {body}");
         assert!(

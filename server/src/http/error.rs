@@ -194,6 +194,25 @@ pub async fn plain_errors_as_json(
         .into_response();
     }
     let response = next.run(request).await;
+    let mut answer = json_error(response);
+    // A body refused as too large or too slow was not read to its end, so
+    // the connection cannot carry another request: say so, or a client
+    // that reuses it loses its next request.
+    if matches!(
+        answer.status(),
+        StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_TIMEOUT
+    ) {
+        answer.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    answer
+}
+
+/// The answers axum or its layers make without a body, as the API's JSON
+/// error; every other answer as it is.
+fn json_error(response: Response) -> Response {
     let json = response
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
