@@ -36,6 +36,7 @@ const SOURCES: &[(&str, &str)] = &[
         "organisations.rs",
         include_str!("../src/http/organisations.rs"),
     ),
+    ("invitations.rs", include_str!("../src/http/invitations.rs")),
     ("elections.rs", include_str!("../src/http/elections.rs")),
     ("roll.rs", include_str!("../src/http/roll.rs")),
     ("nominations.rs", include_str!("../src/http/nominations.rs")),

@@ -525,8 +525,8 @@ async function axeTour(locale, paths, staffPaths) {
   return p;
 }
 
-async function staffSignIn(viewport, username, password) {
-  const p = await page(viewport);
+async function staffSignIn(viewport, username, password, locale = "en-GB", options = {}) {
+  const p = await page(viewport, locale, options);
   await p.goto(`${BASE}/staff`);
   await p.fill("#username", username);
   await p.fill("#password", password);
@@ -590,6 +590,113 @@ test("staff accounts: the admin changes a role, disables and enables an account,
   await Promise.all([old.waitForNavigation(), old.click("#staff-login button[type=submit]")]);
   await old.waitForSelector(".whoami");
   await old.context().close();
+  await a.context().close();
+});
+
+// The page's checks: axe's WCAG 2.1 AA rules, the 360-px reflow, labels.
+async function checked(p, what) {
+  await axe(p, what);
+  await fitsWidth(p);
+  await labelled(p);
+}
+
+// A form's answer: wait until its error line says something, and return it.
+async function formError(p, form) {
+  await p.waitForSelector(`${form} [data-error]:not(:empty)`);
+  return p.textContent(`${form} [data-error]`);
+}
+
+test("from organisation to committee by invitation: the platform admin invites an organisation's admin, who invites the committee", async () => {
+  const [pUser, pPassword] = process.env.VALURNA_PLATFORM.split(/:(.*)/s);
+  // axe is injected as a script, which the pages' CSP would refuse.
+  const pa = await staffSignIn(DESKTOP, pUser, pPassword, "en-GB", { bypassCSP: true });
+  await pa.waitForSelector(".whoami");
+  await Promise.all([pa.waitForNavigation(), pa.click("#organisation-link")]);
+  const before = await pa.locator("li[data-organisation]").count();
+  await pa.fill("#org-name", "Konsumentföreningen Norr");
+  await pa.fill("#org-slug", "coop-north");
+  await Promise.all([pa.waitForNavigation(), pa.click("#organisation-create button[type=submit]")]);
+  const card = 'li[data-organisation="coop-north"]';
+  assert.match(await pa.textContent(`${card} h3`), /Konsumentföreningen Norr/);
+  // A taken slug is refused with the reason, and nothing is added.
+  await pa.fill("#org-name", "Another");
+  await pa.fill("#org-slug", "coop-north");
+  assert.match(await formError(pa, "#organisation-create"), /has this slug/);
+  await pa.reload();
+  assert.equal(await pa.locator("li[data-organisation]").count(), before + 1);
+  // The first admin's invitation: a link shown once.
+  await pa.click(`${card} form[data-invite] button[type=submit]`);
+  await pa.waitForSelector(`${card} [data-link]:not(:empty)`);
+  const adminLink = (await pa.textContent(`${card} [data-link]`)).trim();
+  assert.match(adminLink, /\/staff\/invite\/[A-Za-z0-9_-]{43}$/);
+  await checked(pa, "the platform admin's organisations");
+  await shot(pa, "organisations-platform-desktop");
+  await pa.context().close();
+
+  // The invited admin, on a phone in Swedish, chooses a name and password.
+  const ia = await page(PHONE, "sv-SE", { bypassCSP: true });
+  await ia.goto(adminLink);
+  assert.match(await ia.textContent("#invite-for"), /Konsumentföreningen Norr.*som Organisationsadministratör/s);
+  await checked(ia, "the invitation page (sv)");
+  await shot(ia, "invite-phone-sv");
+  await ia.fill("#username", "ada.admin");
+  await ia.fill("#password", "password1234");
+  assert.match(await formError(ia, "#invite-accept"), /too easy to guess/);
+  await ia.fill("#password", "quiet harbour lantern");
+  await Promise.all([ia.waitForNavigation(), ia.click("#invite-accept button[type=submit]")]);
+  // The link worked once.
+  const again = await ia.goto(adminLink);
+  assert.equal(again.status(), 404);
+  assert.match(await ia.textContent("main [role=alert]"), /used, revoked or has expired/);
+  await ia.context().close();
+
+  // The new admin invites a committee member, and revokes a second link.
+  const a = await staffSignIn(PHONE, "ada.admin", "quiet harbour lantern", "sv-SE", { bypassCSP: true });
+  await a.waitForSelector(".whoami");
+  await Promise.all([a.waitForNavigation(), a.click("#organisation-link")]);
+  const invite = "form[data-invite]";
+  await a.selectOption(`${invite} select[name=role]`, "committee");
+  await a.fill(`${invite} input[name=note]`, "Kim, valkommittén");
+  await a.click(`${invite} button[type=submit]`);
+  await a.waitForSelector("[data-link]:not(:empty)");
+  const committeeLink = (await a.textContent("[data-link]")).trim();
+  // A note with a control character is refused in the page.
+  await a.fill(`${invite} input[name=note]`, "bell\u0007");
+  assert.match(await formError(a, invite), /note/);
+  await a.fill(`${invite} input[name=note]`, "");
+  await a.selectOption(`${invite} select[name=role]`, "trustee");
+  await a.click(`${invite} button[type=submit]`);
+  await a.waitForFunction((l) => document.querySelector("[data-link]").textContent.trim() !== l, committeeLink);
+  const revokedLink = (await a.textContent("[data-link]")).trim();
+  await a.reload();
+  assert.equal(await a.locator("#invitations tbody tr").count(), 2);
+  // Newest first: the trustee's link is the first row.
+  const trusteeRow = "#invitations tbody tr:first-child";
+  await Promise.all([a.waitForNavigation(), a.click(`${trusteeRow} button[type=submit]`)]);
+  assert.deepEqual(await a.$$eval("#invitations td[data-state]", (c) => c.map((x) => x.dataset.state)), ["revoked", "open"]);
+  const revoked = await a.goto(revokedLink);
+  assert.equal(revoked.status(), 404);
+
+  // Kim takes the committee link; the admin sees it used, by whom, and the
+  // audit log tells the story.
+  const k = await page(DESKTOP);
+  await k.goto(committeeLink);
+  await k.fill("#username", "kim.committee");
+  await k.fill("#password", "violet rowing compass");
+  await Promise.all([k.waitForNavigation(), k.click("#invite-accept button[type=submit]")]);
+  await k.fill("#username", "kim.committee");
+  await k.fill("#password", "violet rowing compass");
+  await Promise.all([k.waitForNavigation(), k.click("#staff-login button[type=submit]")]);
+  assert.match(await k.textContent(".whoami"), /kim\.committee.*Election committee/s);
+  await k.context().close();
+  await a.goto(`${BASE}/staff/organisation`);
+  assert.match(await a.textContent("#invitations tbody tr:last-child td[data-state]"), /kim\.committee/);
+  const actions = await a.$$eval("#audit-log tbody tr", (r) => r.map((x) => x.dataset.action));
+  for (const want of ["invitation.create", "invitation.revoke", "staff.create"]) {
+    assert.ok(actions.includes(want), `${want} in the audit log: ${actions}`);
+  }
+  await checked(a, "the organisation admin's page (sv)");
+  await shot(a, "organisation-admin-phone-sv");
   await a.context().close();
 });
 

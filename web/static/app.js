@@ -12,7 +12,8 @@
 //   data-reveal-on="error:#id"  when the API answers that error code, show
 //                          the hidden #id in the form and focus its input
 //   data-done="reload" | "go:/path" | "message" | "reveal:#id" |
-//             "download:name" | "roll"
+//             "download:name" | "roll" | "link:#id" (show body.path as
+//             a whole address in #id's [data-link])
 // Inputs: data-type="int" sends a number; data-share="k" remembers the
 // value for a later form's hidden input with data-from="k".
 
@@ -129,6 +130,15 @@ async function done(form, body) {
     const next = document.querySelector(how.slice(7));
     next?.removeAttribute("hidden");
     next?.querySelector("input:not([type=hidden])")?.focus();
+    return;
+  }
+  if (how.startsWith("link:")) {
+    // A link shown once (an invitation): the whole address, selected.
+    const box = document.querySelector(how.slice(5));
+    const out = box?.querySelector("[data-link]");
+    if (out) out.textContent = new URL(body.path, location.origin).href;
+    box?.removeAttribute("hidden");
+    form.reset();
     return;
   }
   if (how === "roll") { showRoll(form, body); return; }

@@ -200,3 +200,36 @@ pub async fn set_password(tx: &Transaction<'_>, id: i64, hash: &str) -> Result<(
     .await?;
     Ok(())
 }
+
+/// One organisation in the platform admin's list.
+#[derive(Debug)]
+pub struct OrganisationRow {
+    /// Its id.
+    pub id: i64,
+    /// Its slug.
+    pub slug: String,
+    /// Its name.
+    pub name: String,
+    /// Its staff accounts.
+    pub staff: i64,
+}
+
+/// Every organisation, in the order they were made.
+pub async fn all(client: &impl GenericClient) -> Result<Vec<OrganisationRow>, StoreError> {
+    Ok(client
+        .query(
+            "SELECT o.id, o.slug, o.name, \
+               (SELECT count(*) FROM staff s WHERE s.organisation = o.id) \
+             FROM organisations o ORDER BY o.id",
+            &[],
+        )
+        .await?
+        .into_iter()
+        .map(|r| OrganisationRow {
+            id: r.get(0),
+            slug: r.get(1),
+            name: r.get(2),
+            staff: r.get(3),
+        })
+        .collect())
+}

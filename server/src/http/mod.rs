@@ -33,6 +33,7 @@ pub mod elections;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod invitations;
 pub mod limits;
 pub mod metrics;
 pub mod nominations;
@@ -80,6 +81,7 @@ pub fn app(state: AppState) -> Router {
         .merge(sessions::routes())
         .merge(second_factor::routes())
         .merge(organisations::routes())
+        .merge(invitations::routes())
         .merge(elections::routes())
         .merge(roll::routes())
         .merge(nominations::routes())

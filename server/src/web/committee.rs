@@ -56,8 +56,11 @@ fn login_page(lang: Lang) -> Response {
 pub(super) fn signed_in(lang: Lang, staff: &Staff) -> Markup {
     html! {
         div class="whoami" {
-            (lang.t("staff.signed_in")) " " strong { (staff.username) } " (" (staff.role.as_str()) ") "
+            (lang.t("staff.signed_in")) " " strong { (staff.username) } " (" (lang.t(&format!("role.{}", staff.role.as_str()))) ") "
             a href="/staff/account" id="account-link" { (lang.t("account.link")) }
+            @if matches!(staff.role, Role::PlatformAdmin | Role::OrgAdmin) {
+                " " a href="/staff/organisation" id="organisation-link" { (lang.t("org.link")) }
+            }
             form data-api="/api/logout" data-method="POST" data-done="go:/staff" {
                 button type="submit" class="link" { (lang.t("staff.logout")) }
             }

@@ -19,6 +19,9 @@
 //! | `/elections/{id}/verify` | the record and how to run `valurna-verify` |
 //! | `/member` | members: sign in with a one-time code, nominate, answer |
 //! | `/staff`, `/staff/elections/{id}` | the committee's pages |
+//! | `/staff/account` | one's own account; an admin's accounts |
+//! | `/staff/organisation` | organisations, invitations, the audit log |
+//! | `/staff/invite/{token}` | an invited person chooses a username and password |
 //! | `/lang?to=sv&back=/path` | the language switch |
 //! | `/static/…` | style, scripts, the booth's WebAssembly |
 //!
@@ -33,6 +36,7 @@ mod account;
 mod booth;
 mod committee;
 mod member;
+mod organisation;
 mod public;
 mod strings;
 
@@ -72,6 +76,8 @@ pub fn routes() -> Router<AppState> {
         .route("/member", get(member::page))
         .route("/staff", get(committee::home))
         .route("/staff/account", get(account::page))
+        .route("/staff/organisation", get(organisation::page))
+        .route("/staff/invite/{token}", get(organisation::invite))
         .route("/staff/elections/{id}", get(committee::election))
 }
 
