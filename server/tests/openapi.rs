@@ -97,6 +97,7 @@ fn value_of(parameter: &str) -> String {
         "name" => "announcement-1.json".into(),
         "file" => "manifest.json".into(),
         "tracker" | "credential" => "0".repeat(64),
+        "token" => "A".repeat(43),
         other => panic!("no plausible value for the path parameter {{{other}}}: add one"),
     }
 }

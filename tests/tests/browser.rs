@@ -78,11 +78,6 @@ async fn members_vote_and_the_committee_tallies_in_a_real_browser() {
     )
     .await
     .unwrap();
-    // The platform's admin, for the organisations and invitations pages.
-    let platform_password = "a platform password for the browser tests";
-    valurna_server::cli::admin::create_platform_admin(state.pool(), "platform", platform_password)
-        .await
-        .unwrap();
     let url = serve_on_free_port(state.clone()).await;
     write_files(&demo_dir, &url, &election).unwrap();
     let trustees = spawn_trustees(&state, &election, Duration::from_millis(500));
@@ -94,7 +89,6 @@ async fn members_vote_and_the_committee_tallies_in_a_real_browser() {
         .current_dir(root.join("web/e2e"))
         .env("VALURNA_URL", &url)
         .env("VALURNA_DEMO", demo_dir.join("demo.json"))
-        .env("VALURNA_PLATFORM", format!("platform:{platform_password}"))
         .env("VALURNA_OUT", &out)
         .env("CHROMIUM", &chromium)
         .kill_on_drop(true)

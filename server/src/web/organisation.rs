@@ -137,7 +137,7 @@ async fn organisation(
             h2 { (lang.t("org.invitations")) }
             @if list.is_empty() { p { (lang.t("org.no_invitations")) } }
             @else {
-                div class="scroll" {
+                div class="scroll" tabindex="0" role="region" aria-label=(lang.t("org.invitations")) {
                     table id="invitations" {
                         thead { tr {
                             th { (lang.t("account.role")) }
@@ -172,7 +172,7 @@ async fn organisation(
         section {
             h2 { (lang.t("org.audit")) }
             p class="help" { (lang.t("org.audit_help")) }
-            div class="scroll" {
+            div class="scroll" tabindex="0" role="region" aria-label=(lang.t("org.audit")) {
                 table id="audit-log" {
                     thead { tr {
                         th { (lang.t("org.when")) }
