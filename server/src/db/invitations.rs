@@ -100,18 +100,14 @@ pub async fn open(
     token_hash: &[u8],
     lock: bool,
 ) -> Result<Option<Open>, StoreError> {
-    let sql = if lock {
+    let sql = format!(
         "SELECT i.id, i.organisation, o.name, i.role FROM staff_invitations i \
          JOIN organisations o ON o.id = i.organisation \
          WHERE i.token_hash = $1 AND i.used_at IS NULL AND i.revoked_at IS NULL \
-           AND i.expires_at > now() FOR UPDATE OF i"
-    } else {
-        "SELECT i.id, i.organisation, o.name, i.role FROM staff_invitations i \
-         JOIN organisations o ON o.id = i.organisation \
-         WHERE i.token_hash = $1 AND i.used_at IS NULL AND i.revoked_at IS NULL \
-           AND i.expires_at > now()"
-    };
-    Ok(client.query_opt(sql, &[&token_hash]).await?.map(|r| Open {
+           AND i.expires_at > now(){}",
+        if lock { " FOR UPDATE OF i" } else { "" }
+    );
+    Ok(client.query_opt(&sql, &[&token_hash]).await?.map(|r| Open {
         id: r.get(0),
         organisation: r.get(1),
         organisation_name: r.get(2),

@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 use super::access::audit;
 use super::error::ApiError;
 use super::extract::{JsonBody, P, Staff};
-use super::organisations::Created;
+use super::organisations::{Created, staff_role};
 use super::state::AppState;
 use crate::db;
 use crate::election::accounts::{self, Role};
@@ -62,17 +62,6 @@ pub struct InvitationLink {
     pub path: String,
     /// When it stops working, RFC 3339.
     pub expires_at: String,
-}
-
-fn staff_role(role: &str) -> Result<Role, ApiError> {
-    Role::parse(role)
-        .filter(|r| *r != Role::PlatformAdmin)
-        .ok_or_else(|| {
-            ApiError::invalid(
-                "invalid_field",
-                "role: org_admin, committee, trustee or observer",
-            )
-        })
 }
 
 async fn create(

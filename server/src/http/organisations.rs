@@ -31,6 +31,19 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/api/organisations/{org}/audit", get(audit_log))
 }
 
+/// A role an organisation's account can have (any but the platform
+/// admin's), or `invalid_field`.
+pub fn staff_role(role: &str) -> Result<Role, ApiError> {
+    Role::parse(role)
+        .filter(|r| *r != Role::PlatformAdmin)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "invalid_field",
+                "role: org_admin, committee, trustee or observer",
+            )
+        })
+}
+
 /// A created resource's id.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Created {
@@ -85,14 +98,7 @@ async fn create_staff(
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     staff.require(org, &[Role::OrgAdmin])?;
     let req = body;
-    let role = Role::parse(&req.role)
-        .filter(|r| *r != Role::PlatformAdmin)
-        .ok_or_else(|| {
-            ApiError::invalid(
-                "invalid_field",
-                "role: org_admin, committee, trustee or observer",
-            )
-        })?;
+    let role = staff_role(&req.role)?;
     accounts::check_new_account(&req.username, &req.password)?;
     let password = req.password.clone();
     let hash = tokio::task::spawn_blocking(move || accounts::hash_password(&password))
@@ -221,16 +227,7 @@ async fn update_staff(
     staff.require(org, &[Role::OrgAdmin])?;
     let role = match &body.role {
         None => None,
-        Some(r) => Some(
-            Role::parse(r)
-                .filter(|r| *r != Role::PlatformAdmin)
-                .ok_or_else(|| {
-                    ApiError::invalid(
-                        "invalid_field",
-                        "role: org_admin, committee, trustee or observer",
-                    )
-                })?,
-        ),
+        Some(r) => Some(staff_role(r)?),
     };
     if body.second_factor == Some(true) {
         return Err(ApiError::invalid(
