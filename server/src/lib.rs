@@ -23,6 +23,7 @@ pub mod db;
 pub mod election;
 pub mod error;
 pub mod http;
+pub mod i18n;
 pub mod mail;
 pub mod receipt;
 pub mod record;

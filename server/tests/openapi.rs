@@ -27,6 +27,7 @@ const DOCUMENT: &str = include_str!("../openapi.json");
 /// The source files whose `.route(…)` calls make the API's router (one
 /// per resource; the pages' routes are not the API's).
 const SOURCES: &[(&str, &str)] = &[
+    ("first_run.rs", include_str!("../src/http/first_run.rs")),
     ("sessions.rs", include_str!("../src/http/sessions.rs")),
     (
         "second_factor.rs",
@@ -38,6 +39,7 @@ const SOURCES: &[(&str, &str)] = &[
     ),
     ("invitations.rs", include_str!("../src/http/invitations.rs")),
     ("elections.rs", include_str!("../src/http/elections.rs")),
+    ("schedule.rs", include_str!("../src/http/schedule.rs")),
     ("roll.rs", include_str!("../src/http/roll.rs")),
     ("nominations.rs", include_str!("../src/http/nominations.rs")),
     ("ceremony.rs", include_str!("../src/http/ceremony.rs")),

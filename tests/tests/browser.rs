@@ -81,6 +81,22 @@ async fn members_vote_and_the_committee_tallies_in_a_real_browser() {
     let url = serve_on_free_port(state.clone()).await;
     write_files(&demo_dir, &url, &election).unwrap();
     let trustees = spawn_trustees(&state, &election, Duration::from_millis(500));
+    // A second server on an empty database, for the first-run page, with
+    // the setup token `valurna serve` would print.
+    let fresh_db = TestDb::create().await;
+    let fresh_pool = db::pool_with(fresh_db.config.clone(), 4).unwrap();
+    db::migrate(&fresh_pool).await.unwrap();
+    let setup_token = valurna_server::http::first_run::new_setup_token(&fresh_pool)
+        .await
+        .unwrap()
+        .expect("an empty database gets a setup token");
+    let fresh_key = ReceiptKey::load_or_create(&tmp.path().join("fresh-receipt.key")).unwrap();
+    let fresh_url = serve_on_free_port(
+        AppState::new(fresh_pool, fresh_key)
+            .with_data_dir(tmp.path().join("fresh-data"))
+            .with_web_dir(root.join("web/static/pkg")),
+    )
+    .await;
 
     let out = root.join("target/browser-tests");
     std::fs::create_dir_all(&out).unwrap();
@@ -89,6 +105,8 @@ async fn members_vote_and_the_committee_tallies_in_a_real_browser() {
         .current_dir(root.join("web/e2e"))
         .env("VALURNA_URL", &url)
         .env("VALURNA_DEMO", demo_dir.join("demo.json"))
+        .env("VALURNA_FRESH_URL", &fresh_url)
+        .env("VALURNA_SETUP_TOKEN", setup_token.as_str())
         .env("VALURNA_OUT", &out)
         .env("CHROMIUM", &chromium)
         .kill_on_drop(true)
@@ -123,4 +141,5 @@ async fn members_vote_and_the_committee_tallies_in_a_real_browser() {
     }
     assert!(out.join("encryption-timing.json").is_file());
     db.drop_now().await;
+    fresh_db.drop_now().await;
 }

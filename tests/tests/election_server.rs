@@ -332,6 +332,23 @@ fn code_for(messages: &[(String, String)], contact: &str) -> String {
 }
 
 /// Copies every file of the server's ceremony directory to `dir`.
+/// Waits until the election at `path` has `status` (the voting period's
+/// schedule acts in the background), for at most a minute.
+async fn until_status(api: &Api, path: &str, status: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (_, e) = api.get(path).await;
+        if e["status"] == status {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the schedule did not make the election {status}: {e}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 async fn sync_ceremony(api: &Api, setup: i64, dir: &Path) {
     let (_, list) = api.get(&format!("/api/elections/{setup}/ceremony")).await;
     for f in list.as_array().unwrap() {
@@ -402,6 +419,7 @@ async fn a_whole_election_over_http_passes_the_verifier() {
             from: vec!["127.0.0.0/8".parse().unwrap()],
             token: None,
         });
+    let schedule_state = state.clone();
     let root = serve_on_free_port(state).await;
     let (dbc, conn) = db.config.connect(tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(conn);
@@ -1134,13 +1152,48 @@ async fn a_whole_election_over_http_passes_the_verifier() {
         assert!(matches!(outcome, ReceiveOutcome::Share));
         upload(api, setup, &c, &format!("confirmation-{}.json", i + 1)).await;
     }
-    let opened = carl
-        .expect(StatusCode::OK, carl.post_empty(&format!("{s}/open")).await)
+    // Voting opens by itself: the committee sets the voting period (a
+    // closing time before the opening is refused, saving nothing), and the
+    // schedule, as `valurna serve` runs it, opens the election.
+    let now = time::OffsetDateTime::now_utc();
+    let at = |t: time::OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    refused
+        .check(
+            "a voting period that closes before it opens",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            Api::answer(
+                carl.request(Method::PUT, &format!("{s}/schedule"))
+                    .json(&json!({"opens_at": at(now + time::Duration::hours(2)),
+                                  "closes_at": at(now + time::Duration::hours(1))})),
+            ),
+        )
         .await;
+    let (status, _) = Api::answer(
+        carl.request(Method::PUT, &format!("{s}/schedule"))
+            .json(&json!({"opens_at": at(now), "closes_at": at(now + time::Duration::hours(1))})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    tokio::spawn(valurna_server::http::schedule::run(
+        schedule_state.clone(),
+        std::time::Duration::from_millis(100),
+    ));
+    until_status(&carl, &s, "open").await;
     // The election keeps its id: its ballot box is the same election.
-    assert!(opened.get("ballot_box").is_none(), "{opened}");
     let ballot_box = setup;
-    assert_eq!(opened["credentials"], 10);
+    let credentials: i64 = dbc
+        .query_one(
+            "SELECT count(*) FROM credentials WHERE election = $1",
+            &[&ballot_box],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(credentials, 10);
 
     // The voting codes leave through the outbox, once; the server keeps
     // only public credentials.
@@ -1294,10 +1347,34 @@ async fn a_whole_election_over_http_passes_the_verifier() {
             anonymous.get(&format!("{e}/record")),
         )
         .await;
-    let closed = carl
-        .expect(StatusCode::OK, carl.post_empty(&format!("{s}/close")).await)
-        .await;
-    assert!(closed["seal"].is_string());
+    // Closing by itself: the closing time moves to a second from now (the
+    // opening time cannot change any more), and the schedule closes.
+    let (status, body) = Api::answer(
+        carl.request(Method::PUT, &format!("{s}/schedule"))
+            .json(&json!({"opens_at": at(now), "closes_at": at(now + time::Duration::hours(2))})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::CONFLICT, Some("wrong_status"))
+    );
+    let soon = time::OffsetDateTime::now_utc() + time::Duration::seconds(1);
+    let (status, _) = Api::answer(
+        carl.request(Method::PUT, &format!("{s}/schedule"))
+            .json(&json!({"closes_at": at(soon)})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    until_status(&carl, &s, "closed").await;
+    let sealed: bool = dbc
+        .query_one(
+            "SELECT seal IS NOT NULL FROM elections WHERE id = $1",
+            &[&ballot_box],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(sealed);
     refused
         .check(
             "a ballot after closing",
@@ -1410,6 +1487,8 @@ async fn a_whole_election_over_http_passes_the_verifier() {
         ("election.create", 1),
         ("election.nominations", 1),
         ("election.open", 1),
+        // the voting period, then its new closing time
+        ("election.schedule", 2),
         ("election.tallied", 1),
         // olga, carl, oscar, 3 trustees (the platform admin is no organisation's)
         ("login", 6),

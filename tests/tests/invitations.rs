@@ -263,3 +263,122 @@ async fn invitation_links_make_one_account_each() {
         .get(0);
     assert_eq!(stored, 0);
 }
+
+/// The first run: on an empty database a setup token (what `valurna serve`
+/// prints) makes one platform admin — not a wrong token, not a second
+/// claim, not once an account exists — and the refusals are in the asker's
+/// language.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_setup_token_makes_the_first_account_once() {
+    use common::{TestDb, serve_on_free_port};
+    use valurna_server::http::AppState;
+    use valurna_server::http::first_run::new_setup_token;
+
+    let db = TestDb::create().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let pool = valurna_server::db::pool_with(db.config.clone(), 8).unwrap();
+    valurna_server::db::migrate(&pool).await.unwrap();
+    let key = valurna_server::receipt::ReceiptKey::load_or_create(&tmp.path().join("receipt.key"))
+        .unwrap();
+    let root = serve_on_free_port(AppState::new(pool.clone(), key)).await;
+    let client = pool.get().await.unwrap();
+    let anonymous = Api::anonymous(&root);
+    assert_eq!(
+        expect(StatusCode::OK, anonymous.get("/api/setup").await)["needed"],
+        true
+    );
+    // Two instances each printed one; either works, once.
+    let first = new_setup_token(&pool).await.unwrap().unwrap();
+    let second = new_setup_token(&pool).await.unwrap().unwrap();
+
+    let before = snapshot(&client).await;
+    let account = |token: &str, username: &str| json!({"token": token, "username": username, "password": "quiet harbour lantern"});
+    let wrong = expect(
+        StatusCode::FORBIDDEN,
+        anonymous
+            .post("/api/setup", account("guess", "mallory"))
+            .await,
+    );
+    assert_eq!(wrong["error"], "bad_setup_token");
+    // The same refusal in Swedish, for a Swedish page.
+    let (status, swedish, _) = Api::answer(
+        anonymous
+            .request(reqwest::Method::POST, "/api/setup")
+            .header("accept-language", "sv-SE,sv;q=0.9")
+            .json(&account("guess", "mallory")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        swedish["message"].as_str().unwrap().contains("startkoden"),
+        "{swedish}"
+    );
+    assert_ne!(swedish["message"], wrong["message"]);
+    let weak = expect(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        anonymous
+            .post(
+                "/api/setup",
+                json!({"token": first.as_str(), "username": "op", "password": "password1234"}),
+            )
+            .await,
+    );
+    assert_eq!(weak["error"], "invalid_field");
+    assert_eq!(
+        snapshot(&client).await,
+        before,
+        "a refused setup changed data"
+    );
+
+    // Two claims at once, with the two tokens: one platform admin.
+    let (a, b) = tokio::join!(
+        anonymous.post("/api/setup", account(&first, "ada")),
+        anonymous.post("/api/setup", account(&second, "bob"))
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::CREATED, StatusCode::CONFLICT],
+        "{a:?} {b:?}"
+    );
+    let admins: i64 = client
+        .query_one(
+            "SELECT count(*) FROM staff WHERE role = 'platform_admin'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(admins, 1);
+    let tokens: i64 = client
+        .query_one("SELECT count(*) FROM setup_tokens", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(tokens, 0, "every setup token goes with the first account");
+    assert_eq!(
+        expect(StatusCode::OK, anonymous.get("/api/setup").await)["needed"],
+        false
+    );
+    // No new token once an account exists, and the winner signs in.
+    assert!(new_setup_token(&pool).await.unwrap().is_none());
+    let winner = if a.0 == StatusCode::CREATED {
+        "ada"
+    } else {
+        "bob"
+    };
+    Api::signed_in(
+        &root,
+        "/api/login",
+        json!({"username": winner, "password": "quiet harbour lantern"}),
+    )
+    .await;
+    let again = expect(
+        StatusCode::CONFLICT,
+        anonymous.post("/api/setup", account(&first, "eve")).await,
+    );
+    assert_eq!(again["error"], "already_set_up");
+    drop(client);
+    db.drop_now().await;
+}

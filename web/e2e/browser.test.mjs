@@ -73,7 +73,21 @@ async function page(viewport, locale = "en-GB", options = {}) {
 
 // axe-core's WCAG 2.1 A and AA rules on the page as it is now.
 const AXE = readFileSync(new URL("node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
+// The message ids of the pages' words (server/locales): none may show on a
+// page, as text or in an attribute a person reads.
+const MESSAGE_IDS = readFileSync(new URL("../../server/locales/en.ftl", import.meta.url), "utf8")
+  .split("\n").map((l) => l.match(/^([a-z][a-z0-9_-]*) =/)?.[1]).filter(Boolean);
+
+async function noRawKeys(p, what) {
+  const shown = await p.evaluate(() => [document.title, document.body.innerText,
+    ...[...document.querySelectorAll("[placeholder], [aria-label], [title], [alt]")]
+      .flatMap((el) => ["placeholder", "aria-label", "title", "alt"].map((a) => el.getAttribute(a) ?? ""))].join("\n"));
+  const raw = MESSAGE_IDS.filter((id) => new RegExp(`(^|[^\\w-])${id}($|[^\\w-])`).test(shown));
+  assert.deepEqual(raw, [], `message ids shown as text on ${what}`);
+}
+
 async function axe(p, what) {
+  await noRawKeys(p, what);
   await p.addScriptTag({ content: AXE });
   const violations = await p.evaluate(async () => {
     const r = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
@@ -109,7 +123,10 @@ function districtOf(code) {
 async function enterCode(p, code) {
   await p.goto(`${BASE}/elections/${election}/vote`);
   await p.fill("#code", code);
+  // "Continue" waits for the booth's engine (the click waits until it is enabled).
   await p.click("#code-form button[type=submit]");
+  // The code is posted to the script, never put in the address.
+  assert.ok(!p.url().includes("code="), p.url());
   await p.waitForSelector("#step-choose:not([hidden])");
   candidatesIn[districtOf(code.toUpperCase())] = await p.locator('#contests fieldset input[type="checkbox"]').count();
 }
@@ -130,6 +147,9 @@ async function castAndReceipt(p, code, picks) {
   const tracker = (await p.textContent("#receipt-tracker")).trim();
   assert.match(tracker, /^[0-9a-f]{64}$/);
   assert.ok((await p.textContent("#receipt-check")).length > 0, "the receipt's signature was checked");
+  // Positions count from 1 for people: the receipt's is the board's row.
+  const position = Number(await p.textContent("#receipt-position"));
+  assert.ok(position >= 1, `position ${position}`);
   const district = districtOf(code);
   // Only the last ballot of a code counts.
   if (trackers[code]) trackers[code].superseded = true;
@@ -167,6 +187,7 @@ test("a member votes on a phone, in Swedish, auditing a ballot first", async () 
   await p.click("#audit");
   await p.waitForSelector("#step-audit:not([hidden])");
   assert.equal(await p.getAttribute("#audit-outcome .notice", "data-audit"), "ok");
+  assert.ok(await p.isVisible("#audit-not-cast"), "the audit step says the ballot was not cast");
   const names = await p.$$eval("#audit-outcome li", (lis) => lis.map((li) => li.textContent));
   const expected = await p.$$eval(`#contests fieldset input:checked + label bdi`, (s) => s.map((x) => x.textContent));
   assert.deepEqual(names, expected, "the audit shows exactly what was chosen");
@@ -186,9 +207,11 @@ test("a member votes on a phone, in Swedish, auditing a ballot first", async () 
   await fitsWidth(p);
   await shot(p, "booth-receipt-phone");
 
-  // Find it on the board through the receipt's link.
+  const receiptPosition = await p.textContent("#receipt-position");
+  // Find it on the board through the receipt's link, at the same position.
   await p.click("#receipt-find");
   await p.waitForSelector("[data-outcome=counted]");
+  assert.equal(await p.textContent('main dl.facts dd a[href*="/board"]'), receiptPosition);
   assert.ok((await p.content()).includes(tracker));
   await shot(p, "track-phone");
   await p.context().close();
@@ -330,8 +353,15 @@ test("the committee closes voting and follows the tally to the result", async ()
   await fitsWidth(phone);
   await shot(phone, "dashboard-phone");
 
-  // Close; the demo's trustees decrypt; the page follows to the result.
-  await p.click("#h-close ~ form.action button[type=submit]");
+  // Close, after a question that names the election and the count so far;
+  // the demo's trustees decrypt; the page follows to the result.
+  const title = await p.textContent("h1");
+  const votedSoFar = Object.values(expectVoted).reduce((a, b) => a + b, 0);
+  const [question] = await Promise.all([
+    p.waitForEvent("dialog").then((d) => d.message()),
+    p.click("#h-close ~ form.action button[type=submit]"),
+  ]);
+  assert.ok(question.includes(`“${title.trim()}”`) && question.includes(`${votedSoFar} of `), question);
   await p.waitForSelector("#h-tally", { timeout: 60_000 });
   await p.waitForSelector("#h-result", { timeout: 120_000 });
   await shot(p, "result-committee-desktop");
@@ -377,14 +407,31 @@ test("the committee closes voting and follows the tally to the result", async ()
 test("the language switch and the public pages", async () => {
   const p = await page(PHONE, "en-GB");
   await p.goto(`${BASE}/`);
+  // Every page names its icon, and the server has it.
+  const icon = await p.getAttribute('link[rel="icon"]', "href");
+  const iconAnswer = await p.request.get(`${BASE}${icon}`);
+  assert.equal(iconAnswer.status(), 200);
+  assert.match(iconAnswer.headers()["content-type"], /image\/svg\+xml/);
   assert.equal(await p.getAttribute("html", "lang"), "en");
-  await p.click("header a.lang");
-  await p.waitForURL(`${BASE}/`);
-  assert.equal(await p.getAttribute("html", "lang"), "sv");
+  // The switch lists the five languages, each named in itself.
+  assert.deepEqual(await p.$$eval("#lang-to option", (os) => os.map((o) => `${o.value}:${o.getAttribute("lang")}`)),
+    ["sv:sv", "nb:nb", "da:da", "fi:fi", "en:en"]);
+  const switchTo = async (tag) => {
+    await p.selectOption("#lang-to", tag);
+    await Promise.all([p.waitForURL(`${BASE}/`), p.click("header form.lang button")]);
+    assert.equal(await p.getAttribute("html", "lang"), tag);
+    assert.equal(await p.inputValue("#lang-to"), tag);
+  };
+  await switchTo("sv");
   await fitsWidth(p);
   await shot(p, "home-phone-sv");
-  await p.click("header a.lang");
-  assert.equal(await p.getAttribute("html", "lang"), "en");
+  for (const tag of ["nb", "da", "fi"]) {
+    await switchTo(tag);
+    await fitsWidth(p);
+    await noRawKeys(p, `/ (${tag})`);
+  }
+  await shot(p, "home-phone-fi");
+  await switchTo("en");
   // Keyboard: the skip link is the first stop and moves to the content.
   await p.keyboard.press("Tab");
   assert.equal(await p.evaluate(() => document.activeElement.className), "skip");
@@ -608,6 +655,53 @@ async function formError(p, form) {
   return p.textContent(`${form} [data-error]`);
 }
 
+test("the first run: on an empty database the platform admin's account is made in the browser with the setup token", async () => {
+  const FRESH = process.env.VALURNA_FRESH_URL;
+  const TOKEN = process.env.VALURNA_SETUP_TOKEN;
+  assert.ok(FRESH && TOKEN, "the harness starts a server on an empty database");
+  const p = await page(PHONE, "nb-NO", { bypassCSP: true });
+  // The committee's door leads to the first-run page while no account exists.
+  await p.goto(`${FRESH}/staff`);
+  await p.waitForURL(`${FRESH}/staff/setup`);
+  assert.equal(await p.getAttribute("html", "lang"), "nb");
+  await checked(p, "the first-run page (nb)");
+  await shot(p, "setup-phone-nb");
+  // Refused, in Norwegian, and nothing made: a wrong token, a weak password.
+  await p.fill("#token", "not-the-token");
+  await p.fill("#username", "operator");
+  await p.fill("#password", "quiet harbour lantern");
+  const wrong = await formError(p, "#setup-form");
+  assert.doesNotMatch(wrong, /setup token the server printed/, `in Norwegian: ${wrong}`);
+  await p.fill("#token", TOKEN);
+  await p.fill("#password", "password1234");
+  assert.doesNotMatch(await formError(p, "#setup-form"), /too easy/);
+  await p.goto(`${FRESH}/staff`);
+  await p.waitForURL(`${FRESH}/staff/setup`);
+  // The right token makes the account; then the page only says it is done.
+  await p.fill("#token", TOKEN);
+  await p.fill("#username", "operator");
+  await p.fill("#password", "quiet harbour lantern");
+  await Promise.all([p.waitForURL(`${FRESH}/staff`), p.click("#setup-form button[type=submit]")]);
+  await p.fill("#username", "operator");
+  await p.fill("#password", "quiet harbour lantern");
+  await Promise.all([p.waitForNavigation(), p.click("#staff-login button[type=submit]")]);
+  await p.waitForSelector(".whoami");
+  await p.goto(`${FRESH}/staff/setup`);
+  await p.waitForSelector("#setup-done");
+  assert.equal(await p.locator("#setup-form").count(), 0);
+  await p.context().close();
+
+  // The token is spent: a second claim is refused, in Swedish.
+  const q = await page(DESKTOP, "sv-SE", { bypassCSP: true });
+  await q.goto(`${FRESH}/staff/setup`);
+  await q.waitForSelector("#setup-done");
+  await checked(q, "the first-run page once done (sv)");
+  await shot(q, "setup-done-desktop-sv");
+  await q.goto(`${FRESH}/staff`);
+  assert.equal(await q.locator("#staff-login").count(), 1, "the sign-in form, not the first-run page");
+  await q.context().close();
+});
+
 test("from organisation to committee by invitation: the platform admin invites an organisation's admin, who invites the committee", async () => {
   // The demo's platform admin ("platform") has the committee's password.
   const [pUser, pPassword] = ["platform", demo.committee.password];
@@ -624,7 +718,7 @@ test("from organisation to committee by invitation: the platform admin invites a
   // A taken slug is refused with the reason, and nothing is added.
   await pa.fill("#org-name", "Another");
   await pa.fill("#org-slug", "coop-north");
-  assert.match(await formError(pa, "#organisation-create"), /has this slug/);
+  assert.match(await formError(pa, "#organisation-create"), /has this short name/);
   await pa.reload();
   assert.equal(await pa.locator("li[data-organisation]").count(), before + 1);
   // The first admin's invitation: a link shown once.
@@ -644,13 +738,14 @@ test("from organisation to committee by invitation: the platform admin invites a
   await shot(ia, "invite-phone-sv");
   await ia.fill("#username", "ada.admin");
   await ia.fill("#password", "password1234");
-  assert.match(await formError(ia, "#invite-accept"), /too easy to guess/);
+  // Refused in the page's language.
+  assert.match(await formError(ia, "#invite-accept"), /för lätt att gissa/);
   await ia.fill("#password", "quiet harbour lantern");
   await Promise.all([ia.waitForNavigation(), ia.click("#invite-accept button[type=submit]")]);
   // The link worked once.
   const again = await ia.goto(adminLink);
   assert.equal(again.status(), 404);
-  assert.match(await ia.textContent("main [role=alert]"), /used, revoked or has expired/);
+  assert.match(await ia.textContent("main [role=alert]"), /använd, återkallad eller för gammal/);
   await ia.context().close();
 
   // The new admin invites a committee member, and revokes a second link.
@@ -702,6 +797,89 @@ test("from organisation to committee by invitation: the platform admin invites a
   await checked(a, "the organisation admin's page (sv)");
   await shot(a, "organisation-admin-phone-sv");
   await a.context().close();
+});
+
+test("the election builder: a committee makes an election with three districts and names its trustees, refused input first", async () => {
+  const c = await staffSignIn(PHONE, demo.committee.username, demo.committee.password, "sv-SE", { bypassCSP: true });
+  await c.waitForSelector(".whoami");
+  const cards = await c.locator("ul.cards li").count();
+  await Promise.all([c.waitForNavigation(), c.click("#new-election")]);
+  assert.equal(new URL(c.url()).pathname, "/staff/elections/new");
+  await checked(c, "the election builder (sv)");
+  await shot(c, "builder-phone-sv");
+  await c.fill("#title", "Fullmäktigeval 2027");
+  await c.fill("#election_id", "fullmaktige-2027");
+  await c.fill("#trustees", "3");
+  await c.fill("#threshold", "4");
+  const rows = "#builder tbody[data-rows] tr[data-row]";
+  const district = (i) => `${rows}:nth-child(${i}) input[name="districts[].district"]`;
+  const seats = (i) => `${rows}:nth-child(${i}) input[name="districts[].seats"]`;
+  await c.fill(district(1), "Norr");
+  await c.fill(seats(1), "2");
+  for (let i = 0; i < 3; i++) await c.click("button[data-add-row]");
+  assert.equal(await c.locator(rows).count(), 4);
+  // The new row's fields have their own labels, and one can go again.
+  await labelled(c);
+  await c.click(`${rows}:nth-child(4) button[data-remove-row]`);
+  assert.equal(await c.locator(rows).count(), 3);
+  await c.fill(district(2), "Norr");
+  await c.fill(seats(2), "1");
+  await c.fill(district(3), "Väster");
+  await c.fill(seats(3), "3");
+  // Refused in Swedish, and nothing saved: more trustees needed than there
+  // are, then two districts with one name.
+  assert.match(await formError(c, "#builder"), /nyckelhållare/);
+  await c.fill("#threshold", "2");
+  assert.match(await formError(c, "#builder"), /eget namn/);
+  await fitsWidth(c);
+  await c.fill(district(2), "Söder");
+  await Promise.all([c.waitForURL(/\/staff\/elections\/\d+$/), c.click("#builder button[type=submit]")]);
+  const made = await c.$$eval("table.overview tbody tr", (trs) => trs.map((tr) => `${tr.dataset.district}:${tr.querySelector("td.num").textContent}`));
+  assert.deepEqual(made, ["Norr:2", "Söder:1", "Väster:3"]);
+  // The trustees, from the organisation's trustee accounts, one number each.
+  for (const [n, who] of [["1", "trustee1"], ["2", "trustee2"], ["3", "trustee3"]]) {
+    await c.selectOption("#trustee-index", n);
+    await c.selectOption("#trustee-username", who);
+    await Promise.all([c.waitForNavigation(), c.click("#name-trustee button[type=submit]")]);
+    if (n === "1") { await checked(c, "a new election's page, naming trustees (sv)"); await shot(c, "builder-trustees-phone-sv"); }
+  }
+  assert.equal(await c.locator("#name-trustee").count(), 0, "every number has its trustee");
+  // The voting period, in the committee's own time: refused when it would
+  // close before it opens (in Swedish, nothing saved), then saved and shown.
+  assert.equal(await c.locator("#period-now time").count(), 0, "not scheduled yet");
+  await c.fill("#opens_at", "2031-03-09T20:00");
+  await c.fill("#closes_at", "2031-03-02T08:00");
+  assert.match(await formError(c, "#period-form"), /öppna innan den stänger/);
+  await c.reload();
+  assert.equal(await c.locator("#period-now time").count(), 0, "a refused period saves nothing");
+  await c.fill("#opens_at", "2031-03-02T08:00");
+  await c.fill("#closes_at", "2031-03-09T20:00");
+  await Promise.all([c.waitForNavigation(), c.click("#period-form button[type=submit]")]);
+  assert.equal(await c.locator("#period-now time").count(), 2);
+  assert.equal(await c.inputValue("#opens_at"), "2031-03-02T08:00");
+  assert.equal(await c.inputValue("#closes_at"), "2031-03-09T20:00");
+  const opens = await c.getAttribute("#period-now time", "datetime");
+  assert.equal(new Date(opens).getTime(), new Date("2031-03-02T08:00").getTime(), "the instant of the local time");
+  assert.match(await c.textContent("#period-now"), /2031/);
+  await checked(c, "a scheduled election's page (sv)");
+  assert.match(await c.textContent("#trustee-list"), /1\. trustee1, 2\. trustee2, 3\. trustee3/);
+  // The same id twice is refused (in Finnish this time), and the list of
+  // elections has the new one once.
+  const f = await staffSignIn(DESKTOP, demo.committee.username, demo.committee.password, "fi-FI", { bypassCSP: true });
+  await f.waitForSelector(".whoami");
+  assert.equal(await f.locator("ul.cards li").count(), cards + 1);
+  await Promise.all([f.waitForNavigation(), f.click("#new-election")]);
+  await checked(f, "the election builder (fi)");
+  await shot(f, "builder-desktop-fi");
+  await f.fill("#title", "Toinen");
+  await f.fill("#election_id", "fullmaktige-2027");
+  await f.fill(`${rows}:nth-child(1) input[name="districts[].district"]`, "Pohjoinen");
+  const taken = await formError(f, "#builder");
+  assert.doesNotMatch(taken, /the organisation has/, `in Finnish: ${taken}`);
+  await f.goto(`${BASE}/staff`);
+  assert.equal(await f.locator("ul.cards li").count(), cards + 1);
+  await f.context().close();
+  await c.context().close();
 });
 
 // RFC 4648 base32 (no padding) to bytes, and RFC 6238's code of a step:
@@ -776,8 +954,8 @@ test("two-step sign-in: set up with the QR code's key, asked for at sign-in, tur
   await plain.context().close();
 });
 
-test("after the tally, the pages pass axe-core's WCAG 2.1 AA rules, in both languages, on a phone", async () => {
-  for (const locale of ["en-GB", "sv-SE"]) {
+test("after the tally, the pages pass axe-core's WCAG 2.1 AA rules and show no message id, in all five languages, on a phone", async () => {
+  for (const locale of ["en-GB", "sv-SE", "nb-NO", "da-DK", "fi-FI"]) {
     const p = await axeTour(locale, ["/", `/elections/${election}`, `/elections/${election}/board`,
       `/elections/${election}/track?tracker=${Object.values(trackers)[0].tracker}`,
       `/elections/${election}/track?tracker=nonsense`, `/elections/${election}/result`,

@@ -18,6 +18,9 @@
 // value for a later form's hidden input with data-from="k".
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+// The page's words for this script, in the page's language.
+const S = JSON.parse(document.getElementById("page-strings")?.textContent ?? "{}");
+const t = (key, vars = {}) => (S[key] ?? key).replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? "");
 const shared = {};
 
 function errorText(body, status) {
@@ -34,7 +37,7 @@ function showError(form, body, status) {
     const ul = document.createElement("ul");
     for (const r of rows.slice(0, 200)) {
       const li = document.createElement("li");
-      li.textContent = `line ${r.line}: ${r.message}`;
+      li.textContent = t("js-line", { line: r.line, message: r.message });
       ul.append(li);
     }
     box.append(ul);
@@ -43,14 +46,27 @@ function showError(form, body, status) {
 }
 
 function jsonBody(form) {
+  const rows = new Map();
   const body = form.dataset.json ? JSON.parse(form.dataset.json) : {};
   for (const el of form.elements) {
     if (!el.name || el.type === "submit" || el.type === "file") continue;
     let v = el.dataset.from ? shared[el.dataset.from] : el.value;
     if (el.type === "checkbox") v = el.checked;
+    // A local date and time, sent as an instant (RFC 3339, UTC).
+    else if (el.dataset.type === "datetime") v = v ? new Date(v).toISOString() : null;
     else if (el.dataset.type === "int") v = Number.parseInt(v, 10);
     if (el.dataset.share) shared[el.dataset.share] = v;
-    body[el.name] = v;
+    // `list[].field` inputs in rows (data-row) make a list of objects.
+    const item = el.name.match(/^(\w+)\[\]\.(\w+)$/);
+    if (item) {
+      const row = el.closest("[data-row]");
+      const list = (body[item[1]] ??= []);
+      let entry = list.find((e) => rows.get(e) === row);
+      if (!entry) { entry = {}; rows.set(entry, row); list.push(entry); }
+      entry[item[2]] = v;
+    } else {
+      body[el.name] = v;
+    }
   }
   return JSON.stringify(body);
 }
@@ -60,7 +76,7 @@ async function send(form, extraQuery = "") {
   let body;
   if (form.dataset.raw) {
     const file = form.elements[form.dataset.raw]?.files?.[0];
-    if (!file) throw { message: "choose a file" };
+    if (!file) throw { message: t("js-choose_file") };
     body = await file.arrayBuffer();
     headers["Content-Type"] = form.dataset.rawType ?? "text/csv";
   } else {
@@ -92,7 +108,7 @@ async function onSubmit(event) {
   const form = event.target.closest("form[data-api]");
   if (!form) return;
   event.preventDefault();
-  if (form.dataset.confirm && !window.confirm(document.documentElement.lang === "sv" ? "Är du säker?" : "Are you sure?")) return;
+  if (form.dataset.confirm !== undefined && !window.confirm(form.dataset.confirm || t("js-confirm"))) return;
   const button = form.querySelector('button[type="submit"]');
   if (button) button.disabled = true;
   const error = form.querySelector("[data-error]");
@@ -124,6 +140,7 @@ async function done(form, body) {
   const how = form.dataset.done ?? "reload";
   if (how === "reload") { location.reload(); return; }
   if (how.startsWith("go:")) { location.assign(how.slice(3)); return; }
+  if (how.startsWith("go-id:")) { location.assign(how.slice(6) + encodeURIComponent(body.id)); return; }
   if (how.startsWith("download:")) { download(body, how.slice(9)); return; }
   if (how.startsWith("reveal:")) {
     form.querySelector("[data-done-message]")?.removeAttribute("hidden");
@@ -210,5 +227,47 @@ function pollStatus() {
 }
 
 document.addEventListener("submit", onSubmit);
+
+// Times in the reader's own time zone: <time data-local> shows its
+// instant as a local date and time; a datetime-local input with
+// data-value starts at its instant.
+const local = (iso) => {
+  const d = new Date(iso);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+};
+for (const el of document.querySelectorAll("time[data-local]")) {
+  el.textContent = new Date(el.dateTime).toLocaleString(document.documentElement.lang, { dateStyle: "long", timeStyle: "short" });
+}
+for (const el of document.querySelectorAll('input[data-type="datetime"][data-value]')) el.value = local(el.dataset.value);
+
+// Rows a form can grow and shrink: data-add-row="selector" adds a copy of
+// the list's first row (emptied, with its own ids) up to the list's
+// data-rows; data-remove-row removes its row unless it is the last one.
+document.addEventListener("click", (event) => {
+  const add = event.target.closest("[data-add-row]");
+  if (add) {
+    const list = document.querySelector(add.dataset.addRow);
+    const first = list?.querySelector("[data-row]");
+    if (!first || list.querySelectorAll("[data-row]").length >= Number(list.dataset.rows ?? 100)) return;
+    const row = first.cloneNode(true);
+    const n = (list.dataset.next = String(Number(list.dataset.next ?? list.querySelectorAll("[data-row]").length) + 1));
+    for (const el of row.querySelectorAll("[id]")) el.id = `${el.id.replace(/-\d+$/, "")}-${n}`;
+    for (const label of row.querySelectorAll("label[for]")) label.htmlFor = `${label.htmlFor.replace(/-\d+$/, "")}-${n}`;
+    for (const input of row.querySelectorAll("input")) input.value = input.defaultValue = input.type === "number" ? input.min || "1" : "";
+    list.append(row);
+    row.querySelector("input")?.focus();
+    return;
+  }
+  const remove = event.target.closest("[data-remove-row]");
+  if (remove) {
+    const row = remove.closest("[data-row]");
+    const list = row?.parentElement;
+    if (!row || list.querySelectorAll("[data-row]").length <= 1) return;
+    const next = row.nextElementSibling ?? row.previousElementSibling;
+    row.remove();
+    next?.querySelector("input")?.focus();
+  }
+});
 liveTurnout();
 pollStatus();

@@ -25,7 +25,7 @@ function show(step) {
 
 async function bytes(url) {
   const res = await fetch(url, { credentials: "same-origin" });
-  if (!res.ok) throw new Error(t("js.network"));
+  if (!res.ok) throw new Error(t("js-network"));
   return new Uint8Array(await res.arrayBuffer());
 }
 
@@ -42,16 +42,16 @@ function engine() {
 
 async function enterCode(event) {
   event.preventDefault();
-  error(); status(t("js.loading"));
+  error(); status(t("js-loading"));
   const button = event.submitter; if (button) button.disabled = true;
   try {
     await engine();
     let booth;
     try { booth = new Booth(state.manifest, state.parameters, $("#code").value); }
-    catch { error(t("js.bad_code")); return; }
+    catch { error(t("js-bad_code")); return; }
     const res = await fetch(`${api}/credentials/${booth.credential}`, { credentials: "same-origin" });
-    if (res.status === 404) { booth.free(); error(t("js.bad_code")); return; }
-    if (!res.ok) throw new Error(t("js.network"));
+    if (res.status === 404) { booth.free(); error(t("js-bad_code")); return; }
+    if (!res.ok) throw new Error(t("js-network"));
     const { district } = await res.json();
     state.booth?.free();
     state.booth = booth;
@@ -77,7 +77,7 @@ function renderContests() {
     const rule = document.createElement("p");
     rule.className = "help";
     rule.id = `rule-${c.index}`;
-    rule.textContent = c.min > 0 ? t("js.choose_between", { min: c.min, max: c.max }) : t("js.choose_up_to", { max: c.max });
+    rule.textContent = c.min > 0 ? t("js-choose_between", { min: c.min, max: c.max }) : t("js-choose_up_to", { max: c.max });
     const counter = document.createElement("p");
     counter.className = "counter";
     counter.id = `counter-${c.index}`;
@@ -105,7 +105,7 @@ function renderContests() {
         const hidden = document.createElement("span");
         hidden.className = "sr-only";
         hidden.textContent = `: ${k.name}`;
-        s.append(t("js.presentation"), hidden);
+        s.append(t("js-presentation"), hidden);
         const p = document.createElement("p");
         p.textContent = k.presentation;
         d.append(s, p);
@@ -126,7 +126,7 @@ function enforce(fs, c) {
   const n = boxes.filter((b) => b.checked).length;
   for (const b of boxes) b.disabled = !b.checked && n >= c.max;
   const counter = fs.querySelector(".counter");
-  counter.textContent = t("js.chosen", { n, max: c.max });
+  counter.textContent = t("js-chosen", { n, max: c.max });
   counter.classList.toggle("full", n >= c.max);
 }
 
@@ -142,7 +142,7 @@ function review(event) {
   error();
   const chosen = choices();
   for (const [i, c] of state.contests.entries()) {
-    if (chosen[i].selected.length < c.min) { error(t("js.too_few", { contest: c.title, min: c.min })); return; }
+    if (chosen[i].selected.length < c.min) { error(t("js-too_few", { contest: c.title, min: c.min })); return; }
   }
   const box = $("#review");
   box.replaceChildren();
@@ -151,7 +151,7 @@ function review(event) {
     h.textContent = c.title;
     const ul = document.createElement("ul");
     const names = chosen[i].selected.map((k) => c.candidates[k].name);
-    for (const n of names.length ? names : [t("js.blank")]) {
+    for (const n of names.length ? names : [t("js-blank")]) {
       const li = document.createElement("li");
       li.dir = "auto";
       li.textContent = n;
@@ -172,7 +172,7 @@ function seal() {
     state.timings.push(ms);
     state.sealed = sealed;
     $("#sealed-tracker").textContent = sealed.short_tracker;
-    $("#sealed-timing").textContent = t("js.encrypted_in", { ms: ms.toFixed(1) });
+    $("#sealed-timing").textContent = t("js-encrypted_in", { ms: ms.toFixed(1) });
     show("sealed");
   } catch (e) {
     error(e.message ?? String(e));
@@ -186,7 +186,7 @@ function fileLink(a, name, text) {
 }
 
 async function cast() {
-  error(); status(t("js.working"));
+  error(); status(t("js-working"));
   const button = $("#cast"); button.disabled = true;
   try {
     const sealed = state.sealed;
@@ -196,19 +196,20 @@ async function cast() {
       body: JSON.stringify({ ballot }), credentials: "same-origin",
     });
     const body = await res.json().catch(() => ({}));
-    if (!res.ok) { error(`${t("js.cast_failed")} ${body.message ?? res.status}`); show("code"); return; }
+    if (!res.ok) { error(`${t("js-cast_failed")} ${body.message ?? res.status}`); show("code"); return; }
     check_receipt(state.parameters, JSON.stringify(body), sealed.tracker);
-    $("#receipt-check").textContent = t("js.receipt_ok");
+    $("#receipt-check").textContent = t("js-receipt_ok");
     $("#receipt-short").textContent = sealed.short_tracker;
     $("#receipt-tracker").textContent = body.tracker;
-    $("#receipt-position").textContent = body.position;
+    // People count from 1.
+    $("#receipt-position").textContent = body.position + 1;
     fileLink($("#receipt-save"), `valurna-receipt-${sealed.short_tracker}.json`, JSON.stringify(body, null, 2));
     $("#receipt-find").href = `/elections/${data.election}/track?tracker=${body.tracker}`;
     state.sealed = null;
     state.booth.free(); state.booth = null;
     show("receipt");
   } catch (e) {
-    error(`${t("js.cast_failed")} ${e.message ?? e}`);
+    error(`${t("js-cast_failed")} ${e.message ?? e}`);
   } finally {
     status(); button.disabled = false;
   }
@@ -227,13 +228,13 @@ function audit() {
     const names = JSON.parse(check_audit(state.manifest, state.parameters, revealed));
     p.className = "notice good";
     p.dataset.audit = "ok";
-    p.textContent = t("js.audit_ok");
+    p.textContent = t("js-audit_ok");
     out.append(p);
     for (const [title, chosen] of names) {
       const h = document.createElement("h3");
       h.textContent = title;
       const ul = document.createElement("ul");
-      for (const n of chosen.length ? chosen : [t("js.blank")]) {
+      for (const n of chosen.length ? chosen : [t("js-blank")]) {
         const li = document.createElement("li");
         li.textContent = n;
         ul.append(li);
@@ -243,7 +244,7 @@ function audit() {
   } catch (e) {
     p.className = "notice bad";
     p.dataset.audit = "bad";
-    p.textContent = `${t("js.audit_bad")} (${e.message ?? e})`;
+    p.textContent = `${t("js-audit_bad")} (${e.message ?? e})`;
     out.append(p);
   }
   show("audit");
@@ -266,5 +267,8 @@ if (data.open) {
   $("#cast").addEventListener("click", cast);
   $("#audit").addEventListener("click", audit);
   $("#again").addEventListener("click", again);
-  engine().catch((e) => error(e.message ?? String(e)));
+  // "Continue" works once the engine has loaded; if it cannot load, say so.
+  status(t("js-loading"));
+  engine().then(() => { status(); $("#code-form button[type=submit]").disabled = false; })
+    .catch((e) => { status(); error(`${t("js-load_failed")} (${e.message ?? e})`); });
 }

@@ -15,6 +15,9 @@
 //! 3. **The booth** (`--web-dir`): without `web/build.sh`'s files the
 //!    server still runs (committee and public pages work) and warns that
 //!    voting pages cannot encrypt a ballot until it is built.
+//!
+//! On a database with no account yet it prints a one-time setup token for
+//! the first-run page, `/staff/setup` ([`crate::http::first_run`]).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -179,6 +182,18 @@ pub fn run(a: ServeArgs) -> Result<(), CliError> {
         say(&format!(
             "receipt key {}; listening on http://{address}",
             state.receipt_key().public().to_hex()
+        ));
+        if let Some(token) = crate::http::first_run::new_setup_token(state.pool()).await? {
+            say(&format!(
+                "no account yet: open http://{address}/staff/setup and give this one-time \
+                 setup token (valid for a day; or run `valurna admin-create`): {}",
+                token.as_str()
+            ));
+        }
+        // Voting opens and closes at the committees' times.
+        tokio::spawn(crate::http::schedule::run(
+            state.clone(),
+            Duration::from_secs(5),
         ));
         crate::http::run(listener, state, limits).await?;
         Ok(())

@@ -2,6 +2,7 @@
 //! `districts` and `trustees`), and the only statement that changes its
 //! status: [`advance`], which takes a [`Step`] of the lifecycle.
 
+use time::OffsetDateTime;
 use tokio_postgres::Transaction;
 
 use super::{GenericClient, StoreError, u32_of, u64_of};
@@ -31,6 +32,10 @@ pub struct ElectionRow {
     pub manifest: Option<Vec<u8>>,
     /// Whether voting has opened (its ballot box exists).
     pub voting_opened: bool,
+    /// When voting opens by itself.
+    pub opens_at: Option<OffsetDateTime>,
+    /// When voting closes by itself.
+    pub closes_at: Option<OffsetDateTime>,
 }
 
 /// Adds an election with its districts, in `draft` (`None`: no such
@@ -77,7 +82,8 @@ pub async fn get(
 ) -> Result<Option<ElectionRow>, StoreError> {
     let sql = format!(
         "SELECT s.id, s.organisation, o.slug, s.election_id, s.title, s.trustees, s.threshold, \
-         s.status, s.manifest, s.ballot_box IS NOT NULL FROM setups s JOIN organisations o \
+         s.status, s.manifest, s.ballot_box IS NOT NULL, s.opens_at, s.closes_at \
+         FROM setups s JOIN organisations o \
          ON o.id = s.organisation WHERE s.id = $1{}",
         if lock { " FOR UPDATE OF s" } else { "" }
     );
@@ -96,6 +102,8 @@ pub async fn get(
         status: Status::parse(&status).ok_or(StoreError::Corrupt("an unknown status"))?,
         manifest: r.get(8),
         voting_opened: r.get(9),
+        opens_at: r.get(10),
+        closes_at: r.get(11),
     }))
 }
 
@@ -114,6 +122,45 @@ pub async fn advance(tx: &Transaction<'_>, step: &Step) -> Result<(), StoreError
         ));
     }
     Ok(())
+}
+
+/// Sets the voting period (the caller checked it and locked the row).
+pub async fn set_period(
+    tx: &Transaction<'_>,
+    id: i64,
+    opens_at: Option<OffsetDateTime>,
+    closes_at: Option<OffsetDateTime>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE setups SET opens_at = $2, closes_at = $3 WHERE id = $1",
+        &[&id, &opens_at, &closes_at],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A voting period's step whose time has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// Voting is to open (the key ceremony may still be running).
+    Open,
+    /// Voting is to close.
+    Close,
+}
+
+/// The elections whose opening or closing time has passed, in id order.
+pub async fn due(client: &impl GenericClient) -> Result<Vec<(i64, Due)>, StoreError> {
+    Ok(client
+        .query(
+            "SELECT id, status = 'open' FROM setups \
+             WHERE (status = 'ceremony' AND opens_at <= now()) \
+                OR (status = 'open' AND closes_at <= now()) ORDER BY id",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), if r.get(1) { Due::Close } else { Due::Open }))
+        .collect())
 }
 
 /// Keeps the frozen manifest.

@@ -28,6 +28,7 @@ pub mod ballot_box;
 pub mod ceremony;
 pub mod elections;
 pub mod export;
+pub mod first_run;
 pub mod invitations;
 pub mod nominations;
 pub mod organisations;

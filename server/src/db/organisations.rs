@@ -43,6 +43,18 @@ pub async fn create_platform_admin(
 ) -> Result<i64, StoreError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
+    let id = insert_platform_admin(&tx, username, password_hash).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Adds a platform administrator's account in `tx`, with its audit entry,
+/// and ends the first run (its setup tokens stop working).
+pub async fn insert_platform_admin(
+    tx: &Transaction<'_>,
+    username: &str,
+    password_hash: &str,
+) -> Result<i64, StoreError> {
     let id: i64 = tx
         .query_one(
             "INSERT INTO staff (username, password_hash, role) \
@@ -52,14 +64,14 @@ pub async fn create_platform_admin(
         .await?
         .get(0);
     super::audit::write(
-        &tx,
+        tx,
         Some(id),
         None,
         "staff.create",
         &json!({"staff": id, "role": "platform_admin"}),
     )
     .await?;
-    tx.commit().await?;
+    super::first_run::end(tx).await?;
     Ok(id)
 }
 

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use valurna_engine::rng::os_rng;
 use zeroize::Zeroizing;
 
-use super::Refused;
+use super::{Kind, Refused};
 
 /// How long a staff session lasts, in seconds.
 pub const STAFF_SESSION_SECS: i64 = 8 * 3600;
@@ -78,9 +78,11 @@ pub fn check_new_account(username: &str, password: &str) -> Result<(), Refused> 
             b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
         });
     if !name_ok {
-        return Err(Refused::invalid(
+        return Err(Refused::said(
+            Kind::Invalid,
             "invalid_field",
-            "username: 3-64 of a-z, 0-9, '.', '_', '-'",
+            "api-bad_username",
+            &[],
         ));
     }
     check_password(password, &[username])
@@ -98,21 +100,21 @@ const STRENGTH_CHARS: usize = 128;
 /// where `context` (the username, say) counts as known to the guesser.
 pub fn check_password(password: &str, context: &[&str]) -> Result<(), Refused> {
     if password.chars().count() < MIN_PASSWORD_CHARS || password.len() > 1024 {
-        return Err(Refused::invalid(
+        return Err(Refused::said(
+            Kind::Invalid,
             "weak_password",
-            "a password has 12 to 1024 characters",
+            "api-password_length",
+            &[],
         ));
     }
     let head: String = password.chars().take(STRENGTH_CHARS).collect();
     let estimate = zxcvbn::zxcvbn(&head, context);
     if estimate.score() < zxcvbn::Score::Three {
-        let why = estimate
-            .feedback()
-            .and_then(|f| f.warning())
-            .map_or_else(String::new, |w| format!(" ({w})"));
-        return Err(Refused::invalid(
+        return Err(Refused::said(
+            Kind::Invalid,
             "weak_password",
-            format!("this password is too easy to guess{why}: use a few unrelated words"),
+            "api-password_guessable",
+            &[],
         ));
     }
     Ok(())

@@ -24,6 +24,7 @@ pub mod lifecycle;
 pub mod nominations;
 pub mod opening;
 pub mod roll;
+pub mod schedule;
 pub mod second_factor;
 pub mod setup;
 pub mod tally;
@@ -31,6 +32,8 @@ pub mod text;
 pub mod throttle;
 
 use serde_json::Value;
+
+use crate::i18n::{Lang, Words};
 
 /// Why a rule refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +61,9 @@ pub struct Refused {
     pub message: String,
     /// Machine-readable details (a roll's bad rows, lacking districts).
     pub details: Option<Value>,
+    /// The message as a key of the catalogue, so the answer can be in the
+    /// person's language (`message` is its English).
+    pub words: Option<Box<Words>>,
 }
 
 impl Refused {
@@ -67,6 +73,23 @@ impl Refused {
             code,
             message: message.into(),
             details: None,
+            words: None,
+        }
+    }
+
+    /// A refusal whose message is catalogue message `key` with `args`
+    /// ([`crate::i18n`]).
+    pub fn said(
+        kind: Kind,
+        code: &'static str,
+        key: &'static str,
+        args: &[(&'static str, String)],
+    ) -> Self {
+        let words = Words::new(key, args);
+        Refused {
+            message: words.text(Lang::En),
+            words: Some(Box::new(words)),
+            ..Self::of(kind, code, "")
         }
     }
 

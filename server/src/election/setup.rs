@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Refused, text_ok};
+use super::{Kind, Refused, text_ok};
 
 /// Most trustees of one election.
 pub const MAX_TRUSTEES: u32 = 64;
@@ -42,16 +42,28 @@ impl NewElection {
                 .election_id
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-        if !id_ok || !text_ok(&self.title, 200) {
-            return Err(Refused::invalid(
+        if !text_ok(&self.title, 200) {
+            return Err(Refused::said(
+                Kind::Invalid,
                 "invalid_field",
-                "election_id: 1-64 of A-Z, a-z, 0-9, '.', '_', '-'; title: 1-200 characters",
+                "api-bad_title",
+                &[],
+            ));
+        }
+        if !id_ok {
+            return Err(Refused::said(
+                Kind::Invalid,
+                "invalid_field",
+                "api-bad_election_id",
+                &[],
             ));
         }
         if self.threshold == 0 || self.threshold > self.trustees || self.trustees > MAX_TRUSTEES {
-            return Err(Refused::invalid(
+            return Err(Refused::said(
+                Kind::Invalid,
                 "invalid_field",
-                format!("need 1 <= threshold <= trustees <= {MAX_TRUSTEES}"),
+                "api-bad_trustees",
+                &[("max", MAX_TRUSTEES.to_string())],
             ));
         }
         let mut names = std::collections::HashSet::new();
@@ -64,9 +76,11 @@ impl NewElection {
                     && names.insert(d.district.as_str())
             });
         if !districts_ok {
-            return Err(Refused::invalid(
+            return Err(Refused::said(
+                Kind::Invalid,
                 "invalid_field",
-                "districts: 1 or more, distinct names of 1-100 characters, 1-200 seats each",
+                "api-bad_districts",
+                &[],
             ));
         }
         Ok(())

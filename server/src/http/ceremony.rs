@@ -86,7 +86,7 @@ async fn upload(
     check_upload(&name, index, &bytes)?;
     db::ceremony::add_file(&tx, id, &name, &bytes, Some(staff.id))
         .await
-        .map_err(|e| ApiError::duplicate(e, "already_uploaded", "this file is there already"))?;
+        .map_err(|e| ApiError::duplicate(e, "already_uploaded", "api-file_uploaded"))?;
     audit(
         &tx,
         Some(&staff),

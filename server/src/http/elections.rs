@@ -55,13 +55,7 @@ async fn create(
     let tx = client.transaction().await?;
     let id = db::elections::create(&tx, org, &req)
         .await
-        .map_err(|e| {
-            ApiError::duplicate(
-                e,
-                "election_id_taken",
-                "the organisation has this election id",
-            )
-        })?
+        .map_err(|e| ApiError::duplicate(e, "election_id_taken", "api-election_id_taken"))?
         .ok_or_else(|| ApiError::not_found("no_such_organisation", "no such organisation"))?;
     audit(
         &tx,
@@ -126,6 +120,16 @@ pub struct ElectionJson {
     pub districts: Vec<DistrictOverview>,
     /// Districts with fewer approved candidates than seats.
     pub lacking: Vec<String>,
+    /// When voting opens by itself, RFC 3339.
+    pub opens_at: Option<String>,
+    /// When voting closes by itself, RFC 3339.
+    pub closes_at: Option<String>,
+}
+
+/// A time as RFC 3339 (UTC).
+pub fn rfc3339(t: time::OffsetDateTime) -> Option<String> {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .ok()
 }
 
 async fn districts(
@@ -163,6 +167,8 @@ pub async fn overview(
         .collect();
     Ok(Json(ElectionJson {
         id,
+        opens_at: e.opens_at.and_then(rfc3339),
+        closes_at: e.closes_at.and_then(rfc3339),
         organisation: e.organisation,
         election_id: e.election_id,
         title: e.title,
@@ -262,15 +268,63 @@ async fn freeze(
     })))
 }
 
+/// Who takes a lifecycle step: one of the election's managers, or its
+/// voting period ([`super::schedule`]).
+#[derive(Debug, Clone, Copy)]
+pub enum By<'a> {
+    /// A signed-in manager.
+    Staff(&'a Staff),
+    /// The voting period's opening or closing time.
+    Schedule,
+}
+
+impl<'a> By<'a> {
+    /// The election, locked with `lock`, if `self` may manage it.
+    async fn election(
+        self,
+        client: &impl db::GenericClient,
+        id: i64,
+        lock: bool,
+    ) -> Result<db::elections::ElectionRow, ApiError> {
+        match self {
+            By::Staff(staff) => {
+                let e = visible(client, staff, id, lock).await?;
+                staff.require(e.organisation, MANAGERS)?;
+                Ok(e)
+            }
+            By::Schedule => election(client, id, lock).await,
+        }
+    }
+
+    fn staff(self) -> Option<&'a Staff> {
+        match self {
+            By::Staff(staff) => Some(staff),
+            By::Schedule => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            By::Staff(_) => "staff",
+            By::Schedule => "schedule",
+        }
+    }
+}
+
 async fn open_voting(
     State(app): State<AppState>,
     P(id): P<i64>,
     staff: Staff,
 ) -> Result<Json<Value>, ApiError> {
+    open(&app, id, By::Staff(&staff)).await.map(Json)
+}
+
+/// Opens voting: checks the whole ceremony, loads the ballot box, queues
+/// the voting codes.
+pub async fn open(app: &AppState, id: i64, by: By<'_>) -> Result<Value, ApiError> {
     let mut client = app.pool().get().await?;
     let tx = client.transaction().await?;
-    let e = visible(&tx, &staff, id, true).await?;
-    staff.require(e.organisation, MANAGERS)?;
+    let e = by.election(&tx, id, true).await?;
     let step = Transition::OpenVoting.apply(id, e.status)?;
     let manifest_bytes = e
         .manifest
@@ -306,19 +360,19 @@ async fn open_voting(
     db::elections::advance(&tx, &step).await?;
     audit(
         &tx,
-        Some(&staff),
+        by.staff(),
         Some(e.organisation),
         &step.action(),
         json!({"election": id, "credentials": codes.len(),
-               "base_hash": hex::encode(setup.base_hash)}),
+               "base_hash": hex::encode(setup.base_hash), "by": by.name()}),
     )
     .await?;
     tx.commit().await?;
-    Ok(Json(json!({
+    Ok(json!({
         "credentials": codes.len(),
         "joint_key": setup.parameters.joint_key,
         "base_hash": hex::encode(setup.base_hash),
-    })))
+    }))
 }
 
 async fn close_voting(
@@ -326,8 +380,13 @@ async fn close_voting(
     P(id): P<i64>,
     staff: Staff,
 ) -> Result<Json<Value>, ApiError> {
-    let e = visible(&app.pool().get().await?, &staff, id, false).await?;
-    staff.require(e.organisation, MANAGERS)?;
+    close(&app, id, By::Staff(&staff)).await.map(Json)
+}
+
+/// Closes voting: seals the board and publishes the record up to the
+/// encrypted tally.
+pub async fn close(app: &AppState, id: i64, by: By<'_>) -> Result<Value, ApiError> {
+    let e = by.election(&app.pool().get().await?, id, false).await?;
     Transition::CloseVoting.apply(id, e.status)?;
     // Sealing is its own transaction (it locks the ballot box's row, as
     // every append does); a retry after a failure below finds it closed.
@@ -350,18 +409,18 @@ async fn close_voting(
     db::elections::advance(&tx, &step).await?;
     audit(
         &tx,
-        Some(&staff),
+        by.staff(),
         Some(e.organisation),
         &step.action(),
-        json!({"election": id, "board": count, "seal": seal.map(hex::encode)}),
+        json!({"election": id, "board": count, "seal": seal.map(hex::encode), "by": by.name()}),
     )
     .await?;
     tx.commit().await?;
-    Ok(Json(json!({
+    Ok(json!({
         "count": count,
         "head": hex::encode(head),
         "seal": seal.map(hex::encode),
-    })))
+    }))
 }
 
 /// `POST /api/elections/{id}/retention`: the organisation's admin deletes

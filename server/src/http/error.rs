@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::db::StoreError;
 use crate::election::{Kind, Refused};
+use crate::i18n::{Lang, Words};
 
 /// The largest request body accepted: a ballot for a district with many
 /// contests, in base64, with room to spare.
@@ -25,6 +26,9 @@ pub struct ApiError {
     details: Option<serde_json::Value>,
     /// Seconds until the client may try again (`Retry-After`).
     retry_after: Option<u64>,
+    /// The message as a catalogue key, given in the asker's language by
+    /// [`in_the_askers_language`].
+    words: Option<Box<Words>>,
 }
 
 /// The longest request target served; longer ones are answered 414.
@@ -43,6 +47,23 @@ impl ApiError {
             message: message.into(),
             details: None,
             retry_after: None,
+            words: None,
+        }
+    }
+
+    /// An error whose message is catalogue message `key` with `args`
+    /// ([`crate::i18n`]): English here, the asker's language in the answer.
+    pub fn said(
+        status: StatusCode,
+        code: &'static str,
+        key: &'static str,
+        args: &[(&'static str, String)],
+    ) -> Self {
+        let words = Words::new(key, args);
+        ApiError {
+            message: words.text(Lang::En),
+            words: Some(Box::new(words)),
+            ..Self::new(status, code, "")
         }
     }
 
@@ -109,6 +130,15 @@ impl ApiError {
         &self.message
     }
 
+    /// The message in `lang`, where it has words in the catalogue (else
+    /// its English).
+    pub fn message_in(&self, lang: Lang) -> String {
+        match &self.words {
+            Some(words) => words.text(lang),
+            None => self.message.clone(),
+        }
+    }
+
     /// The stable machine-readable code.
     pub fn code(&self) -> &'static str {
         self.code
@@ -121,9 +151,9 @@ impl ApiError {
 
     /// A storage error, or `conflict` when a unique constraint refused
     /// the row (`code` and `message` say what is taken).
-    pub fn duplicate(e: StoreError, code: &'static str, message: &str) -> Self {
+    pub fn duplicate(e: StoreError, code: &'static str, key: &'static str) -> Self {
         if e.is_duplicate() {
-            ApiError::conflict(code, message)
+            ApiError::said(StatusCode::CONFLICT, code, key, &[])
         } else {
             e.into()
         }
@@ -166,7 +196,36 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, seconds.into());
         }
+        if self.words.is_some() {
+            response.extensions_mut().insert(self);
+        }
         response
+    }
+}
+
+/// Middleware: an error whose message has words in the catalogue
+/// ([`ApiError::said`]) is answered in the asker's language — the
+/// language switch's cookie, else `Accept-Language`, as the pages choose.
+pub async fn in_the_askers_language(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let lang = Lang::of_headers(request.headers());
+    let response = next.run(request).await;
+    if lang == Lang::En {
+        return response;
+    }
+    match response.extensions().get::<ApiError>() {
+        Some(e) => match &e.words {
+            Some(words) => ApiError {
+                message: words.text(lang),
+                words: None,
+                ..e.clone()
+            }
+            .into_response(),
+            None => response,
+        },
+        None => response,
     }
 }
 
@@ -260,6 +319,7 @@ impl From<Refused> for ApiError {
             message: r.message,
             details: r.details,
             retry_after: None,
+            words: r.words,
         }
     }
 }

@@ -203,9 +203,11 @@ pub struct InvitationView {
 }
 
 fn gone() -> ApiError {
-    ApiError::not_found(
+    ApiError::said(
+        StatusCode::NOT_FOUND,
         "no_such_invitation",
-        "this invitation link was used, revoked or has expired; ask your organisation's admin for a new one",
+        "api-no_such_invitation",
+        &[],
     )
 }
 
@@ -265,7 +267,7 @@ async fn accept(
         &open.role,
     )
     .await
-    .map_err(|e| ApiError::duplicate(e, "username_taken", "this username is taken"))?
+    .map_err(|e| ApiError::duplicate(e, "username_taken", "api-username_taken"))?
     .ok_or_else(gone)?;
     db::invitations::mark_used(&tx, open.id, id).await?;
     db::audit::write(

@@ -7,9 +7,11 @@
 //!
 //! | module | routes |
 //! |---|---|
+//! | [`first_run`] | `GET`/`POST /api/setup` (the platform admin's account, once) |
 //! | [`sessions`] | `POST /api/login`, `/api/logout`, `GET /api/me`; members' `POST /api/member/code`, `/login`, `/logout` |
 //! | [`organisations`] | `POST /api/organisations`, `…/{org}/staff`, `GET …/{org}/audit` |
 //! | [`elections`] | `POST /api/organisations/{org}/elections`, `GET /api/elections/{id}`, the lifecycle: `…/nominations/open`, `…/freeze`, `…/open`, `…/close`, `…/retention` |
+//! | [`schedule`] | `PUT /api/elections/{id}/schedule`; opens and closes voting at those times |
 //! | [`roll`] | `POST /api/elections/{id}/roll` (preview, then `?apply=`) |
 //! | [`nominations`] | `…/trustees`, `…/nominations`, `…/nominations/{n}/decision`, `…/candidates`; members' `/api/member/nominations…`, `/api/member/presentation` |
 //! | [`ceremony`] | `GET …/ceremony`, `GET`/`PUT …/ceremony/{name}` |
@@ -32,6 +34,7 @@ pub mod conn;
 pub mod elections;
 pub mod error;
 pub mod extract;
+pub mod first_run;
 pub mod health;
 pub mod invitations;
 pub mod limits;
@@ -41,6 +44,7 @@ pub mod organisations;
 pub mod outbox;
 pub mod proxy;
 pub mod roll;
+pub mod schedule;
 pub mod second_factor;
 pub mod sessions;
 pub mod state;
@@ -78,11 +82,13 @@ pub async fn run(
 /// The whole router: every resource's routes and the pages.
 pub fn app(state: AppState) -> Router {
     Router::new()
+        .merge(first_run::routes())
         .merge(sessions::routes())
         .merge(second_factor::routes())
         .merge(organisations::routes())
         .merge(invitations::routes())
         .merge(elections::routes())
+        .merge(schedule::routes())
         .merge(roll::routes())
         .merge(nominations::routes())
         .merge(ceremony::routes())
@@ -103,6 +109,7 @@ pub fn app(state: AppState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(error::in_the_askers_language))
         .layer(axum::middleware::from_fn(error::plain_errors_as_json))
         .layer(axum::middleware::from_fn_with_state(
             state.metrics_handle(),

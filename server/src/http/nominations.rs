@@ -69,13 +69,7 @@ async fn name_trustee(
         })?;
     db::elections::name_trustee(&tx, id, req.index, account)
         .await
-        .map_err(|e| {
-            ApiError::duplicate(
-                e,
-                "trustee_taken",
-                "this index or this account is already a trustee here",
-            )
-        })?;
+        .map_err(|e| ApiError::duplicate(e, "trustee_taken", "api-trustee_taken"))?;
     audit(
         &tx,
         Some(&staff),
@@ -299,9 +293,7 @@ async fn nominate(
     let status = rules::nominate(&member.district, &nominee.district, own)?;
     let id = db::nominations::create(&tx, member.election, nominee.id, member.id, status)
         .await
-        .map_err(|e| {
-            ApiError::duplicate(e, "already_nominated", "this member is nominated already")
-        })?;
+        .map_err(|e| ApiError::duplicate(e, "already_nominated", "api-already_nominated"))?;
     if let (false, Some(contact)) = (own, &nominee.contact) {
         db::outbox::queue(
             &tx,

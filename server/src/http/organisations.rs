@@ -65,7 +65,7 @@ async fn create_organisation(
     let tx = client.transaction().await?;
     let id = db::organisations::create(&tx, &req.slug, &req.name)
         .await
-        .map_err(|e| ApiError::duplicate(e, "slug_taken", "an organisation has this slug"))?;
+        .map_err(|e| ApiError::duplicate(e, "slug_taken", "api-slug_taken"))?;
     audit(
         &tx,
         Some(&staff),
@@ -108,7 +108,7 @@ async fn create_staff(
     let tx = client.transaction().await?;
     let id = db::organisations::create_staff(&tx, org, &req.username, &hash, role.as_str())
         .await
-        .map_err(|e| ApiError::duplicate(e, "username_taken", "this username is taken"))?
+        .map_err(|e| ApiError::duplicate(e, "username_taken", "api-username_taken"))?
         .ok_or_else(|| ApiError::not_found("no_such_organisation", "no such organisation"))?;
     audit(
         &tx,

@@ -69,7 +69,7 @@ async fn upload_decryption(
     let bytes = serde_json::to_vec_pretty(&share).map_err(|_| ApiError::internal("share"))?;
     let valid = db::ceremony::add_decryption(&tx, id, index, &bytes)
         .await
-        .map_err(|e| ApiError::duplicate(e, "already_uploaded", "your share is there already"))?;
+        .map_err(|e| ApiError::duplicate(e, "already_uploaded", "api-share_uploaded"))?;
     std::fs::write(dir.join(format!("decryption-share-{index}.json")), &bytes)
         .map_err(|_| ApiError::internal("record directory"))?;
     // Every share is in the log under its trustee; the one that completes

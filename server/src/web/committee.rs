@@ -5,13 +5,13 @@
 //! CSRF token, so the pages add no second path with its own checks.
 
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 
 use super::public::{district_turnout, result_file, result_markup, turnout_chart};
-use super::{Lang, layout, render, status_text};
+use super::{Lang, layout, render, signed_in, status_text};
 use crate::db;
-use crate::election::accounts::Role;
+use crate::election::accounts::{MANAGERS, Role};
 use crate::election::tally::RECORD_FILES;
 use crate::http::elections::ElectionJson;
 use crate::http::error::ApiError;
@@ -31,41 +31,25 @@ const STEPS: &[&str] = &[
 fn login_page(lang: Lang) -> Response {
     layout(
         lang,
-        lang.t("staff.title"),
+        lang.t("staff-title"),
         "/staff",
         None,
         html! {
-            h1 { (lang.t("staff.title")) }
+            h1 { (lang.t("staff-title")) }
             form class="stack narrow" data-api="/api/login" data-method="POST" data-done="reload" data-reveal-on="second_factor_required:#code-box" id="staff-login" {
-                label for="username" { (lang.t("staff.username")) }
+                label for="username" { (lang.t("staff-username")) }
                 input id="username" name="username" type="text" autocomplete="username" required;
-                label for="password" { (lang.t("staff.password")) }
+                label for="password" { (lang.t("staff-password")) }
                 input id="password" name="password" type="password" autocomplete="current-password" required;
                 div class="stack" id="code-box" hidden {
-                    label for="code" { (lang.t("staff.code")) }
+                    label for="code" { (lang.t("staff-code")) }
                     input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6";
                 }
-                button type="submit" class="primary" { (lang.t("staff.login")) }
+                button type="submit" class="primary" { (lang.t("staff-login")) }
                 p class="error-line" role="alert" data-error {}
             }
         },
     )
-}
-
-/// Who is signed in, with links to their account and to sign out.
-pub(super) fn signed_in(lang: Lang, staff: &Staff) -> Markup {
-    html! {
-        div class="whoami" {
-            (lang.t("staff.signed_in")) " " strong { (staff.username) } " (" (lang.t(&format!("role.{}", staff.role.as_str()))) ") "
-            a href="/staff/account" id="account-link" { (lang.t("account.link")) }
-            @if matches!(staff.role, Role::PlatformAdmin | Role::OrgAdmin) {
-                " " a href="/staff/organisation" id="organisation-link" { (lang.t("org.link")) }
-            }
-            form data-api="/api/logout" data-method="POST" data-done="go:/staff" {
-                button type="submit" class="link" { (lang.t("staff.logout")) }
-            }
-        }
-    }
 }
 
 /// `GET /staff`: sign in, or the organisation's elections.
@@ -75,22 +59,29 @@ pub(super) async fn home(
     staff: Result<Staff, ApiError>,
 ) -> Response {
     let Ok(staff) = staff else {
-        return login_page(lang);
+        // A database with no account yet: the first-run page.
+        return match crate::http::first_run::needed(&app).await {
+            Ok(true) => Redirect::to("/staff/setup").into_response(),
+            _ => login_page(lang),
+        };
     };
     render(lang, async {
         let client = app.pool().get().await?;
         let rows = db::elections::list(&client, staff.organisation).await?;
         Ok(layout(
             lang,
-            lang.t("staff.title"),
+            lang.t("staff-title"),
             "/staff",
             Some(&staff.csrf),
             html! {
-                h1 { (lang.t("staff.title")) }
+                h1 { (lang.t("staff-title")) }
                 (signed_in(lang, &staff))
-                h2 { (lang.t("staff.elections")) }
+                h2 { (lang.t("staff-elections")) }
                 @if rows.is_empty() {
-                    p { (lang.t("staff.none")) }
+                    p { (lang.t("staff-none")) }
+                }
+                @if staff.organisation.is_some() && MANAGERS.contains(&staff.role) {
+                    p { a class="button primary" href="/staff/elections/new" id="new-election" { (lang.t("builder-new")) } }
                 }
                 ul class="cards" {
                     @for r in &rows {
@@ -100,7 +91,7 @@ pub(super) async fn home(
                             h3 { a href={ "/staff/elections/" (id) } { (r.title) } }
                             p { (r.organisation) }
                             p { span class={ "status status-" (status) } { (status_text(lang, status)) } }
-                            p { a class="button" href={ "/staff/elections/" (id) } { (lang.t("staff.open_it")) } }
+                            p { a class="button" href={ "/staff/elections/" (id) } { (lang.t("staff-open_it")) } }
                         }
                     }
                 }
@@ -113,7 +104,7 @@ pub(super) async fn home(
 fn stepper(lang: Lang, status: &str) -> Markup {
     let at = STEPS.iter().position(|s| *s == status).unwrap_or(0);
     html! {
-        ol class="stepper" aria-label=(lang.t("staff.progress")) {
+        ol class="stepper" aria-label=(lang.t("staff-progress")) {
             @for (i, s) in STEPS.iter().enumerate() {
                 @if i == at {
                     li class="current" aria-current="step" { (status_text(lang, s)) }
@@ -130,23 +121,23 @@ fn stepper(lang: Lang, status: &str) -> Markup {
 fn overview(lang: Lang, s: &ElectionJson) -> Markup {
     html! {
         section aria-labelledby="h-overview" {
-            h2 id="h-overview" { (lang.t("staff.overview")) }
+            h2 id="h-overview" { (lang.t("staff-overview")) }
             div class="scroll" tabindex="0" role="region" aria-labelledby="h-overview" {
                 table class="overview" {
                     thead { tr {
-                        th scope="col" { (lang.t("turnout.district")) }
-                        th scope="col" class="num" { (lang.t("staff.seats")) }
-                        th scope="col" class="num" { (lang.t("staff.eligible")) }
-                        th scope="col" class="num" { (lang.t("staff.nominations")) }
-                        th scope="col" class="num" { (lang.t("staff.accepted")) }
-                        th scope="col" class="num" { (lang.t("staff.approved")) }
+                        th scope="col" { (lang.t("turnout-district")) }
+                        th scope="col" class="num" { (lang.t("staff-seats")) }
+                        th scope="col" class="num" { (lang.t("staff-eligible")) }
+                        th scope="col" class="num" { (lang.t("staff-nominations")) }
+                        th scope="col" class="num" { (lang.t("staff-accepted")) }
+                        th scope="col" class="num" { (lang.t("staff-approved")) }
                     } }
                     tbody {
                         @for d in &s.districts {
                             tr class=[d.lacking.then_some("lacking")] data-district=(d.district) {
                                 th scope="row" {
                                     (d.district)
-                                    @if d.lacking { " " span class="badge warn" { (lang.t("staff.lacking")) } }
+                                    @if d.lacking { " " span class="badge warn" { (lang.t("staff-lacking")) } }
                                 }
                                 td class="num" { (d.seats) }
                                 td class="num" { (d.eligible) }
@@ -159,15 +150,15 @@ fn overview(lang: Lang, s: &ElectionJson) -> Markup {
                 }
             }
             @if !s.lacking.is_empty() && matches!(s.status.as_str(), "draft" | "nominations") {
-                p class="notice warn" { (lang.t("staff.lacking_list")) " " (s.lacking.join(", ")) }
+                p class="notice warn" { (lang.t("staff-lacking_list")) " " (s.lacking.join(", ")) }
             }
-            p {
-                (lang.t("staff.trustees")) ": "
+            p id="trustee-list" {
+                (lang.t("staff-trustees")) ": "
                 @for (i, t) in s.trustee_accounts.iter().enumerate() {
                     @if i > 0 { ", " }
                     (t.index) ". " (t.username)
                 }
-                " — " (s.threshold) " / " (s.trustees) " " (lang.t("staff.threshold"))
+                " — " (s.threshold) " / " (s.trustees) " " (lang.t("staff-threshold"))
             }
         }
     }
@@ -176,21 +167,21 @@ fn overview(lang: Lang, s: &ElectionJson) -> Markup {
 fn roll_form(lang: Lang, id: i64) -> Markup {
     html! {
         section aria-labelledby="h-roll" {
-            h2 id="h-roll" { (lang.t("staff.roll")) }
-            p class="help" { (lang.t("staff.roll_help")) }
+            h2 id="h-roll" { (lang.t("staff-roll")) }
+            p class="help" { (lang.t("staff-roll_help")) }
             form class="stack" data-api={ "/api/elections/" (id) "/roll" } data-method="POST"
                 data-raw="file" data-done="roll" id="roll-form" {
-                label for="roll-file" { (lang.t("staff.roll_file")) }
+                label for="roll-file" { (lang.t("staff-roll_file")) }
                 input id="roll-file" name="file" type="file" accept=".csv,text/csv" required;
-                button type="submit" { (lang.t("staff.roll_check")) }
+                button type="submit" { (lang.t("staff-roll_check")) }
                 div data-roll-preview hidden {
                     ul class="counts" {
-                        li { strong data-count="added" {} " " (lang.t("staff.added")) }
-                        li { strong data-count="removed" {} " " (lang.t("staff.removed")) }
-                        li { strong data-count="changed" {} " " (lang.t("staff.changed")) }
-                        li { strong data-count="unchanged" {} " " (lang.t("staff.unchanged")) }
+                        li { strong data-count="added" {} " " (lang.t("staff-added")) }
+                        li { strong data-count="removed" {} " " (lang.t("staff-removed")) }
+                        li { strong data-count="changed" {} " " (lang.t("staff-changed")) }
+                        li { strong data-count="unchanged" {} " " (lang.t("staff-unchanged")) }
                     }
-                    button type="button" class="primary" data-roll-apply { (lang.t("staff.roll_apply")) }
+                    button type="button" class="primary" data-roll-apply { (lang.t("staff-roll_apply")) }
                 }
                 div class="error-line" role="alert" data-error {}
             }
@@ -201,30 +192,30 @@ fn roll_form(lang: Lang, id: i64) -> Markup {
 fn nominations_markup(lang: Lang, id: i64, list: &[NominationJson], can_decide: bool) -> Markup {
     html! {
         section aria-labelledby="h-review" {
-            h2 id="h-review" { (lang.t("staff.review")) }
-            @if list.is_empty() { p { (lang.t("member.none")) } }
+            h2 id="h-review" { (lang.t("staff-review")) }
+            @if list.is_empty() { p { (lang.t("member-none")) } }
             ul class="cards" {
                 @for n in list {
                     li class="card" data-nomination=(n.id) {
                         h3 { bdi { (n.name) } " (" bdi { (n.nominee) } ")" }
-                        p { (lang.t("turnout.district")) ": " bdi { (n.district) } " · " (lang.t("staff.proposer")) ": " bdi { (n.proposer) } }
+                        p { (lang.t("turnout-district")) ": " bdi { (n.district) } " · " (lang.t("staff-proposer")) ": " bdi { (n.proposer) } }
                         p { span class={ "status status-" (n.status) } { (super::member::status_words(lang, &n.status)) } }
-                        @if let Some(reason) = &n.reason { p { (lang.t("member.reason")) ": " (reason) } }
+                        @if let Some(reason) = &n.reason { p { (lang.t("member-reason")) ": " (reason) } }
                         @if let Some(text) = &n.presentation { blockquote { (text) } }
                         @if can_decide && matches!(n.status.as_str(), "accepted" | "approved" | "rejected") {
                             div class="actions" {
                                 @if n.status != "approved" {
                                     form data-api={ "/api/elections/" (id) "/nominations/" (n.id) "/decision" } data-method="POST"
                                         data-json=r#"{"approve":true}"# data-done="reload" {
-                                        button type="submit" class="primary" { (lang.t("staff.approve")) }
+                                        button type="submit" class="primary" { (lang.t("staff-approve")) }
                                     }
                                 }
                                 @if n.status != "rejected" {
                                     form class="inline" data-api={ "/api/elections/" (id) "/nominations/" (n.id) "/decision" } data-method="POST"
                                         data-json=r#"{"approve":false}"# data-done="reload" {
-                                        label for={ "reason-" (n.id) } { (lang.t("staff.reason")) }
+                                        label for={ "reason-" (n.id) } { (lang.t("staff-reason")) }
                                         input id={ "reason-" (n.id) } name="reason" type="text" required maxlength="1000";
-                                        button type="submit" { (lang.t("staff.reject")) }
+                                        button type="submit" { (lang.t("staff-reject")) }
                                     }
                                 }
                                 p class="error-line" role="alert" data-error {}
@@ -237,10 +228,12 @@ fn nominations_markup(lang: Lang, id: i64, list: &[NominationJson], can_decide: 
     }
 }
 
-fn action(id: i64, path: &str, label: &str, primary: bool, confirm: bool) -> Markup {
+/// A lifecycle step's button; `confirm` is the question asked first
+/// (empty: the general one).
+fn action(id: i64, path: &str, label: &str, primary: bool, confirm: Option<&str>) -> Markup {
     html! {
         form class="action" data-api={ "/api/elections/" (id) "/" (path) } data-method="POST" data-done="reload"
-            data-confirm=[confirm.then_some("1")] {
+            data-confirm=[confirm] {
             button type="submit" class=[primary.then_some("primary")] { (label) }
             p class="error-line" role="alert" data-error {}
         }
@@ -263,6 +256,10 @@ pub(super) async fn election(
         let manager = matches!(staff.role, Role::OrgAdmin | Role::Committee | Role::PlatformAdmin);
         let trustee = staff.role == Role::Trustee;
         let status = s.status.as_str();
+        let trustees_form = match manager && matches!(status, "draft" | "nominations") {
+            true => Some(super::builder::trustees_form(&app, lang, &s).await?),
+            false => None,
+        };
         let ceremony = if status == "ceremony" {
             crate::http::ceremony::files(State(app.clone()), P(id), staff.clone()).await?.0
         } else {
@@ -285,6 +282,25 @@ pub(super) async fn election(
                 })
                 .unwrap_or(0),
             None => 0,
+        };
+        // Closing names the election and the count so far.
+        let close_question = match ballot_box {
+            Some(b) if status == "open" => {
+                let (voted, eligible) = app
+                    .turnout(b)
+                    .await?
+                    .iter()
+                    .fold((0u64, 0u64), |(v, e), (_, el, vo)| (v + vo, e + el));
+                lang.fmt(
+                    "staff-close_confirm",
+                    &[
+                        ("election", s.title.as_str().into()),
+                        ("voted", voted.into()),
+                        ("eligible", eligible.into()),
+                    ],
+                )
+            }
+            _ => String::new(),
         };
         let result = ballot_box.and_then(|b| result_file(&app, b));
         let (manifest, by_district) = match (ballot_box, &result) {
@@ -314,33 +330,37 @@ pub(super) async fn election(
                 h1 { (s.title) }
                 (signed_in(lang, &staff))
                 p { span class={ "status status-" (status) } { (status_text(lang, status)) }
-                    @if let Some(b) = ballot_box { " · " a href={ "/elections/" (b) } { (lang.t("staff.public_page")) } } }
+                    @if let Some(b) = ballot_box { " · " a href={ "/elections/" (b) } { (lang.t("staff-public_page")) } } }
                 (stepper(lang, status))
                 (overview(lang, &s))
+                @if let Some(form) = &trustees_form { (form) }
+                @if manager && matches!(status, "draft" | "nominations" | "ceremony" | "open") {
+                    (super::builder::period_form(lang, &s))
+                }
                 @if manager && matches!(status, "draft" | "nominations") {
                     (roll_form(lang, id))
                 }
                 @if manager && status == "draft" {
-                    (action(id, "nominations/open", lang.t("staff.nominations_open"), true, false))
+                    (action(id, "nominations/open", lang.t("staff-nominations_open"), true, None))
                 }
                 @if matches!(status, "nominations") || !nominations.is_empty() && status == "draft" {
                     (nominations_markup(lang, id, &nominations, manager && status == "nominations"))
                 }
                 @if manager && status == "nominations" {
-                    (action(id, "freeze", lang.t("staff.freeze"), true, true))
+                    (action(id, "freeze", lang.t("staff-freeze"), true, Some("")))
                 }
                 @if status == "ceremony" {
                     section aria-labelledby="h-ceremony" {
-                        h2 id="h-ceremony" { (lang.t("staff.ceremony")) }
-                        p { (lang.t("staff.ceremony_help")) " " strong { (ceremony.len()) } }
+                        h2 id="h-ceremony" { (lang.t("staff-ceremony")) }
+                        p { (lang.t("staff-ceremony_help")) " " strong { (ceremony.len()) } }
                         ul class="files" { @for f in &ceremony { li { (f.name) } } }
-                        @if manager { (action(id, "open", lang.t("staff.open"), true, true)) }
+                        @if manager { (action(id, "open", lang.t("staff-open"), true, Some(""))) }
                     }
                 }
                 @if let Some(chart) = &turnout {
                     section aria-labelledby="h-turnout" {
                         h2 id="h-turnout" {
-                            @if status == "open" { (lang.t("staff.turnout_live")) } @else { (lang.t("election.turnout")) }
+                            @if status == "open" { (lang.t("staff-turnout_live")) } @else { (lang.t("election-turnout")) }
                         }
                         (chart)
                     }
@@ -348,9 +368,9 @@ pub(super) async fn election(
                 @if manager && matches!(status, "nominations" | "open") {
                     section aria-labelledby="h-outbox" {
                         @let (title, help) = if status == "open" {
-                            (lang.t("staff.outbox"), lang.t("staff.outbox_help"))
+                            (lang.t("staff-outbox"), lang.t("staff-outbox_help"))
                         } else {
-                            (lang.t("staff.outbox_codes"), lang.t("staff.outbox_codes_help"))
+                            (lang.t("staff-outbox_codes"), lang.t("staff-outbox_codes_help"))
                         };
                         h2 id="h-outbox" { (title) }
                         p class="help" { (help) }
@@ -362,26 +382,26 @@ pub(super) async fn election(
                 }
                 @if manager && status == "open" {
                     section aria-labelledby="h-close" {
-                        h2 id="h-close" { (lang.t("staff.close")) }
-                        p class="help" { (lang.t("staff.close_help")) }
-                        (action(id, "close", lang.t("staff.close"), true, true))
+                        h2 id="h-close" { (lang.t("staff-close")) }
+                        p class="help" { (lang.t("staff-close_help")) }
+                        (action(id, "close", lang.t("staff-close"), true, Some(&close_question)))
                     }
                 }
                 @if matches!(status, "closed" | "tallied") {
                     section aria-labelledby="h-tally" {
-                        h2 id="h-tally" { (lang.t("staff.tally")) }
+                        h2 id="h-tally" { (lang.t("staff-tally")) }
                         p {
-                            label for="tally-progress" { strong data-shares { (shares) } " " (lang.t("staff.shares")) " " (s.threshold) }
+                            label for="tally-progress" { strong data-shares { (shares) } " " (lang.t("staff-shares")) " " (s.threshold) }
                             " "
                             progress id="tally-progress" max=(s.threshold) value=(shares.min(s.threshold as usize)) { (shares) " / " (s.threshold) }
                         }
                         @if trustee && status == "closed" {
                             form class="stack" data-api={ "/api/elections/" (id) "/decryptions" } data-method="POST"
                                 data-raw="file" data-raw-type="application/json" data-done="reload" {
-                                p class="help" { (lang.t("staff.share_help")) }
-                                label for="share-file" { (lang.t("staff.share_file")) }
+                                p class="help" { (lang.t("staff-share_help")) }
+                                label for="share-file" { (lang.t("staff-share_file")) }
                                 input id="share-file" name="file" type="file" accept=".json,application/json" required;
-                                button type="submit" class="primary" { (lang.t("staff.upload_share")) }
+                                button type="submit" class="primary" { (lang.t("staff-upload_share")) }
                                 p class="error-line" role="alert" data-error {}
                             }
                         }
@@ -392,14 +412,14 @@ pub(super) async fn election(
                 }
                 @if let (Some(r), Some(m)) = (&result, &manifest) {
                     section aria-labelledby="h-result" {
-                        h2 id="h-result" { (lang.t("result.title")) }
+                        h2 id="h-result" { (lang.t("result-title")) }
                         (result_markup(lang, m, r, &by_district))
                     }
                 }
                 @if !record_files.is_empty() {
                     @if let Some(b) = ballot_box {
                         section aria-labelledby="h-record" {
-                            h2 id="h-record" { (lang.t("staff.record")) }
+                            h2 id="h-record" { (lang.t("staff-record")) }
                             ul class="files" {
                                 @for f in &record_files {
                                     li { a href={ "/api/elections/" (b) "/record/" (f) } download=(f) { (f) } }

@@ -19,26 +19,29 @@
 //! | `/elections/{id}/verify` | the record and how to run `valurna-verify` |
 //! | `/member` | members: sign in with a one-time code, nominate, answer |
 //! | `/staff`, `/staff/elections/{id}` | the committee's pages |
+//! | `/staff/elections/new` | the election builder |
 //! | `/staff/account` | one's own account; an admin's accounts |
 //! | `/staff/organisation` | organisations, invitations, the audit log |
 //! | `/staff/invite/{token}` | an invited person chooses a username and password |
+//! | `/staff/setup` | the first run: the platform admin's account, with the setup token |
 //! | `/lang?to=sv&back=/path` | the language switch |
 //! | `/static/…` | style, scripts, the booth's WebAssembly |
 //!
-//! Every page is in English and Swedish ([`i18n`]), has labels on every
+//! Every page is in five languages ([`i18n`]), has labels on every
 //! field, a skip link, visible focus, AA contrast, and fits a 360-px-wide
 //! screen. Pages carry their own Content-Security-Policy
 //! ([`PAGE_CSP`]): scripts, styles and WebAssembly from this origin only.
 
-pub mod i18n;
+pub use crate::i18n;
 
 mod account;
 mod booth;
+mod builder;
 mod committee;
+mod first_run;
 mod member;
 mod organisation;
 mod public;
-mod strings;
 
 use axum::Router;
 use axum::extract::{Query, State};
@@ -51,7 +54,7 @@ use serde::Deserialize;
 pub use i18n::Lang;
 
 use crate::http::error::ApiError;
-use crate::http::extract::P;
+use crate::http::extract::{P, Staff};
 use crate::http::state::AppState;
 
 /// The Content-Security-Policy of pages: nothing inline, nothing from
@@ -75,9 +78,11 @@ pub fn routes() -> Router<AppState> {
         .route("/elections/{id}/vote", get(booth::page))
         .route("/member", get(member::page))
         .route("/staff", get(committee::home))
+        .route("/staff/setup", get(first_run::page))
         .route("/staff/account", get(account::page))
         .route("/staff/organisation", get(organisation::page))
         .route("/staff/invite/{token}", get(organisation::invite))
+        .route("/staff/elections/new", get(builder::page))
         .route("/staff/elections/{id}", get(committee::election))
 }
 
@@ -89,13 +94,13 @@ pub fn error_page(lang: Lang, e: ApiError) -> Response {
     let status = e.status();
     let mut r = layout(
         lang,
-        lang.t("error.title"),
+        lang.t("error-title"),
         "/",
         None,
         html! {
-            h1 { (lang.t("error.title")) }
-            p role="alert" { (e.message()) }
-            p { a href="/" { (lang.t("error.back")) } }
+            h1 { (lang.t("error-title")) }
+            p role="alert" { (e.message_in(lang)) }
+            p { a href="/" { (lang.t("error-back")) } }
         },
     );
     *r.status_mut() = status;
@@ -114,8 +119,6 @@ pub async fn render(lang: Lang, page: impl Future<Output = PageResult>) -> Respo
 /// switch, `main`, footer. `csrf` is the signed-in session's token, for
 /// the forms' script.
 pub fn layout(lang: Lang, title: &str, path: &str, csrf: Option<&str>, body: Markup) -> Response {
-    let other = lang.other();
-    let back = urlencode(path);
     let markup = html! {
         (DOCTYPE)
         html lang=(lang.tag()) {
@@ -124,31 +127,58 @@ pub fn layout(lang: Lang, title: &str, path: &str, csrf: Option<&str>, body: Mar
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · Valurna" }
                 link rel="stylesheet" href="/static/style.css";
+                link rel="icon" type="image/svg+xml" href="/static/favicon.svg";
                 @if let Some(token) = csrf {
                     meta name="csrf-token" content=(token);
                 }
                 script type="module" src="/static/app.js" {}
             }
             body {
-                a class="skip" href="#main" { (lang.t("nav.skip")) }
+                a class="skip" href="#main" { (lang.t("nav-skip")) }
                 header class="site" {
                     a class="brand" href="/" { "Valurna" }
-                    nav aria-label=(lang.t("nav.elections")) {
-                        a href="/" { (lang.t("nav.elections")) }
-                        a href="/member" { (lang.t("nav.member")) }
-                        a href="/staff" { (lang.t("nav.staff")) }
-                        a class="lang" href={ "/lang?to=" (other.tag()) "&back=" (back) }
-                            lang=(other.tag()) hreflang=(other.tag()) { (other.name()) }
+                    nav aria-label=(lang.t("nav-elections")) {
+                        a href="/" { (lang.t("nav-elections")) }
+                        a href="/member" { (lang.t("nav-member")) }
+                        a href="/staff" { (lang.t("nav-staff")) }
+                    }
+                    form class="lang" action="/lang" method="get" {
+                        label class="sr-only" for="lang-to" { (lang.t("nav-language")) }
+                        select id="lang-to" name="to" {
+                            @for l in i18n::ALL {
+                                option value=(l.tag()) lang=(l.tag()) selected[l == lang] { (l.name()) }
+                            }
+                        }
+                        input type="hidden" name="back" value=(path);
+                        button type="submit" { (lang.t("nav-language-change")) }
                     }
                 }
                 main id="main" tabindex="-1" { (body) }
+                script type="application/json" id="page-strings" { (json_block(&i18n::js_strings(lang))) }
                 footer class="site" {
-                    p { (lang.t("footer.privacy")) }
+                    p { (lang.t("footer-privacy")) }
                 }
             }
         }
     };
     page_response(markup)
+}
+
+/// Who is signed in, with links to their account and to sign out.
+pub fn signed_in(lang: Lang, staff: &Staff) -> Markup {
+    html! {
+        div class="whoami" {
+            (lang.t("staff-signed_in")) " " strong { (staff.username) } " (" (lang.t(&format!("role-{}", staff.role.as_str()))) ") "
+            a href="/staff/account" id="account-link" { (lang.t("account-link")) }
+            @if matches!(staff.role, crate::election::accounts::Role::PlatformAdmin
+                | crate::election::accounts::Role::OrgAdmin) {
+                " " a href="/staff/organisation" id="organisation-link" { (lang.t("org-link")) }
+            }
+            form data-api="/api/logout" data-method="POST" data-done="go:/staff" {
+                button type="submit" class="link" { (lang.t("staff-logout")) }
+            }
+        }
+    }
 }
 
 /// An HTML answer with the pages' CSP.
@@ -186,12 +216,12 @@ pub fn urlencode(s: &str) -> String {
 /// A status's words.
 pub fn status_text(lang: Lang, status: &str) -> &'static str {
     match status {
-        "draft" => lang.t("status.draft"),
-        "nominations" => lang.t("status.nominations"),
-        "ceremony" => lang.t("status.ceremony"),
-        "open" => lang.t("status.open"),
-        "tallied" => lang.t("status.tallied"),
-        _ => lang.t("status.closed"),
+        "draft" => lang.t("status-draft"),
+        "nominations" => lang.t("status-nominations"),
+        "ceremony" => lang.t("status-ceremony"),
+        "open" => lang.t("status-open"),
+        "tallied" => lang.t("status-tallied"),
+        _ => lang.t("status-closed"),
     }
 }
 
@@ -238,6 +268,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         "style.css",
         "text/css; charset=utf-8",
         include_str!("../../../web/static/style.css"),
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_str!("../../../web/static/favicon.svg"),
     ),
     (
         "app.js",

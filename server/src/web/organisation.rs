@@ -9,8 +9,7 @@ use axum::extract::State;
 use axum::response::Response;
 use maud::{Markup, html};
 
-use super::committee::signed_in;
-use super::{Lang, layout, render};
+use super::{Lang, layout, render, signed_in};
 use crate::db;
 use crate::election::accounts::{MIN_PASSWORD_CHARS, Role};
 use crate::http::error::ApiError;
@@ -35,22 +34,22 @@ fn invite_form(lang: Lang, org: i64, roles: &[Role]) -> Markup {
     let box_id = format!("invite-link-{org}");
     html! {
         form class="stack narrow" data-invite=(org) data-api={ "/api/organisations/" (org) "/invitations" } data-method="POST" data-done={ "link:#" (box_id) } {
-            label for={ "invite-role-" (org) } { (lang.t("org.invite_role")) }
+            label for={ "invite-role-" (org) } { (lang.t("org-invite_role")) }
             select id={ "invite-role-" (org) } name="role" {
                 @for r in roles {
-                    option value=(r.as_str()) { (lang.t(&format!("role.{}", r.as_str()))) }
+                    option value=(r.as_str()) { (lang.t(&format!("role-{}", r.as_str()))) }
                 }
             }
-            label for={ "invite-note-" (org) } { (lang.t("org.invite_note")) }
+            label for={ "invite-note-" (org) } { (lang.t("org-invite_note")) }
             input id={ "invite-note-" (org) } name="note" type="text" maxlength="200" aria-describedby={ "invite-note-help-" (org) };
-            p class="help" id={ "invite-note-help-" (org) } { (lang.t("org.invite_note_help")) }
-            button type="submit" class="primary" { (lang.t("org.invite")) }
+            p class="help" id={ "invite-note-help-" (org) } { (lang.t("org-invite_note_help")) }
+            button type="submit" class="primary" { (lang.t("org-invite")) }
             p class="error-line" role="alert" data-error {}
         }
         div class="notice" id=(box_id) hidden role="status" {
-            p { (lang.t("org.invite_made")) }
+            p { (lang.t("org-invite_made")) }
             p { code class="link" data-link {} }
-            p class="help" { (lang.t("org.invite_once")) }
+            p class="help" { (lang.t("org-invite_once")) }
         }
     }
 }
@@ -71,12 +70,12 @@ pub(super) async fn page(
         };
         Ok(layout(
             lang,
-            lang.t("org.title"),
+            lang.t("org-title"),
             "/staff/organisation",
             Some(&staff.csrf),
             html! {
                 (signed_in(lang, &staff))
-                h1 { (lang.t("org.title")) }
+                h1 { (lang.t("org-title")) }
                 (body)
             },
         ))
@@ -89,26 +88,26 @@ async fn platform(app: &AppState, lang: Lang) -> Result<Markup, ApiError> {
     let orgs = db::organisations::all(&client).await?;
     Ok(html! {
         section {
-            h2 { (lang.t("org.new")) }
+            h2 { (lang.t("org-new")) }
             form class="stack narrow" id="organisation-create" data-api="/api/organisations" data-method="POST" data-done="reload" {
-                label for="org-name" { (lang.t("org.name")) }
+                label for="org-name" { (lang.t("org-name")) }
                 input id="org-name" name="name" type="text" maxlength="200" required;
-                label for="org-slug" { (lang.t("org.slug")) }
+                label for="org-slug" { (lang.t("org-slug")) }
                 input id="org-slug" name="slug" type="text" maxlength="64" pattern="[a-z0-9-]{1,64}" aria-describedby="org-slug-help" required;
-                p class="help" id="org-slug-help" { (lang.t("org.slug_help")) }
-                button type="submit" class="primary" { (lang.t("org.create")) }
+                p class="help" id="org-slug-help" { (lang.t("org-slug_help")) }
+                button type="submit" class="primary" { (lang.t("org-create")) }
                 p class="error-line" role="alert" data-error {}
             }
         }
         section {
-            h2 { (lang.t("org.list")) }
-            @if orgs.is_empty() { p { (lang.t("org.none")) } }
+            h2 { (lang.t("org-list")) }
+            @if orgs.is_empty() { p { (lang.t("org-none")) } }
             ul class="cards" {
                 @for o in &orgs {
                     li class="card" data-organisation=(o.slug) {
                         h3 { bdi { (o.name) } }
-                        p { code { (o.slug) } " · " (o.staff) " " (lang.t("org.accounts")) }
-                        h4 { (lang.t("org.invite_admin")) }
+                        p { code { (o.slug) } " · " (o.staff) " " (lang.t("org-accounts")) }
+                        h4 { (lang.t("org-invite_admin")) }
                         (invite_form(lang, o.id, &[Role::OrgAdmin]))
                     }
                 }
@@ -127,38 +126,38 @@ async fn organisation(
     let client = app.pool().get().await?;
     let audit = db::audit::entries(&client, org).await?;
     Ok(html! {
-        p { a href="/staff/account#accounts" { (lang.t("org.accounts_link")) } }
+        p { a href="/staff/account#accounts" { (lang.t("org-accounts_link")) } }
         section {
-            h2 { (lang.t("org.invite_title")) }
-            p { (lang.t("org.invite_intro")) }
+            h2 { (lang.t("org-invite_title")) }
+            p { (lang.t("org-invite_intro")) }
             (invite_form(lang, org, &ROLES))
         }
         section {
-            h2 { (lang.t("org.invitations")) }
-            @if list.is_empty() { p { (lang.t("org.no_invitations")) } }
+            h2 { (lang.t("org-invitations")) }
+            @if list.is_empty() { p { (lang.t("org-no_invitations")) } }
             @else {
-                div class="scroll" tabindex="0" role="region" aria-label=(lang.t("org.invitations")) {
+                div class="scroll" tabindex="0" role="region" aria-label=(lang.t("org-invitations")) {
                     table id="invitations" {
                         thead { tr {
-                            th { (lang.t("account.role")) }
-                            th { (lang.t("org.invite_note")) }
-                            th { (lang.t("org.expires")) }
-                            th { (lang.t("account.status")) }
+                            th { (lang.t("account-role")) }
+                            th { (lang.t("org-invite_note")) }
+                            th { (lang.t("org-expires")) }
+                            th { (lang.t("account-status")) }
                             th {}
                         } }
                         tbody { @for i in &list {
                             tr data-invitation=(i.id) {
-                                td { (lang.t(&format!("role.{}", i.role))) }
+                                td { (lang.t(&format!("role-{}", i.role))) }
                                 td { bdi { (i.note) } }
                                 td { time datetime=(i.expires_at) { (i.expires_at) } }
                                 td data-state=(i.state) {
-                                    (lang.t(&format!("invitation.{}", i.state)))
+                                    (lang.t(&format!("invitation-{}", i.state)))
                                     @if let Some(u) = &i.used_by { " (" bdi { (u) } ")" }
                                 }
                                 td {
                                     @if i.state == "open" {
                                         form class="inline" data-api={ "/api/organisations/" (org) "/invitations/" (i.id) "/revoke" } data-method="POST" data-confirm data-done="reload" {
-                                            button type="submit" { (lang.t("org.revoke")) }
+                                            button type="submit" { (lang.t("org-revoke")) }
                                             span class="error-line" role="alert" data-error {}
                                         }
                                     }
@@ -170,15 +169,15 @@ async fn organisation(
             }
         }
         section {
-            h2 { (lang.t("org.audit")) }
-            p class="help" { (lang.t("org.audit_help")) }
-            div class="scroll" tabindex="0" role="region" aria-label=(lang.t("org.audit")) {
+            h2 { (lang.t("org-audit")) }
+            p class="help" { (lang.t("org-audit_help")) }
+            div class="scroll" tabindex="0" role="region" aria-label=(lang.t("org-audit")) {
                 table id="audit-log" {
                     thead { tr {
-                        th { (lang.t("org.when")) }
-                        th { (lang.t("org.who")) }
-                        th { (lang.t("org.what")) }
-                        th { (lang.t("org.detail")) }
+                        th { (lang.t("org-when")) }
+                        th { (lang.t("org-who")) }
+                        th { (lang.t("org-what")) }
+                        th { (lang.t("org-detail")) }
                     } }
                     tbody { @for e in audit.iter().rev().take(AUDIT_SHOWN) {
                         tr data-action=(e.action) {
@@ -206,23 +205,23 @@ pub(super) async fn invite(
         let api = format!("/api/invitations/{token}");
         Ok(layout(
             lang,
-            lang.t("invite.title"),
+            lang.t("invite-title"),
             "/staff",
             None,
             html! {
-                h1 { (lang.t("invite.title")) }
+                h1 { (lang.t("invite-title")) }
                 p id="invite-for" {
-                    (lang.t("invite.for")) " " strong { bdi { (view.organisation) } } ", "
-                    (lang.t("invite.as")) " " strong { (lang.t(&format!("role.{}", view.role))) } "."
+                    (lang.t("invite-for")) " " strong { bdi { (view.organisation) } } ", "
+                    (lang.t("invite-as")) " " strong { (lang.t(&format!("role-{}", view.role))) } "."
                 }
                 form class="stack narrow" id="invite-accept" data-api=(api) data-method="POST" data-done="go:/staff" {
-                    label for="username" { (lang.t("staff.username")) }
+                    label for="username" { (lang.t("staff-username")) }
                     input id="username" name="username" type="text" autocomplete="username" pattern="[a-z0-9._-]{3,64}" maxlength="64" aria-describedby="username-help" required;
-                    p class="help" id="username-help" { (lang.t("invite.username_help")) }
-                    label for="password" { (lang.t("staff.password")) }
+                    p class="help" id="username-help" { (lang.t("invite-username_help")) }
+                    label for="password" { (lang.t("staff-password")) }
                     input id="password" name="password" type="password" autocomplete="new-password" minlength=(MIN_PASSWORD_CHARS) maxlength="1024" aria-describedby="password-help" required;
-                    p class="help" id="password-help" { (lang.t("account.new_help")) }
-                    button type="submit" class="primary" { (lang.t("invite.create")) }
+                    p class="help" id="password-help" { (lang.t("account-new_help")) }
+                    button type="submit" class="primary" { (lang.t("invite-create")) }
                     p class="error-line" role="alert" data-error {}
                 }
             },

@@ -47,12 +47,12 @@ pub(super) async fn load(app: &AppState, id: i64) -> Result<Public, ApiError> {
 fn election_nav(lang: Lang, e: &Public, here: &str) -> Markup {
     let id = e.id;
     let links = [
-        ("", lang.t("election.turnout")),
-        ("/vote", lang.t("election.vote")),
-        ("/board", lang.t("election.board")),
-        ("/track", lang.t("election.track")),
-        ("/result", lang.t("election.result")),
-        ("/verify", lang.t("election.verify")),
+        ("", lang.t("election-turnout")),
+        ("/vote", lang.t("election-vote")),
+        ("/board", lang.t("election-board")),
+        ("/track", lang.t("election-track")),
+        ("/result", lang.t("election-result")),
+        ("/verify", lang.t("election-verify")),
     ];
     html! {
         p class="crumbs" {
@@ -84,14 +84,14 @@ pub(super) async fn home(State(app): State<AppState>, lang: Lang) -> Response {
             .collect();
         Ok(layout(
             lang,
-            lang.t("home.title"),
+            lang.t("home-title"),
             "/",
             None,
             html! {
-                h1 { (lang.t("home.title")) }
-                p class="lead" { (lang.t("site.tagline")) }
+                h1 { (lang.t("home-title")) }
+                p class="lead" { (lang.t("site-tagline")) }
                 @if elections.is_empty() {
-                    p { (lang.t("home.none")) }
+                    p { (lang.t("home-none")) }
                 }
                 ul class="cards" {
                     @for (id, m, status, count) in &elections {
@@ -100,16 +100,16 @@ pub(super) async fn home(State(app): State<AppState>, lang: Lang) -> Response {
                             p { (m.organisation) }
                             p {
                                 span class={ "status status-" (status) } { (status_text(lang, status)) }
-                                " · " (count) " " (lang.t("election.ballots"))
+                                " · " (count) " " (lang.t("election-ballots"))
                             }
                             @if status == "open" {
-                                p { a class="button" href={ "/elections/" (id) "/vote" } { (lang.t("election.vote")) } }
+                                p { a class="button" href={ "/elections/" (id) "/vote" } { (lang.t("election-vote")) } }
                             }
                         }
                     }
                 }
                 @if !nominating.is_empty() {
-                    h2 { (lang.t("home.nominations")) }
+                    h2 { (lang.t("home-nominations")) }
                     ul {
                         @for r in &nominating {
                             li { a href="/member" { bdi { (r.title) } } " (" bdi { (r.organisation) } ")" }
@@ -163,7 +163,7 @@ pub(super) async fn turnout_chart(
 ) -> Result<Markup, ApiError> {
     let rows = app.turnout(id).await?;
     let rows: Vec<(String, u64, u64)> = rows.iter().map(|(d, e, v)| (d.clone(), *v, *e)).collect();
-    let chart = bar_chart(lang.t("turnout.chart"), "turnout", &rows);
+    let chart = bar_chart(lang.t("turnout-chart"), "turnout", &rows);
     Ok(html! {
         @if live {
             div data-live-turnout={ "/api/elections/" (id) "/turnout" } { (chart) }
@@ -188,10 +188,10 @@ pub(super) async fn election(State(app): State<AppState>, lang: Lang, P(id): P<i
                 p class="lead" { (e.manifest.organisation) }
                 (election_nav(lang, &e, ""))
                 @if e.status == "open" {
-                    p { a class="button primary" href={ "/elections/" (id) "/vote" } { (lang.t("election.vote")) } }
+                    p { a class="button primary" href={ "/elections/" (id) "/vote" } { (lang.t("election-vote")) } }
                 }
-                h2 { (lang.t("election.turnout")) }
-                p { (e.board_count) " " (lang.t("election.ballots")) }
+                h2 { (lang.t("election-turnout")) }
+                p { (e.board_count) " " (lang.t("election-ballots")) }
                 (chart)
             },
         ))
@@ -220,36 +220,37 @@ pub(super) async fn board(
         let (count, head, seal) = store::board_head(app.pool(), id).await?;
         Ok(layout(
             lang,
-            lang.t("board.title"),
+            lang.t("board-title"),
             &format!("/elections/{id}/board"),
             None,
             html! {
-                h1 { (lang.t("board.title")) }
+                h1 { (lang.t("board-title")) }
                 (election_nav(lang, &e, "/board"))
-                p { (lang.t("board.intro")) }
+                p { (lang.t("board-intro")) }
                 dl class="facts" {
-                    dt { (lang.t("board.count")) } dd { (count) }
-                    dt { (lang.t("board.head")) } dd class="hex" { (hex::encode(head)) }
+                    dt { (lang.t("board-count")) } dd { (count) }
+                    dt { (lang.t("board-head")) } dd class="hex" { (hex::encode(head)) }
                     @if let Some(seal) = seal {
-                        dt { (lang.t("board.seal")) } dd class="hex" { (hex::encode(seal)) }
+                        dt { (lang.t("board-seal")) } dd class="hex" { (hex::encode(seal)) }
                     } @else {
-                        dt { (lang.t("status.open")) } dd { (lang.t("board.open")) }
+                        dt { (lang.t("status-open")) } dd { (lang.t("board-open")) }
                     }
                 }
                 @if entries.is_empty() {
-                    p { (lang.t("board.empty")) }
+                    p { (lang.t("board-empty")) }
                 } @else {
-                    div class="scroll" tabindex="0" role="region" aria-label=(lang.t("board.title")) {
+                    div class="scroll" tabindex="0" role="region" aria-label=(lang.t("board-title")) {
                         table class="board" {
                             thead { tr {
-                                th scope="col" { (lang.t("board.position")) }
-                                th scope="col" { (lang.t("board.tracker")) }
+                                th scope="col" { (lang.t("board-position")) }
+                                th scope="col" { (lang.t("board-tracker")) }
                             } }
                             tbody {
                                 @for line in &entries {
                                     @let short = line.tracker().map(|t| valurna_engine::ballot::short_tracker(&t)).unwrap_or_default();
                                     tr id={ "p" (line.position) } {
-                                        td { (line.position) }
+                                        // People count from 1.
+                                        td { (line.position + 1) }
                                         td {
                                             a href={ "/elections/" (id) "/track?tracker=" (line.tracker) } class="tracker" { (short) }
                                             br;
@@ -261,12 +262,12 @@ pub(super) async fn board(
                         }
                     }
                 }
-                nav class="pager" aria-label=(lang.t("board.title")) {
+                nav class="pager" aria-label=(lang.t("board-title")) {
                     @if from > 0 {
-                        a href={ "/elections/" (id) "/board?from=" (from.saturating_sub(BOARD_PAGE)) } { "← " (lang.t("board.newer")) }
+                        a href={ "/elections/" (id) "/board?from=" (from.saturating_sub(BOARD_PAGE)) } { "← " (lang.t("board-newer")) }
                     }
                     @if from + BOARD_PAGE < count {
-                        a href={ "/elections/" (id) "/board?from=" (from + BOARD_PAGE) } { (lang.t("board.older")) " →" }
+                        a href={ "/elections/" (id) "/board?from=" (from + BOARD_PAGE) } { (lang.t("board-older")) " →" }
                     }
                 }
             },
@@ -342,43 +343,43 @@ pub(super) async fn track(
         let tallied = e.tallied(&app);
         Ok(layout(
             lang,
-            lang.t("track.title"),
+            lang.t("track-title"),
             &format!("/elections/{id}/track"),
             None,
             html! {
-                h1 { (lang.t("track.title")) }
+                h1 { (lang.t("track-title")) }
                 (election_nav(lang, &e, "/track"))
                 form method="get" action={ "/elections/" (id) "/track" } class="stack" {
-                    p { (lang.t("track.intro")) }
-                    label for="tracker" { (lang.t("track.label")) }
+                    p { (lang.t("track-intro")) }
+                    label for="tracker" { (lang.t("track-label")) }
                     input id="tracker" name="tracker" type="text" autocomplete="off" spellcheck="false"
                         autocapitalize="characters" value=(typed.clone().unwrap_or_default()) required;
-                    button type="submit" { (lang.t("track.submit")) }
+                    button type="submit" { (lang.t("track-submit")) }
                 }
                 div role="status" aria-live="polite" id="track-outcome" {
                     @match &outcome {
                         Outcome::None => {},
-                        Outcome::Malformed => p class="notice bad" { (lang.t("track.malformed")) },
-                        Outcome::Missing => p class="notice bad" { (lang.t("track.missing")) },
+                        Outcome::Malformed => p class="notice bad" { (lang.t("track-malformed")) },
+                        Outcome::Missing => p class="notice bad" { (lang.t("track-missing")) },
                         Outcome::Found { tracker, position, later } => {
                             @if let Some(later) = later {
                                 p class="notice warn" data-outcome="superseded" {
-                                    (lang.t("track.superseded")) " "
-                                    a href={ "/elections/" (id) "/board?from=" (later / BOARD_PAGE * BOARD_PAGE) "#p" (later) } { (later) } "."
+                                    (lang.t("track-superseded")) " "
+                                    a href={ "/elections/" (id) "/board?from=" (later / BOARD_PAGE * BOARD_PAGE) "#p" (later) } { (later + 1) } "."
                                 }
                             } @else {
-                                p class="notice good" data-outcome="counted" { (lang.t("track.counted")) }
+                                p class="notice good" data-outcome="counted" { (lang.t("track-counted")) }
                                 @if tallied {
-                                    p class="notice good" data-outcome="tallied" { (lang.t("track.tallied")) }
+                                    p class="notice good" data-outcome="tallied" { (lang.t("track-tallied")) }
                                 } @else {
-                                    p { (lang.t("track.not_tallied")) }
+                                    p { (lang.t("track-not_tallied")) }
                                 }
                             }
                             dl class="facts" {
-                                dt { (lang.t("board.tracker")) }
+                                dt { (lang.t("board-tracker")) }
                                 dd { span class="tracker" { (valurna_engine::ballot::short_tracker(tracker)) } br; span class="hex" { (hex::encode(tracker)) } }
-                                dt { (lang.t("track.position")) }
-                                dd { a href={ "/elections/" (id) "/board?from=" (position / BOARD_PAGE * BOARD_PAGE) "#p" (position) } { (position) } }
+                                dt { (lang.t("track-position")) }
+                                dd { a href={ "/elections/" (id) "/board?from=" (position / BOARD_PAGE * BOARD_PAGE) "#p" (position) } { (position + 1) } }
                             }
                         }
                     }
@@ -419,24 +420,24 @@ pub(super) fn result_markup(
 ) -> Markup {
     html! {
         dl class="facts" {
-            dt { (lang.t("turnout.eligible")) } dd { (r.turnout.eligible) }
-            dt { (lang.t("result.voters")) } dd { (r.turnout.counted) }
-            dt { (lang.t("result.ballots")) } dd { (r.turnout.board_entries) }
+            dt { (lang.t("turnout-eligible")) } dd { (r.turnout.eligible) }
+            dt { (lang.t("result-voters")) } dd { (r.turnout.counted) }
+            dt { (lang.t("result-ballots")) } dd { (r.turnout.board_entries) }
         }
         @for (i, (contest, result)) in m.contests.iter().zip(&r.contests).enumerate() {
             section class="contest" aria-labelledby={ "contest-" (i) } {
                 h2 id={ "contest-" (i) } { (contest.title) }
                 @let (voters, eligible) = turnout.get(&contest.district).copied().unwrap_or((0, 0));
                 p {
-                    (lang.t("turnout.district")) ": " (contest.district) " · " (lang.t("result.seats")) ": " (contest.seats)
-                    " · " (lang.t("turnout.voted")) ": " (voters) " / " (eligible)
+                    (lang.t("turnout-district")) ": " (contest.district) " · " (lang.t("result-seats")) ": " (contest.seats)
+                    " · " (lang.t("turnout-voted")) ": " (voters) " / " (eligible)
                 }
                 div class="scroll" tabindex="0" role="region" aria-labelledby={ "contest-" (i) } {
                     table class="result" {
                         thead { tr {
-                            th scope="col" { (lang.t("result.candidate")) }
-                            th scope="col" class="num" { (lang.t("result.votes")) }
-                            th scope="col" { (lang.t("result.elected")) }
+                            th scope="col" { (lang.t("result-candidate")) }
+                            th scope="col" class="num" { (lang.t("result-votes")) }
+                            th scope="col" { (lang.t("result-elected")) }
                         } }
                         tbody {
                             @for (k, cand) in contest.candidates.iter().enumerate() {
@@ -444,7 +445,7 @@ pub(super) fn result_markup(
                                 tr class=[elected.then_some("elected")] {
                                     th scope="row" { (cand.name) }
                                     td class="num" { (result.counts.get(k).copied().unwrap_or(0)) }
-                                    td { @if elected { "✓ " (lang.t("result.elected")) } }
+                                    td { @if elected { "✓ " (lang.t("result-elected")) } }
                                 }
                             }
                         }
@@ -452,8 +453,8 @@ pub(super) fn result_markup(
                 }
                 @let rows: Vec<(String, u64, u64)> = contest.candidates.iter().enumerate()
                     .map(|(k, c)| (c.name.clone(), result.counts.get(k).copied().unwrap_or(0), voters)).collect();
-                (bar_chart(lang.t("result.chart"), &format!("result-{i}"), &rows))
-                @if result.decided_by_lot { p class="notice warn" { (lang.t("result.lot")) } }
+                (bar_chart(lang.t("result-chart"), &format!("result-{i}"), &rows))
+                @if result.decided_by_lot { p class="notice warn" { (lang.t("result-lot")) } }
             }
         }
     }
@@ -467,15 +468,15 @@ pub(super) async fn result(State(app): State<AppState>, lang: Lang, P(id): P<i64
         let turnout = district_turnout(&app, id).await?;
         Ok(layout(
             lang,
-            lang.t("result.title"),
+            lang.t("result-title"),
             &format!("/elections/{id}/result"),
             None,
             html! {
-                h1 { (lang.t("result.title")) }
+                h1 { (lang.t("result-title")) }
                 (election_nav(lang, &e, "/result"))
                 @match &r {
                     Some(r) => (result_markup(lang, &e.manifest, r, &turnout)),
-                    None => p class="notice" { (lang.t("result.pending")) },
+                    None => p class="notice" { (lang.t("result-pending")) },
                 }
             },
         ))
@@ -499,25 +500,25 @@ pub(super) async fn verify(State(app): State<AppState>, lang: Lang, P(id): P<i64
         );
         Ok(layout(
             lang,
-            lang.t("verify.title"),
+            lang.t("verify-title"),
             &format!("/elections/{id}/verify"),
             None,
             html! {
-                h1 { (lang.t("verify.title")) }
+                h1 { (lang.t("verify-title")) }
                 (election_nav(lang, &e, "/verify"))
-                p { (lang.t("verify.intro")) }
-                h2 { (lang.t("verify.files")) }
+                p { (lang.t("verify-intro")) }
+                h2 { (lang.t("verify-files")) }
                 @if files.is_empty() {
-                    p { (lang.t("verify.none")) }
+                    p { (lang.t("verify-none")) }
                 } @else {
                     ul class="files" {
                         @for f in &files {
                             li { a href={ "/api/elections/" (id) "/record/" (f) } download=(f) { (f) } }
                         }
                     }
-                    h2 { (lang.t("verify.how")) }
+                    h2 { (lang.t("verify-how")) }
                     pre { code { "# the verifier: cargo install --path verifier (from the Valurna sources)\n" "SERVER=<this site's address>\n" (fetch) } }
-                    p { (lang.t("verify.tracker")) }
+                    p { (lang.t("verify-tracker")) }
                     pre { code { "valurna-verify record --tracker XXXX-XXXX-XXXX" } }
                 }
             },
