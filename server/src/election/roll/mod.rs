@@ -45,7 +45,8 @@
 //!   the `+` and the digits only: `+46 70-123 45 67` becomes `+46701234567`.
 //!   A contact containing `@` is judged as an e-mail address, any other as a
 //!   phone number.
-//! - `district`: exactly one of the election's districts.
+//! - `district`: exactly one of the election's districts (the error lists
+//!   them).
 //!
 //! # The outcome
 //!
@@ -383,7 +384,12 @@ fn district(field: &str, districts: &HashSet<String>) -> Result<String, String> 
         return Err("district is missing".to_owned());
     }
     if !districts.contains(field) {
-        return Err("district is not one of the election's districts".to_owned());
+        let mut valid: Vec<&str> = districts.iter().map(String::as_str).collect();
+        valid.sort_unstable();
+        return Err(format!(
+            "district is not one of the election's districts ({})",
+            valid.join(", ")
+        ));
     }
     Ok(field.to_owned())
 }

@@ -214,7 +214,10 @@ fn bad_districts() {
         errors(&text),
         vec![
             RowError::new(2, "district is missing"),
-            RowError::new(3, "district is not one of the election's districts"),
+            RowError::new(
+                3,
+                "district is not one of the election's districts (North, South)"
+            ),
         ]
     );
 }
@@ -251,7 +254,10 @@ fn every_bad_row_is_reported_at_once() {
         errors,
         vec![
             RowError::new(3, "name is missing"),
-            RowError::new(4, "district is not one of the election's districts"),
+            RowError::new(
+                4,
+                "district is not one of the election's districts (North, South)"
+            ),
             RowError::new(
                 6,
                 "member number may contain only letters A-Z, digits and '-'; \
