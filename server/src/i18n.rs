@@ -383,6 +383,11 @@ mod tests {
             assert_eq!(a.len(), b.len(), "{}: number of messages", lang.tag());
             for (id, _) in &these {
                 assert!(
+                    catalogue(lang).plain.contains_key(id),
+                    "{}: {id} has no value",
+                    lang.tag()
+                );
+                assert!(
                     !lang.t(id).trim().is_empty(),
                     "{}: {id} is empty",
                     lang.tag()
@@ -396,35 +401,45 @@ mod tests {
     /// statuses, invitation states) exist for every value.
     #[test]
     fn every_key_used_exists() {
+        // Every Rust file under these folders, subfolders too.
         let mut sources = Vec::new();
-        for dir in ["src/web", "src/http", "src/election", "src/cli"] {
-            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-            sources.extend(
-                std::fs::read_dir(dir)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Result::ok)
-                    .filter_map(|f| std::fs::read_to_string(f.path()).ok()),
-            );
+        let mut dirs: Vec<std::path::PathBuf> = ["src/web", "src/http", "src/election", "src/cli"]
+            .iter()
+            .map(|d| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(d))
+            .collect();
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    sources.extend(std::fs::read_to_string(path).ok());
+                }
+            }
         }
         sources.push(include_str!("../../web/static/booth.js").to_string());
         sources.push(include_str!("../../web/static/app.js").to_string());
         let mut used = 0;
         for text in &sources {
             // Pages' words by `t(`/`fmt(`; the API's by their `api-` keys.
-            for call in ["t(\"", "fmt(\"", "\"api-"] {
+            for call in ["t(", "fmt(", "\"api-"] {
                 for (at, _) in text.match_indices(call) {
                     // `t(` itself, not the end of `get(` or `format(`.
                     let before = text.get(..at).and_then(|b| b.chars().next_back());
                     if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
                         continue;
                     }
-                    let start = if call.starts_with('"') {
-                        at + 1
+                    // The key: the string literal the call starts with
+                    // (after any line break), or the `api-` literal itself.
+                    let rest = if call.starts_with('"') {
+                        text.get(at + 1..).unwrap_or_default()
                     } else {
-                        at + call.len()
+                        let after = text.get(at + call.len()..).unwrap_or_default();
+                        match after.trim_start().strip_prefix('"') {
+                            Some(literal) => literal,
+                            None => continue,
+                        }
                     };
-                    let rest = text.get(start..).unwrap_or_default();
                     let key = rest.split('"').next().unwrap_or_default();
                     if key.contains('-') && !key.contains(' ') && !key.contains('{') {
                         used += 1;

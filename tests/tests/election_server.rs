@@ -1347,7 +1347,7 @@ async fn a_whole_election_over_http_passes_the_verifier() {
             anonymous.get(&format!("{e}/record")),
         )
         .await;
-    // Closing by itself: the closing time moves to a second from now (the
+    // Closing by itself: the closing time moves to 3 s from now (the
     // opening time cannot change any more), and the schedule closes.
     let (status, body) = Api::answer(
         carl.request(Method::PUT, &format!("{s}/schedule"))
@@ -1358,7 +1358,7 @@ async fn a_whole_election_over_http_passes_the_verifier() {
         (status, body["error"].as_str()),
         (StatusCode::CONFLICT, Some("wrong_status"))
     );
-    let soon = time::OffsetDateTime::now_utc() + time::Duration::seconds(1);
+    let soon = time::OffsetDateTime::now_utc() + time::Duration::seconds(3);
     let (status, _) = Api::answer(
         carl.request(Method::PUT, &format!("{s}/schedule"))
             .json(&json!({"closes_at": at(soon)})),

@@ -270,5 +270,10 @@ if (data.open) {
   // "Continue" works once the engine has loaded; if it cannot load, say so.
   status(t("js-loading"));
   engine().then(() => { status(); $("#code-form button[type=submit]").disabled = false; })
-    .catch((e) => { status(); error(`${t("js-load_failed")} (${e.message ?? e})`); });
+    .catch((e) => {
+      // Say so; "Continue" then tries to load it again.
+      ready = null;
+      status(); error(`${t("js-load_failed")} (${e.message ?? e})`);
+      $("#code-form button[type=submit]").disabled = false;
+    });
 }

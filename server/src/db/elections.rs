@@ -139,6 +139,15 @@ pub async fn set_period(
     Ok(())
 }
 
+/// Waits until no other transaction takes a lifecycle step of election
+/// `id`, and keeps others waiting until `tx` ends (an advisory lock).
+pub async fn one_step_at_a_time(tx: &Transaction<'_>, id: i64) -> Result<(), StoreError> {
+    // The only advisory lock of the server: its key is the election's id.
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&id])
+        .await?;
+    Ok(())
+}
+
 /// A voting period's step whose time has come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Due {
@@ -153,7 +162,8 @@ pub async fn due(client: &impl GenericClient) -> Result<Vec<(i64, Due)>, StoreEr
     Ok(client
         .query(
             "SELECT id, status = 'open' FROM setups \
-             WHERE (status = 'ceremony' AND opens_at <= now()) \
+             WHERE (status = 'ceremony' AND opens_at <= now() \
+                    AND (closes_at IS NULL OR closes_at > now())) \
                 OR (status = 'open' AND closes_at <= now()) ORDER BY id",
             &[],
         )

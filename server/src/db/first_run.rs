@@ -30,6 +30,20 @@ pub async fn add_token(pool: &Pool, token_hash: &[u8]) -> Result<bool, StoreErro
     Ok(added == 1)
 }
 
+/// Whether `token_hash` is a setup token that still works, while no
+/// account exists (a read, without waiting for a claim).
+pub async fn works(client: &impl GenericClient, token_hash: &[u8]) -> Result<bool, StoreError> {
+    Ok(client
+        .query_one(WORKS, &[&token_hash, &TOKEN_HOURS])
+        .await?
+        .get(0))
+}
+
+/// Whether a setup token works (`$1` its hash, `$2` [`TOKEN_HOURS`]).
+const WORKS: &str = "SELECT EXISTS (SELECT 1 FROM setup_tokens WHERE token_hash = $1 \
+                            AND created_at > now() - make_interval(hours => $2)) \
+                    AND NOT EXISTS (SELECT 1 FROM staff)";
+
 /// Starts the first account's creation in `tx`: waits for any other one
 /// (the table lock), then says whether `token_hash` is a setup token that
 /// still works and no account exists.
@@ -37,12 +51,7 @@ pub async fn claim(tx: &Transaction<'_>, token_hash: &[u8]) -> Result<bool, Stor
     tx.batch_execute("LOCK TABLE setup_tokens IN SHARE ROW EXCLUSIVE MODE")
         .await?;
     Ok(tx
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM setup_tokens WHERE token_hash = $1 \
-                            AND created_at > now() - make_interval(hours => $2)) \
-                    AND NOT EXISTS (SELECT 1 FROM staff)",
-            &[&token_hash, &TOKEN_HOURS],
-        )
+        .query_one(WORKS, &[&token_hash, &TOKEN_HOURS])
         .await?
         .get(0))
 }

@@ -319,6 +319,11 @@ async fn open_voting(
     open(&app, id, By::Staff(&staff)).await.map(Json)
 }
 
+/// The schedule's step is not due on the locked row (its time moved).
+fn not_due() -> ApiError {
+    ApiError::conflict("not_due", "the voting period's time has moved")
+}
+
 /// Opens voting: checks the whole ceremony, loads the ballot box, queues
 /// the voting codes.
 pub async fn open(app: &AppState, id: i64, by: By<'_>) -> Result<Value, ApiError> {
@@ -326,6 +331,21 @@ pub async fn open(app: &AppState, id: i64, by: By<'_>) -> Result<Value, ApiError
     let tx = client.transaction().await?;
     let e = by.election(&tx, id, true).await?;
     let step = Transition::OpenVoting.apply(id, e.status)?;
+    let now = time::OffsetDateTime::now_utc();
+    // A voting period that is over never opens, by hand or by itself.
+    if e.closes_at.is_some_and(|c| c <= now) {
+        return Err(ApiError::said(
+            StatusCode::CONFLICT,
+            "period_over",
+            "api-period_past",
+            &[],
+        ));
+    }
+    // The schedule re-checks the time on the locked row: the committee may
+    // have moved it since the schedule read it.
+    if matches!(by, By::Schedule) && e.opens_at.is_none_or(|o| o > now) {
+        return Err(not_due());
+    }
     let manifest_bytes = e
         .manifest
         .clone()
@@ -386,8 +406,19 @@ async fn close_voting(
 /// Closes voting: seals the board and publishes the record up to the
 /// encrypted tally.
 pub async fn close(app: &AppState, id: i64, by: By<'_>) -> Result<Value, ApiError> {
-    let e = by.election(&app.pool().get().await?, id, false).await?;
+    // One close of an election at a time (a committee's and the
+    // schedule's, or two servers'): the second finds it closed.
+    let mut guard_client = app.pool().get().await?;
+    let guard = guard_client.transaction().await?;
+    db::elections::one_step_at_a_time(&guard, id).await?;
+    let e = by.election(&guard, id, false).await?;
     Transition::CloseVoting.apply(id, e.status)?;
+    if matches!(by, By::Schedule)
+        && e.closes_at
+            .is_none_or(|c| c > time::OffsetDateTime::now_utc())
+    {
+        return Err(not_due());
+    }
     // Sealing is its own transaction (it locks the ballot box's row, as
     // every append does); a retry after a failure below finds it closed.
     match db::ballot_box::close(app.pool(), id).await {
@@ -416,6 +447,7 @@ pub async fn close(app: &AppState, id: i64, by: By<'_>) -> Result<Value, ApiErro
     )
     .await?;
     tx.commit().await?;
+    guard.commit().await?;
     Ok(json!({
         "count": count,
         "head": hex::encode(head),

@@ -215,18 +215,28 @@ pub async fn in_the_askers_language(
     if lang == Lang::En {
         return response;
     }
-    match response.extensions().get::<ApiError>() {
-        Some(e) => match &e.words {
-            Some(words) => ApiError {
-                message: words.text(lang),
-                words: None,
-                ..e.clone()
-            }
-            .into_response(),
-            None => response,
-        },
-        None => response,
-    }
+    let Some(text) = response
+        .extensions()
+        .get::<ApiError>()
+        .and_then(|e| Some((e, e.words.as_ref()?)))
+        .map(|(e, words)| {
+            let message = excerpt(&words.text(lang));
+            serde_json::to_vec(&ErrorBody {
+                error: e.code,
+                message: &message,
+                details: e.details.as_ref(),
+            })
+        })
+    else {
+        return response;
+    };
+    let Ok(body) = text else {
+        return response;
+    };
+    // The same answer, headers and all, with the message in `lang`.
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 /// Middleware: a request target over [`MAX_URI`] is answered 414, one

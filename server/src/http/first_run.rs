@@ -77,12 +77,31 @@ fn done() -> ApiError {
     )
 }
 
+/// Why a token does not work: the first account exists, or it is wrong.
+async fn refusal(app: &AppState) -> Result<ApiError, ApiError> {
+    Ok(if needed(app).await? {
+        ApiError::said(
+            StatusCode::FORBIDDEN,
+            "bad_setup_token",
+            "api-bad_setup_token",
+            &[],
+        )
+    } else {
+        done()
+    })
+}
+
 async fn set_up(
     State(app): State<AppState>,
     JsonBody(body): JsonBody<Setup>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     if !needed(&app).await? {
         return Err(done());
+    }
+    let token_hash = accounts::token_hash(body.token.trim());
+    // A wrong token is refused before the (costly) password hash.
+    if !db::first_run::works(&app.pool().get().await?, &token_hash).await? {
+        return Err(refusal(&app).await?);
     }
     accounts::check_new_account(&body.username, &body.password)?;
     let password = body.password.clone();
@@ -91,18 +110,9 @@ async fn set_up(
         .map_err(|_| ApiError::internal("password hash"))??;
     let mut client = app.pool().get().await?;
     let tx = client.transaction().await?;
-    if !db::first_run::claim(&tx, &accounts::token_hash(body.token.trim())).await? {
+    if !db::first_run::claim(&tx, &token_hash).await? {
         drop(tx);
-        return Err(if needed(&app).await? {
-            ApiError::said(
-                StatusCode::FORBIDDEN,
-                "bad_setup_token",
-                "api-bad_setup_token",
-                &[],
-            )
-        } else {
-            done()
-        });
+        return Err(refusal(&app).await?);
     }
     let id = db::organisations::insert_platform_admin(&tx, &body.username, &password_hash)
         .await

@@ -73,7 +73,7 @@ pub(super) async fn page(
                     label for="title" { (lang.t("builder-name")) }
                     input id="title" name="title" type="text" maxlength="200" required;
                     label for="election_id" { (lang.t("builder-short_id")) }
-                    input id="election_id" name="election_id" type="text" maxlength="64" pattern="[A-Za-z0-9._-]{1,64}" aria-describedby="election-id-help" required;
+                    input id="election_id" name="election_id" type="text" maxlength="64" pattern="[A-Za-z0-9._\\-]{1,64}" aria-describedby="election-id-help" required;
                     p class="help" id="election-id-help" { (lang.t("builder-short_id_help")) }
                     fieldset {
                         legend { (lang.t("staff-trustees")) }

@@ -29,7 +29,7 @@ pub(super) async fn page(State(app): State<AppState>, lang: Lang) -> Response {
                         input id="token" name="token" type="password" autocomplete="off" spellcheck="false" aria-describedby="token-help" required;
                         p class="help" id="token-help" { (lang.t("setup-token_help")) }
                         label for="username" { (lang.t("staff-username")) }
-                        input id="username" name="username" type="text" autocomplete="username" pattern="[a-z0-9._-]{3,64}" maxlength="64" aria-describedby="username-help" required;
+                        input id="username" name="username" type="text" autocomplete="username" pattern="[a-z0-9._\\-]{3,64}" maxlength="64" aria-describedby="username-help" required;
                         p class="help" id="username-help" { (lang.t("invite-username_help")) }
                         label for="password" { (lang.t("staff-password")) }
                         input id="password" name="password" type="password" autocomplete="new-password" minlength=(MIN_PASSWORD_CHARS) maxlength="1024" aria-describedby="password-help" required;

@@ -93,7 +93,7 @@ async fn platform(app: &AppState, lang: Lang) -> Result<Markup, ApiError> {
                 label for="org-name" { (lang.t("org-name")) }
                 input id="org-name" name="name" type="text" maxlength="200" required;
                 label for="org-slug" { (lang.t("org-slug")) }
-                input id="org-slug" name="slug" type="text" maxlength="64" pattern="[a-z0-9-]{1,64}" aria-describedby="org-slug-help" required;
+                input id="org-slug" name="slug" type="text" maxlength="64" pattern="[a-z0-9\\-]{1,64}" aria-describedby="org-slug-help" required;
                 p class="help" id="org-slug-help" { (lang.t("org-slug_help")) }
                 button type="submit" class="primary" { (lang.t("org-create")) }
                 p class="error-line" role="alert" data-error {}
@@ -216,7 +216,7 @@ pub(super) async fn invite(
                 }
                 form class="stack narrow" id="invite-accept" data-api=(api) data-method="POST" data-done="go:/staff" {
                     label for="username" { (lang.t("staff-username")) }
-                    input id="username" name="username" type="text" autocomplete="username" pattern="[a-z0-9._-]{3,64}" maxlength="64" aria-describedby="username-help" required;
+                    input id="username" name="username" type="text" autocomplete="username" pattern="[a-z0-9._\\-]{3,64}" maxlength="64" aria-describedby="username-help" required;
                     p class="help" id="username-help" { (lang.t("invite-username_help")) }
                     label for="password" { (lang.t("staff-password")) }
                     input id="password" name="password" type="password" autocomplete="new-password" minlength=(MIN_PASSWORD_CHARS) maxlength="1024" aria-describedby="password-help" required;
