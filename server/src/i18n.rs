@@ -466,17 +466,7 @@ mod tests {
         .map(|r| format!("role-{}", r.as_str()))
         .into_iter()
         .chain(["used", "revoked", "expired", "open"].map(|s| format!("invitation-{s}")))
-        .chain(
-            [
-                "draft",
-                "nominations",
-                "ceremony",
-                "open",
-                "closed",
-                "tallied",
-            ]
-            .map(|s| format!("status-{s}")),
-        );
+        .chain(crate::election::lifecycle::Status::ALL.map(|s| format!("status-{}", s.as_str())));
         for key in built {
             for lang in ALL {
                 assert!(

@@ -1,7 +1,8 @@
-//! Which election a staff member may see and act on, and the audit entry
-//! of what they did.
+//! Which election a staff member may see and act on, the audit entry of
+//! what they did, and a new password's hash.
 
 use serde_json::Value;
+use zeroize::Zeroizing;
 
 use super::error::ApiError;
 use super::extract::Staff;
@@ -65,4 +66,15 @@ pub async fn trustee_index(
                 "you are not a trustee of this election",
             )
         })
+}
+
+/// Hashes a new password (checked by the caller) off the async threads:
+/// Argon2id takes tens of milliseconds.
+pub async fn password_hash(password: &Zeroizing<String>) -> Result<String, ApiError> {
+    let password = password.clone();
+    Ok(
+        tokio::task::spawn_blocking(move || crate::election::accounts::hash_password(&password))
+            .await
+            .map_err(|_| ApiError::internal("password hash"))??,
+    )
 }

@@ -15,6 +15,7 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use super::access::password_hash;
 use super::error::ApiError;
 use super::extract::JsonBody;
 use super::organisations::Created;
@@ -104,10 +105,7 @@ async fn set_up(
         return Err(refusal(&app).await?);
     }
     accounts::check_new_account(&body.username, &body.password)?;
-    let password = body.password.clone();
-    let password_hash = tokio::task::spawn_blocking(move || accounts::hash_password(&password))
-        .await
-        .map_err(|_| ApiError::internal("password hash"))??;
+    let password_hash = password_hash(&body.password).await?;
     let mut client = app.pool().get().await?;
     let tx = client.transaction().await?;
     if !db::first_run::claim(&tx, &token_hash).await? {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use super::access::audit;
+use super::access::{audit, password_hash};
 use super::error::ApiError;
 use super::extract::{JsonBody, P, Staff};
 use super::organisations::{Created, staff_role};
@@ -249,10 +249,7 @@ async fn accept(
     // A used or expired link says so before the password is checked.
     view(&app, &token).await?;
     accounts::check_new_account(&body.username, &body.password)?;
-    let password = body.password.clone();
-    let password_hash = tokio::task::spawn_blocking(move || accounts::hash_password(&password))
-        .await
-        .map_err(|_| ApiError::internal("password hash"))??;
+    let password_hash = password_hash(&body.password).await?;
     let mut client = app.pool().get().await?;
     let tx = client.transaction().await?;
     // Locked: of two people using one link at once, one gets the account.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
-use super::access::audit;
+use super::access::{audit, password_hash};
 use super::error::ApiError;
 use super::extract::{JsonBody, P, Staff};
 use super::state::AppState;
@@ -100,10 +100,7 @@ async fn create_staff(
     let req = body;
     let role = staff_role(&req.role)?;
     accounts::check_new_account(&req.username, &req.password)?;
-    let password = req.password.clone();
-    let hash = tokio::task::spawn_blocking(move || accounts::hash_password(&password))
-        .await
-        .map_err(|_| ApiError::internal("password hash"))??;
+    let hash = password_hash(&req.password).await?;
     let mut client = app.pool().get().await?;
     let tx = client.transaction().await?;
     let id = db::organisations::create_staff(&tx, org, &req.username, &hash, role.as_str())

@@ -12,6 +12,7 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use super::access::password_hash;
 use super::error::ApiError;
 use super::extract::{
     ClientIp, JsonBody, Member, Staff, expired_cookie, request_session, session_cookie,
@@ -473,10 +474,7 @@ async fn change_password(
 ) -> Result<StatusCode, ApiError> {
     accounts::check_password(&body.new_password, &[&staff.username])?;
     confirm_password(&app, &staff, ip, &body.current_password).await?;
-    let new = body.new_password.clone();
-    let hash = tokio::task::spawn_blocking(move || accounts::hash_password(&new))
-        .await
-        .map_err(|_| ApiError::internal("password hash"))??;
+    let hash = password_hash(&body.new_password).await?;
     let mut client = app.pool().get().await?;
     let tx = client.transaction().await?;
     db::organisations::set_password(&tx, staff.id, &hash).await?;

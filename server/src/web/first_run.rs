@@ -6,8 +6,7 @@ use axum::extract::State;
 use axum::response::Response;
 use maud::html;
 
-use super::{Lang, layout, render};
-use crate::election::accounts::MIN_PASSWORD_CHARS;
+use super::{Lang, layout, new_account_fields, render};
 use crate::http::first_run;
 use crate::http::state::AppState;
 
@@ -28,12 +27,7 @@ pub(super) async fn page(State(app): State<AppState>, lang: Lang) -> Response {
                         label for="token" { (lang.t("setup-token")) }
                         input id="token" name="token" type="password" autocomplete="off" spellcheck="false" aria-describedby="token-help" required;
                         p class="help" id="token-help" { (lang.t("setup-token_help")) }
-                        label for="username" { (lang.t("staff-username")) }
-                        input id="username" name="username" type="text" autocomplete="username" pattern="[a-z0-9._\\-]{3,64}" maxlength="64" aria-describedby="username-help" required;
-                        p class="help" id="username-help" { (lang.t("invite-username_help")) }
-                        label for="password" { (lang.t("staff-password")) }
-                        input id="password" name="password" type="password" autocomplete="new-password" minlength=(MIN_PASSWORD_CHARS) maxlength="1024" aria-describedby="password-help" required;
-                        p class="help" id="password-help" { (lang.t("account-new_help")) }
+                        (new_account_fields(lang))
                         button type="submit" class="primary" { (lang.t("setup-create")) }
                         p class="error-line" role="alert" data-error {}
                     }

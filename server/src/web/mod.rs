@@ -181,6 +181,20 @@ pub fn signed_in(lang: Lang, staff: &Staff) -> Markup {
     }
 }
 
+/// The fields of an account a person makes for themselves (an
+/// invitation, the first run): the username and the password, with their
+/// rules.
+pub fn new_account_fields(lang: Lang) -> Markup {
+    html! {
+        label for="username" { (lang.t("staff-username")) }
+        input id="username" name="username" type="text" autocomplete="username" pattern="[a-z0-9._\\-]{3,64}" maxlength="64" aria-describedby="username-help" required;
+        p class="help" id="username-help" { (lang.t("invite-username_help")) }
+        label for="password" { (lang.t("staff-password")) }
+        input id="password" name="password" type="password" autocomplete="new-password" minlength=(crate::election::accounts::MIN_PASSWORD_CHARS) maxlength="1024" aria-describedby="password-help" required;
+        p class="help" id="password-help" { (lang.t("account-new_help")) }
+    }
+}
+
 /// An HTML answer with the pages' CSP.
 pub fn page_response(markup: Markup) -> Response {
     let mut r = (
@@ -199,18 +213,6 @@ pub fn page_response(markup: Markup) -> Response {
 /// that no text can end the block.
 pub fn json_block(value: &serde_json::Value) -> PreEscaped<String> {
     PreEscaped(value.to_string().replace('<', "\\u003c"))
-}
-
-/// Percent-encodes a path for a query parameter.
-pub fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// A status's words.
@@ -361,13 +363,5 @@ mod tests {
         ] {
             assert_eq!(safe_back(back.map(String::from)), to, "{back:?}");
         }
-    }
-
-    #[test]
-    fn paths_are_encoded_for_the_switch() {
-        assert_eq!(
-            urlencode("/elections/1/track?tracker=a b"),
-            "/elections/1/track%3Ftracker%3Da%20b"
-        );
     }
 }

@@ -9,9 +9,9 @@ use axum::extract::State;
 use axum::response::Response;
 use maud::{Markup, html};
 
-use super::{Lang, layout, render, signed_in};
+use super::{Lang, layout, new_account_fields, render, signed_in};
 use crate::db;
-use crate::election::accounts::{MIN_PASSWORD_CHARS, Role};
+use crate::election::accounts::Role;
 use crate::http::error::ApiError;
 use crate::http::extract::{P, Staff};
 use crate::http::invitations;
@@ -215,12 +215,7 @@ pub(super) async fn invite(
                     (lang.t("invite-as")) " " strong { (lang.t(&format!("role-{}", view.role))) } "."
                 }
                 form class="stack narrow" id="invite-accept" data-api=(api) data-method="POST" data-done="go:/staff" {
-                    label for="username" { (lang.t("staff-username")) }
-                    input id="username" name="username" type="text" autocomplete="username" pattern="[a-z0-9._\\-]{3,64}" maxlength="64" aria-describedby="username-help" required;
-                    p class="help" id="username-help" { (lang.t("invite-username_help")) }
-                    label for="password" { (lang.t("staff-password")) }
-                    input id="password" name="password" type="password" autocomplete="new-password" minlength=(MIN_PASSWORD_CHARS) maxlength="1024" aria-describedby="password-help" required;
-                    p class="help" id="password-help" { (lang.t("account-new_help")) }
+                    (new_account_fields(lang))
                     button type="submit" class="primary" { (lang.t("invite-create")) }
                     p class="error-line" role="alert" data-error {}
                 }
