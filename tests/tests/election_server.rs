@@ -742,6 +742,125 @@ async fn a_whole_election_over_http_passes_the_verifier() {
     )
     .await;
 
+    // The same roll as the register exports it: its own headers, the name
+    // in two columns, the phone in its own column, a column more.
+    let mut register = String::from("Medlemsnummer;Förnamn;Efternamn;E-post;Mobil;Krets;Född\n");
+    for line in roll2.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let (first, last) = f[1].split_once(' ').unwrap();
+        let (mail, phone) = if f[2].contains('@') {
+            (f[2], "")
+        } else {
+            ("", f[2])
+        };
+        register.push_str(&format!(
+            "{};{first};{last};{mail};{phone};{};1970\n",
+            f[0], f[3]
+        ));
+    }
+    let columns = json!({"member_number": "Medlemsnummer", "name": ["Förnamn", "Efternamn"],
+                         "contact": ["E-post", "Mobil"], "district": "Krets"});
+    let with_columns = |c: &Value| {
+        let c = c.to_string();
+        let q: String = c
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        format!("{roll_path}?columns={q}")
+    };
+    let preview = carl
+        .expect(
+            StatusCode::OK,
+            carl.post_csv(&with_columns(&columns), &register).await,
+        )
+        .await;
+    assert_eq!(
+        (
+            &preview["added"],
+            &preview["changed"],
+            &preview["unchanged"]
+        ),
+        (&json!(0), &json!(0), &json!(10)),
+        "{preview}"
+    );
+    assert_eq!(preview["rows"][1]["name"], "Bo Berg");
+    assert_eq!(preview["rows"][1]["contact"], "+46701112233");
+    assert_eq!(preview["rows"][1]["line"], 3);
+    // The digest covers the columns: another choice is another import.
+    let digest = preview["digest"].as_str().unwrap().to_owned();
+    let fewer = json!({"member_number": "Medlemsnummer", "name": ["Förnamn"],
+                       "contact": ["E-post", "Mobil"], "district": "Krets"});
+    refused
+        .check(
+            "applying other columns than were previewed",
+            StatusCode::CONFLICT,
+            "stale_preview",
+            carl.post_csv(
+                &format!("{}&apply={digest}", with_columns(&fewer)),
+                &register,
+            ),
+        )
+        .await;
+    refused
+        .check(
+            "columns that are not a mapping",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_columns",
+            carl.post_csv(&with_columns(&json!({"name": "x"})), &register),
+        )
+        .await;
+    // A column the file does not have: the row says so, in Swedish.
+    let wrong = json!({"member_number": "Medlemsnr", "name": ["Förnamn"],
+                       "contact": ["E-post"], "district": "Krets"});
+    let (status, body) = Api::answer(
+        carl.request(Method::POST, &with_columns(&wrong))
+            .header("content-type", "text/csv")
+            .header("accept-language", "sv-SE,sv;q=0.9")
+            .body(register.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let row = body["details"]["rows"][0]["message"].as_str().unwrap();
+    assert!(
+        row.contains("Medlemsnr") && !row.contains("the header"),
+        "{body}"
+    );
+    assert!(
+        !body["message"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was imported"),
+        "{body}"
+    );
+    let columns_path = elections_path.replace("/elections", "/roll-columns");
+    assert_eq!(
+        carl.expect(StatusCode::OK, carl.get(&columns_path).await)
+            .await,
+        Value::Null
+    );
+    let applied = carl
+        .expect(
+            StatusCode::OK,
+            carl.post_csv(
+                &format!("{}&apply={digest}", with_columns(&columns)),
+                &register,
+            )
+            .await,
+        )
+        .await;
+    assert_eq!(applied["applied"], true);
+    // Kept for the organisation's next import.
+    assert_eq!(
+        carl.expect(StatusCode::OK, carl.get(&columns_path).await)
+            .await,
+        columns
+    );
+
     // Trustees, then nominations.
     refused
         .check(
@@ -1499,8 +1618,8 @@ async fn a_whole_election_over_http_passes_the_verifier() {
         ("organisation.create", 1),
         // sign-in codes, voting codes, the empty export
         ("outbox.export", 3),
-        // the roll, then its correction
-        ("roll.import", 2),
+        // the roll, its correction, then the register's own export
+        ("roll.import", 3),
         // olga, carl, 3 trustees, oscar
         ("staff.create", 6),
         ("trustee.assign", 3),

@@ -875,6 +875,47 @@ test("the election builder: a committee makes an election with three districts a
   assert.match(await c.textContent("#period-now"), /2031/);
   await checked(c, "a scheduled election's page (sv)");
   assert.match(await c.textContent("#trustee-list"), /1\. trustee1, 2\. trustee2, 3\. trustee3/);
+  // The roll, from the register's own export: its columns are chosen
+  // once (guessed from the titles where they can be), a bad row is named
+  // in Swedish with nothing imported, and the preview shows the rows.
+  const header = "Nummer;Förnamn;Efternamn;Epost-adress;Mobil;Krets;Medlem sedan\n";
+  const people = [["0101", "Anna", "Berg", "anna@example.se", "", "Norr"],
+    ["102", "Bo", "Ek", "", "070-123 45 67", "Söder"], ["103", "Cilla", "Ås", "cilla@example.se", "", "Väster"]];
+  const register = (rows) => ({ name: "medlemmar.csv", mimeType: "text/csv",
+    buffer: Buffer.from(header + rows.map((r) => [...r, "2001"].join(";")).join("\n") + "\n") });
+  await c.setInputFiles("#roll-file", register([...people, ["104", "Dan", "Lo", "dan@example.se", "", "Öster"]]));
+  await c.waitForSelector("[data-roll-columns]:not([hidden])");
+  assert.deepEqual(
+    await Promise.all(["#col-number", "#col-name", "#col-name-2", "#col-contact", "#col-contact-2", "#col-district"].map((s) => c.inputValue(s))),
+    ["", "Förnamn", "Efternamn", "", "Mobil", "Krets"], "guessed from the titles; no guess for Nummer or Epost-adress");
+  await c.selectOption("#col-number", "Nummer");
+  await c.selectOption("#col-contact", "Epost-adress");
+  await checked(c, "the roll's columns (sv)");
+  await shot(c, "roll-columns-phone-sv");
+  await c.click("#roll-form button[type=submit]");
+  await c.waitForSelector("#roll-form [data-error] li");
+  const rowErrors = await c.$$eval("#roll-form [data-error] li", (lis) => lis.map((li) => li.textContent));
+  assert.equal(rowErrors.length, 1, rowErrors.join("; "));
+  assert.match(rowErrors[0], /^rad 5: valkretsen är inte en av valets valkretsar \(Norr, Söder, Väster\)/);
+  assert.doesNotMatch(await c.textContent("#roll-form [data-error]"), /nothing was imported/);
+  await c.setInputFiles("#roll-file", register(people));
+  await c.waitForSelector("[data-roll-columns]:not([hidden])");
+  await c.selectOption("#col-number", "Nummer");
+  await c.selectOption("#col-contact", "Epost-adress");
+  await c.click("#roll-form button[type=submit]");
+  await c.waitForSelector("[data-roll-preview]:not([hidden])");
+  assert.equal(await c.textContent('[data-count="added"]'), "3");
+  const shown = await c.$$eval("[data-roll-rows] tr", (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent).join("|")));
+  assert.deepEqual(shown, ["2|101|Anna Berg|anna@example.se|Norr", "3|102|Bo Ek|0701234567|Söder", "4|103|Cilla Ås|cilla@example.se|Väster"]);
+  await checked(c, "the roll's preview (sv)");
+  await shot(c, "roll-preview-phone-sv");
+  await Promise.all([c.waitForNavigation(), c.click("[data-roll-apply]")]);
+  for (const d of ["Norr", "Söder", "Väster"]) assert.equal(await c.textContent(`tr[data-district="${d}"] td:nth-of-type(2)`), "1", d);
+  // The organisation keeps the choice: the next import starts from it.
+  await c.setInputFiles("#roll-file", register(people));
+  await c.waitForSelector("[data-roll-columns]:not([hidden])");
+  assert.equal(await c.inputValue("#col-number"), "Nummer");
+  assert.equal(await c.inputValue("#col-contact"), "Epost-adress");
   // The same id twice is refused (in Finnish this time), and the list of
   // elections has the new one once.
   const f = await staffSignIn(DESKTOP, demo.committee.username, demo.committee.password, "fi-FI", { bypassCSP: true });

@@ -83,7 +83,8 @@ async function send(form, extraQuery = "") {
     body = jsonBody(form);
     headers["Content-Type"] = "application/json";
   }
-  const res = await fetch(form.dataset.api + extraQuery, {
+  const query = [extraQuery.replace(/^\?/, ""), rollColumnsQuery(form)].filter(Boolean).join("&");
+  const res = await fetch(form.dataset.api + (query ? `?${query}` : ""), {
     method: form.dataset.method ?? "POST", headers, body, credentials: "same-origin",
   });
   return res;
@@ -170,6 +171,19 @@ function showRoll(form, body) {
     const el = box.querySelector(`[data-count="${k}"]`);
     if (el) el.textContent = body[k];
   }
+  const tbody = box.querySelector("[data-roll-rows]");
+  if (tbody) {
+    tbody.replaceChildren();
+    for (const r of body.rows ?? []) {
+      const tr = document.createElement("tr");
+      for (const v of [r.line, r.member_number, r.name, r.contact, r.district]) {
+        const td = document.createElement("td");
+        td.textContent = v;
+        tr.append(td);
+      }
+      tbody.append(tr);
+    }
+  }
   box.hidden = false;
   const apply = box.querySelector("[data-roll-apply]");
   if (body.applied) { location.reload(); return; }
@@ -184,6 +198,103 @@ function showRoll(form, body) {
   };
   apply.focus();
 }
+
+// The register's own columns: when the chosen file's header is not the
+// roll's four columns, the committee says which column is which. The
+// choice starts from the organisation's last import, else from the titles.
+const ROLL_COLUMNS = ["member_number", "name", "contact", "district"];
+const GUESSES = {
+  member_number: ["member_number", "medlemsnummer", "medlemsnr", "medlnr", "jäsennumero", "jäsennro", "member number", "membership number", "nr", "id"],
+  name: ["name", "namn", "navn", "nimi", "förnamn", "fornavn", "etunimi", "first name", "firstname"],
+  "name+": ["efternamn", "etternavn", "efternavn", "sukunimi", "last name", "lastname", "surname"],
+  contact: ["contact", "e-post", "epost", "email", "e-mail", "sähköposti", "mail"],
+  "contact+": ["mobil", "mobiltelefon", "mobilnummer", "telefon", "phone", "mobile", "puhelin", "matkapuhelin"],
+  district: ["district", "krets", "distrikt", "kreds", "piiri", "avdelning", "område", "region", "workplace", "arbetsplats"],
+};
+
+// The header line's fields, as the server reads them (CSV, `;` when the
+// line has `;` and no `,`).
+function headerFields(text) {
+  const line = text.replace(/^\uFEFF/, "").split(/\r\n|\n|\r/).find((l) => l.trim() !== "") ?? "";
+  const sep = line.includes(";") && !line.includes(",") ? ";" : ",";
+  const fields = [];
+  let field = "", quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') { field += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === sep) { fields.push(field.trim()); field = ""; }
+    else field += c;
+  }
+  fields.push(field.trim());
+  return fields.filter((f) => f !== "");
+}
+
+async function chooseRollColumns(form) {
+  const box = form.querySelector("[data-roll-columns]");
+  const preview = form.querySelector("[data-roll-preview]");
+  if (preview) preview.hidden = true;
+  const file = form.elements.file?.files?.[0];
+  const selects = [...box.querySelectorAll("select[data-column]")];
+  // Hidden choices are not asked for.
+  box.hidden = true;
+  for (const sel of selects) sel.required = false;
+  if (!file) return;
+  let titles;
+  try {
+    titles = headerFields(await file.slice(0, 65536).text());
+  } catch {
+    showError(form, { message: t("js-roll_unreadable") }, 0);
+    return;
+  }
+  const folded = titles.map((x) => x.toLowerCase());
+  const own = folded.length === 4 && ROLL_COLUMNS.every((c) => folded.includes(c));
+  if (own || titles.length === 0) return;
+  let saved = {};
+  try { saved = JSON.parse(form.dataset.savedColumns || "{}") ?? {}; } catch { saved = {}; }
+  const has = (title) => title && folded.includes(title.trim().toLowerCase());
+  const pick = (guesses) => titles.find((x) => guesses.includes(x.toLowerCase())) ?? "";
+  const seen = {};
+  for (const sel of selects) {
+    const field = sel.dataset.column;
+    const nth = (seen[field] = (seen[field] ?? -1) + 1);
+    sel.replaceChildren(sel.options[0]);
+    sel.required = sel.dataset.optional === undefined;
+    for (const title of titles) sel.append(new Option(title, title));
+    const fromSaved = Array.isArray(saved[field]) ? saved[field][nth] : nth === 0 ? saved[field] : undefined;
+    sel.value = has(fromSaved) ? titles[folded.indexOf(fromSaved.trim().toLowerCase())]
+      : pick(GUESSES[nth === 0 ? field : `${field}+`] ?? []);
+  }
+  box.hidden = false;
+  selects[0]?.focus();
+}
+
+// `columns=…` for the import when the file has its own columns.
+function rollColumnsQuery(form) {
+  const box = form.querySelector("[data-roll-columns]");
+  if (!box || box.hidden) return "";
+  const map = { member_number: "", name: [], contact: [], district: "" };
+  for (const sel of box.querySelectorAll("select[data-column]")) {
+    const field = sel.dataset.column;
+    if (!sel.value) continue;
+    if (Array.isArray(map[field])) map[field].push(sel.value); else map[field] = sel.value;
+  }
+  return `columns=${encodeURIComponent(JSON.stringify(map))}`;
+}
+
+document.addEventListener("change", (event) => {
+  const form = event.target.closest?.("form[data-saved-columns]");
+  if (!form) return;
+  if (event.target.type === "file") chooseRollColumns(form);
+  // Another choice of columns needs a new preview.
+  else if (event.target.matches("select[data-column]")) {
+    const preview = form.querySelector("[data-roll-preview]");
+    if (preview) preview.hidden = true;
+  }
+});
 
 // Live turnout: refresh the chart's bars and figures every 5 s.
 function liveTurnout() {

@@ -5,7 +5,7 @@
 use tokio_postgres::Transaction;
 
 use super::{GenericClient, StoreError, u64_of};
-use crate::election::roll::Row;
+use crate::election::roll::{ColumnMap, Row};
 use crate::election::tally::Retention;
 
 /// Members on an election's roll.
@@ -358,4 +358,37 @@ pub async fn retention(tx: &Transaction<'_>, election: i64) -> Result<Retention,
         messages,
         sessions,
     })
+}
+
+/// Keeps `columns` as the organisation's register columns.
+pub async fn save_columns(
+    tx: &Transaction<'_>,
+    organisation: i64,
+    columns: &ColumnMap,
+) -> Result<(), StoreError> {
+    let json = columns.canonical();
+    tx.execute(
+        "INSERT INTO roll_columns (organisation, columns) VALUES ($1, $2::text::jsonb) \
+         ON CONFLICT (organisation) DO UPDATE SET columns = EXCLUDED.columns, saved_at = now()",
+        &[&organisation, &json],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The organisation's register columns, if an import saved them.
+pub async fn saved_columns(
+    client: &impl GenericClient,
+    organisation: i64,
+) -> Result<Option<ColumnMap>, StoreError> {
+    let row = client
+        .query_opt(
+            "SELECT columns::text FROM roll_columns WHERE organisation = $1",
+            &[&organisation],
+        )
+        .await?;
+    row.map(|r| {
+        serde_json::from_str(r.get::<_, &str>(0)).map_err(|_| StoreError::Corrupt("roll columns"))
+    })
+    .transpose()
 }

@@ -3,6 +3,11 @@
 //! sending the same file with `?apply=<digest>`. A bad file is refused
 //! whole, with its bad rows; nothing is half-imported.
 //!
+//! A register's own columns are named with `?columns=<JSON>` (a
+//! [`ColumnMap`]); the digest then covers the mapping too, and applying the
+//! import saves the mapping as the organisation's, for its next import.
+//! The bad rows are worded in the language of the person who sent the file.
+//!
 //! The file is read as it arrives: a blocking thread parses it row by row
 //! ([`Rows`]) while hashing it, and the rows go in batches into the
 //! transaction's staging table, where repeats, the difference with the roll
@@ -18,7 +23,7 @@ use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::routing::post;
+use axum::routing::{get, post};
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -33,7 +38,8 @@ use super::state::AppState;
 use crate::db;
 use crate::election::accounts::MANAGERS;
 use crate::election::lifecycle::Status;
-use crate::election::roll::{self, MAX_MEMBERS, Row, RowError, Rows};
+use crate::election::roll::{self, ColumnMap, MAX_MEMBERS, RollMember, Row, RowError, Rows};
+use crate::i18n::Lang;
 
 /// The largest voter roll accepted, in bytes (about 5 million members).
 pub const MAX_ROLL: usize = 512 << 20;
@@ -47,18 +53,41 @@ const SHOWN_ERRORS: i64 = 10_000;
 /// Member numbers shown in each list of a preview.
 const SHOWN_MEMBERS: i64 = 1_000;
 
+/// The file's first members shown in a preview, as they would be kept.
+const SHOWN_ROWS: usize = 20;
+
 /// The roll's route. The body is read as it arrives (no body-size layer:
 /// [`MAX_ROLL`] is counted here).
 pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new().route("/api/elections/{id}/roll", post(import_roll))
+    axum::Router::new()
+        .route("/api/elections/{id}/roll", post(import_roll))
+        .route("/api/organisations/{org}/roll-columns", get(saved_columns))
 }
 
-/// `?apply=<digest>`.
+/// `?apply=<digest>&columns=<JSON>`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApplyQuery {
     /// The digest a preview returned: apply exactly that file.
     pub apply: Option<String>,
+    /// The register's own columns, as a [`ColumnMap`] in JSON.
+    pub columns: Option<String>,
+}
+
+/// What the digest of an import with a column mapping starts with.
+const MAPPED_DIGEST: &[u8] = b"valurna roll import with columns\n";
+
+/// The hasher an import's digest starts from: the file's own SHA-256
+/// without a mapping; with one, SHA-256 over [`MAPPED_DIGEST`], the
+/// mapping's canonical JSON, a line end, then the file.
+fn digest_start(map: Option<&ColumnMap>) -> Sha256 {
+    let mut hasher = Sha256::new();
+    if let Some(map) = map {
+        hasher.update(MAPPED_DIGEST);
+        hasher.update(map.canonical().as_bytes());
+        hasher.update(b"\n");
+    }
+    hasher
 }
 
 /// What an import would change, or changed.
@@ -78,6 +107,22 @@ pub struct RollImport {
     pub unchanged: u64,
     /// Member numbers added, removed and changed (the first 1,000 of each).
     pub members: Value,
+    /// The file's first members as they would be kept, with their lines.
+    #[serde(default)]
+    pub rows: Vec<ShownRow>,
+    /// The register's columns used, if the file has its own.
+    #[serde(default)]
+    pub columns: Option<ColumnMap>,
+}
+
+/// A member of the file as the roll would keep it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ShownRow {
+    /// The row's line in the file.
+    pub line: u64,
+    /// The member.
+    #[serde(flatten)]
+    pub member: RollMember,
 }
 
 /// Why the upload could not be read to its end.
@@ -152,23 +197,39 @@ struct Parsed {
     digest: Option<String>,
 }
 
+/// How to read an upload.
+struct Reading {
+    /// The election's districts.
+    districts: Vec<String>,
+    /// The register's columns, if not the roll's own four.
+    columns: Option<ColumnMap>,
+    /// The language of the errors.
+    lang: Lang,
+}
+
 /// Reads the rows from `body` on a blocking thread as they arrive, in
 /// batches to `rows`; stops when `rows` is dropped.
 fn parse_upload(
     body: Body,
-    districts: Vec<String>,
+    reading: Reading,
     rows: mpsc::Sender<Vec<Row>>,
     cut: Arc<Mutex<Option<Cut>>>,
 ) -> tokio::task::JoinHandle<Parsed> {
     let stream = body.into_data_stream().map_err(io::Error::other);
     let upload = Upload {
         inner: SyncIoBridge::new(StreamReader::new(stream)),
-        hasher: Sha256::new(),
+        hasher: digest_start(reading.columns.as_ref()),
         read: 0,
         cut,
     };
     tokio::task::spawn_blocking(move || {
-        let mut reader = match Rows::new(upload, &districts, MAX_MEMBERS) {
+        let Reading {
+            districts,
+            columns,
+            lang,
+        } = reading;
+        let reader = Rows::mapped(upload, &districts, MAX_MEMBERS, columns.as_ref(), lang);
+        let mut reader = match reader {
             Ok(reader) => reader,
             Err(header) => {
                 return Parsed {
@@ -209,6 +270,11 @@ async fn import_roll(
     body: Body,
 ) -> Result<Json<RollImport>, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad("malformed_query", e.body_text()))?;
+    let lang = Lang::of_headers(&headers);
+    let columns = match query.columns.as_deref() {
+        Some(text) => Some(ColumnMap::from_json(text)?),
+        None => None,
+    };
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -232,8 +298,28 @@ async fn import_roll(
     db::roll::stage_begin(&tx).await?;
     let cut = Arc::new(Mutex::new(None));
     let (rows, mut batches) = mpsc::channel(2);
-    let parser = parse_upload(body, districts, rows, Arc::clone(&cut));
+    let reading = Reading {
+        districts,
+        columns: columns.clone(),
+        lang,
+    };
+    let parser = parse_upload(body, reading, rows, Arc::clone(&cut));
+    let mut shown = Vec::new();
     while let Some(batch) = batches.recv().await {
+        if shown.len() < SHOWN_ROWS {
+            shown.extend(
+                batch
+                    .iter()
+                    .filter_map(|row| match row {
+                        Row::Member { line, member } => Some(ShownRow {
+                            line: *line,
+                            member: member.clone(),
+                        }),
+                        Row::Bad { .. } => None,
+                    })
+                    .take(SHOWN_ROWS - shown.len()),
+            );
+        }
         db::roll::stage(&tx, &batch).await?;
     }
     let parsed = parser.await.map_err(|_| ApiError::internal("roll parse"))?;
@@ -251,7 +337,7 @@ async fn import_roll(
             .map(|e| {
                 let mut problems: Vec<String> = e.problems.into_iter().collect();
                 if let Some((number, first)) = e.repeat {
-                    problems.push(roll::repeated(&number, first));
+                    problems.push(roll::repeated(&number, first, lang));
                 }
                 RowError {
                     line: e.line,
@@ -262,7 +348,7 @@ async fn import_roll(
         return Err(bad_rows(bad, &errors));
     }
     if staged == 0 {
-        return Err(bad_rows(1, &[roll::no_members()]));
+        return Err(bad_rows(1, &[roll::no_members(lang)]));
     }
     let digest = parsed
         .digest
@@ -280,14 +366,18 @@ async fn import_roll(
             "removed": diff.removed.1,
             "changed": diff.changed.1,
         }),
+        rows: shown,
+        columns: columns.clone(),
     };
     let Some(apply) = query.apply else {
         return Ok(Json(answer));
     };
     if apply != digest {
-        return Err(ApiError::conflict(
+        return Err(ApiError::said(
+            StatusCode::CONFLICT,
             "stale_preview",
-            "this file is not the one previewed: preview it again",
+            "roll-stale",
+            &[],
         ));
     }
     // Members in a nomination stay on the roll, and keep their district: a
@@ -314,13 +404,17 @@ async fn import_roll(
         ));
     }
     db::roll::apply_staged(&tx, id).await?;
+    if let Some(columns) = &columns {
+        db::roll::save_columns(&tx, e.organisation, columns).await?;
+    }
     audit(
         &tx,
         Some(&staff),
         Some(e.organisation),
         "roll.import",
         json!({"election": id, "digest": digest, "added": answer.added,
-               "removed": answer.removed, "changed": answer.changed}),
+               "removed": answer.removed, "changed": answer.changed,
+               "columns": columns}),
     )
     .await?;
     tx.commit().await?;
@@ -328,11 +422,26 @@ async fn import_roll(
     Ok(Json(answer))
 }
 
-/// The answer to a refused file: how many bad rows, and the first of them.
+/// The answer to a refused file: how many bad rows, and the first of them
+/// (worded in the sender's language already).
 fn bad_rows(count: u64, rows: &[RowError]) -> ApiError {
-    ApiError::invalid(
+    ApiError::said(
+        StatusCode::UNPROCESSABLE_ENTITY,
         "bad_rows",
-        format!("{count} bad row(s); nothing was imported"),
+        "roll-bad_rows",
+        &[("count", count.to_string())],
     )
     .with_details(json!({ "rows": rows }))
+}
+
+/// `GET /api/organisations/{org}/roll-columns`: the register's columns the
+/// organisation's last import used (`null` if none).
+async fn saved_columns(
+    State(app): State<AppState>,
+    P(org): P<i64>,
+    staff: Staff,
+) -> Result<Json<Option<ColumnMap>>, ApiError> {
+    staff.require(org, MANAGERS)?;
+    let client = app.pool().get().await?;
+    Ok(Json(db::roll::saved_columns(&client, org).await?))
 }

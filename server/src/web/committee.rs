@@ -164,31 +164,6 @@ fn overview(lang: Lang, s: &ElectionJson) -> Markup {
     }
 }
 
-fn roll_form(lang: Lang, id: i64) -> Markup {
-    html! {
-        section aria-labelledby="h-roll" {
-            h2 id="h-roll" { (lang.t("staff-roll")) }
-            p class="help" { (lang.t("staff-roll_help")) }
-            form class="stack" data-api={ "/api/elections/" (id) "/roll" } data-method="POST"
-                data-raw="file" data-done="roll" id="roll-form" {
-                label for="roll-file" { (lang.t("staff-roll_file")) }
-                input id="roll-file" name="file" type="file" accept=".csv,text/csv" required;
-                button type="submit" { (lang.t("staff-roll_check")) }
-                div data-roll-preview hidden {
-                    ul class="counts" {
-                        li { strong data-count="added" {} " " (lang.t("staff-added")) }
-                        li { strong data-count="removed" {} " " (lang.t("staff-removed")) }
-                        li { strong data-count="changed" {} " " (lang.t("staff-changed")) }
-                        li { strong data-count="unchanged" {} " " (lang.t("staff-unchanged")) }
-                    }
-                    button type="button" class="primary" data-roll-apply { (lang.t("staff-roll_apply")) }
-                }
-                div class="error-line" role="alert" data-error {}
-            }
-        }
-    }
-}
-
 fn nominations_markup(lang: Lang, id: i64, list: &[NominationJson], can_decide: bool) -> Markup {
     html! {
         section aria-labelledby="h-review" {
@@ -256,6 +231,10 @@ pub(super) async fn election(
         let manager = matches!(staff.role, Role::OrgAdmin | Role::Committee | Role::PlatformAdmin);
         let trustee = staff.role == Role::Trustee;
         let status = s.status.as_str();
+        let roll_form = match manager && matches!(status, "draft" | "nominations") {
+            true => Some(super::roll::roll_form(&app, lang, id, s.organisation).await?),
+            false => None,
+        };
         let trustees_form = match manager && matches!(status, "draft" | "nominations") {
             true => Some(super::builder::trustees_form(&app, lang, &s).await?),
             false => None,
@@ -337,9 +316,7 @@ pub(super) async fn election(
                 @if manager && matches!(status, "draft" | "nominations" | "ceremony" | "open") {
                     (super::builder::period_form(lang, &s))
                 }
-                @if manager && matches!(status, "draft" | "nominations") {
-                    (roll_form(lang, id))
-                }
+                @if let Some(form) = &roll_form { (form) }
                 @if manager && status == "draft" {
                     (action(id, "nominations/open", lang.t("staff-nominations_open"), true, None))
                 }

@@ -42,6 +42,7 @@ mod first_run;
 mod member;
 mod organisation;
 mod public;
+mod roll;
 
 use axum::Router;
 use axum::extract::{Query, State};

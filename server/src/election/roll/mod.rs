@@ -13,11 +13,12 @@
 //!   first line where it is found (at line 1 if that is the header), and
 //!   nothing after it is read. So is a row (with the blank lines before it)
 //!   of more than [`MAX_ROW_BYTES`].
-//! - The first non-blank line is the header. It names exactly the columns
-//!   `member_number`, `name`, `contact` and `district`: in any order,
-//!   case-insensitive, surrounding whitespace ignored; no column missing,
-//!   none twice, no other column. A missing or wrong header is one error at
-//!   line 1.
+//! - The first non-blank line is the header. Without a [`ColumnMap`] it
+//!   names exactly the columns `member_number`, `name`, `contact` and
+//!   `district`: in any order, case-insensitive, surrounding whitespace
+//!   ignored; no column missing, none twice, no other column. With one, it
+//!   has the register's own columns ([`columns`]). A missing or wrong
+//!   header is one error at line 1.
 //! - Fields are separated by `,`; or by `;` when the header line (ending
 //!   with `\n`, `\r\n` or `\r`, and judged on its first 64 KiB) contains
 //!   `;` and no `,` (spreadsheets set to a Swedish locale export that way).
@@ -25,7 +26,7 @@
 //! - Lines end with `\n`, `\r\n` or `\r`. Blank lines are skipped, and so
 //!   are rows whose every field is empty (spreadsheets export trailing `,,,`
 //!   rows); they still count in line numbers.
-//! - Every other row is one member, with exactly four fields.
+//! - Every other row is one member, with as many fields as the header.
 //!
 //! # A member's fields
 //!
@@ -66,8 +67,10 @@ use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+use crate::i18n::{Lang, Words};
 
 /// The most members a roll may have.
 pub const MAX_MEMBERS: u64 = 5_000_000;
@@ -86,11 +89,25 @@ const MAX_PHONE_DIGITS: usize = 15;
 /// The header's columns, in the usual order.
 const COLUMNS: [&str; 4] = ["member_number", "name", "contact", "district"];
 
-/// What the contact check says about a contact that is neither.
-const NOT_A_CONTACT: &str = "contact is neither an e-mail address nor a phone number";
+/// The messages of a reading, in one language: errors are worded as they
+/// are found, in the language of the person who sent the file.
+#[derive(Debug, Clone, Copy)]
+pub struct Say(pub Lang);
+
+impl Say {
+    /// Message `key` with `args`.
+    fn text(self, key: &'static str, args: &[(&'static str, String)]) -> String {
+        Words::new(key, args).text(self.0)
+    }
+
+    /// Message `key`.
+    fn plain(self, key: &'static str) -> String {
+        self.text(key, &[])
+    }
+}
 
 /// One member of the roll: what the election needs and nothing more.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RollMember {
     /// The member's number in the register: 1–32 ASCII letters, digits or `-`.
     pub member_number: String,
@@ -140,26 +157,23 @@ pub struct RollDiff {
     pub unchanged: u64,
 }
 
-/// Where each column is in a row.
-#[derive(Debug, Clone, Copy)]
-struct Columns {
-    /// The index of `member_number`.
-    member_number: usize,
-    /// The index of `name`.
-    name: usize,
-    /// The index of `contact`.
-    contact: usize,
-    /// The index of `district`.
-    district: usize,
-}
-
 /// Parses a whole CSV file. Either every row is good (Ok, members in file order) or the
 /// list of EVERY bad row (Err), never a partial result.
 ///
 /// The rules are in the [module documentation](self). The upload reads the
 /// same rows with [`Rows`] as they arrive and finds repeats in the database.
 pub fn parse(bytes: &[u8], districts: &[String]) -> Result<Vec<RollMember>, Vec<RowError>> {
-    parse_limited(bytes, districts, MAX_MEMBERS)
+    parse_limited(bytes, districts, MAX_MEMBERS, None, Say(Lang::En))
+}
+
+/// [`parse`] with the register's own columns, its errors in `lang`.
+pub fn parse_mapped(
+    bytes: &[u8],
+    districts: &[String],
+    map: Option<&ColumnMap>,
+    lang: Lang,
+) -> Result<Vec<RollMember>, Vec<RowError>> {
+    parse_limited(bytes, districts, MAX_MEMBERS, map, Say(lang))
 }
 
 /// [`parse`], with at most `max_members` members.
@@ -167,14 +181,16 @@ fn parse_limited(
     bytes: &[u8],
     districts: &[String],
     max_members: u64,
+    map: Option<&ColumnMap>,
+    say: Say,
 ) -> Result<Vec<RollMember>, Vec<RowError>> {
-    let rows = Rows::new(bytes, districts, max_members).map_err(|e| vec![e])?;
+    let rows = Rows::mapped(bytes, districts, max_members, map, say.0).map_err(|e| vec![e])?;
     let mut members = Vec::new();
     let mut errors = Vec::new();
     let mut first_line: HashMap<String, u64> = HashMap::new();
     // A repeat of a number seen before, worded; the first sighting is kept.
     let mut repeat = |number: &str, line: u64| match first_line.entry(number.to_owned()) {
-        Entry::Occupied(first) => Some(repeated(number, *first.get())),
+        Entry::Occupied(first) => Some(repeated(number, *first.get(), say.0)),
         Entry::Vacant(slot) => {
             slot.insert(line);
             None
@@ -207,43 +223,55 @@ fn parse_limited(
     if !errors.is_empty() {
         Err(errors)
     } else if members.is_empty() {
-        Err(vec![no_members()])
+        Err(vec![no_members(say.0)])
     } else {
         Ok(members)
     }
 }
 
 /// The error of a file with a header and no member.
-pub fn no_members() -> RowError {
-    RowError::new(1, "no members: the file has a header and no rows")
+pub fn no_members(lang: Lang) -> RowError {
+    RowError::new(1, Say(lang).plain("roll-no_rows"))
 }
 
 /// What is wrong with a row whose member number `number` first appeared on
 /// line `first`.
-pub fn repeated(number: &str, first: u64) -> String {
-    format!("member number {number} already appears on line {first}")
+pub fn repeated(number: &str, first: u64, lang: Lang) -> String {
+    Say(lang).text(
+        "roll-repeated",
+        &[("number", number.to_owned()), ("first", first.to_string())],
+    )
 }
 
-/// The columns' places, from the header row.
-fn columns_of(header: &csv::StringRecord) -> Result<Columns, String> {
-    let expected = "the header must name exactly the columns \
-                    member_number, name, contact and district (in any order)";
+/// The columns' places, from the header row: the register's own if `map`
+/// says which they are, else exactly [`COLUMNS`].
+fn columns_of(
+    header: &csv::StringRecord,
+    map: Option<&ColumnMap>,
+    say: Say,
+) -> Result<Places, String> {
+    if let Some(map) = map {
+        return map.places(header, &say);
+    }
     if header.len() != COLUMNS.len() {
-        return Err(format!("{expected}; it has {} columns", header.len()));
+        return Err(say.text(
+            "roll-header_columns",
+            &[("count", header.len().to_string())],
+        ));
     }
     let mut places: [Option<usize>; 4] = [None; 4];
     for (index, title) in header.iter().enumerate() {
         let title = title.trim().to_ascii_lowercase();
         let Some(column) = COLUMNS.iter().position(|c| *c == title) else {
-            return Err(format!(
-                "{expected}; column {} is not one of them",
-                index + 1
+            return Err(say.text(
+                "roll-header_unknown",
+                &[("column", (index + 1).to_string())],
             ));
         };
         match places.get_mut(column) {
-            Some(Some(_)) => return Err(format!("{expected}; {title} appears twice")),
+            Some(Some(_)) => return Err(say.text("roll-header_twice", &[("title", title)])),
             Some(place) => *place = Some(index),
-            None => return Err(expected.to_owned()),
+            None => return Err(say.text("roll-header_columns", &[("count", "?".to_owned())])),
         }
     }
     match places {
@@ -252,29 +280,34 @@ fn columns_of(header: &csv::StringRecord) -> Result<Columns, String> {
             Some(name),
             Some(contact),
             Some(district),
-        ] => Ok(Columns {
+        ] => Ok(Places {
             member_number,
-            name,
-            contact,
+            name: vec![name],
+            contact: vec![contact],
             district,
+            width: COLUMNS.len(),
         }),
         // Four distinct known titles in four columns fill every place.
-        _ => Err(expected.to_owned()),
+        _ => Err(say.text(
+            "roll-header_columns",
+            &[("count", header.len().to_string())],
+        )),
     }
 }
 
 /// A valid member number, or what is wrong with it.
-fn member_number(field: &str) -> Result<String, String> {
+fn member_number(field: &str, say: Say) -> Result<String, String> {
     if field.is_empty() {
-        return Err("member number is missing".to_owned());
+        return Err(say.plain("roll-number_missing"));
     }
     if !field.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        return Err("member number may contain only letters A-Z, digits and '-'".to_owned());
+        return Err(say.plain("roll-number_chars"));
     }
     // All ASCII now, so bytes are characters.
     if field.len() > MAX_MEMBER_NUMBER_CHARS {
-        return Err(format!(
-            "member number is longer than {MAX_MEMBER_NUMBER_CHARS} characters"
+        return Err(say.text(
+            "roll-number_long",
+            &[("max", MAX_MEMBER_NUMBER_CHARS.to_string())],
         ));
     }
     Ok(normalise_member_number(field))
@@ -295,44 +328,38 @@ pub fn normalise_member_number(field: &str) -> String {
 }
 
 /// A valid name, or what is wrong with it.
-fn name(field: &str) -> Result<String, String> {
+fn name(field: &str, say: Say) -> Result<String, String> {
     if field.is_empty() {
-        return Err("name is missing".to_owned());
+        return Err(say.plain("roll-name_missing"));
     }
     if field.chars().count() > MAX_NAME_CHARS {
-        return Err(format!("name is longer than {MAX_NAME_CHARS} characters"));
+        return Err(say.text("roll-name_long", &[("max", MAX_NAME_CHARS.to_string())]));
     }
     if field.chars().any(char::is_control) {
-        return Err("name contains a control character".to_owned());
+        return Err(say.plain("roll-name_control"));
     }
     if field.chars().any(crate::election::text::invisible) {
-        return Err(
-            "name contains an invisible formatting character (a bidirectional override, \
-             a zero-width space or a tag)"
-                .to_owned(),
-        );
+        return Err(say.plain("roll-name_invisible"));
     }
     Ok(field.to_owned())
 }
 
 /// An e-mail address as written or a normalised phone number, or what is
 /// wrong.
-fn contact(field: &str) -> Result<String, String> {
+fn contact(field: &str, say: Say) -> Result<String, String> {
     if field.is_empty() {
-        return Err("contact is missing".to_owned());
+        return Err(say.plain("roll-contact_missing"));
     }
     if field.contains('@') {
         if field.chars().count() > MAX_EMAIL_CHARS {
-            return Err(format!(
-                "contact e-mail address is longer than {MAX_EMAIL_CHARS} characters"
-            ));
+            return Err(say.text("roll-contact_long", &[("max", MAX_EMAIL_CHARS.to_string())]));
         }
         if is_email(field) {
             return Ok(field.to_owned());
         }
-        return Err(NOT_A_CONTACT.to_owned());
+        return Err(say.plain("roll-contact_bad"));
     }
-    phone(field).ok_or_else(|| NOT_A_CONTACT.to_owned())
+    phone(field).ok_or_else(|| say.plain("roll-contact_bad"))
 }
 
 /// Whether `s` has the shape of an e-mail address: one `@`, a non-empty
@@ -378,25 +405,25 @@ fn phone(s: &str) -> Option<String> {
         .then_some(normalised)
 }
 
-/// The district if it is one of the election's, or what is wrong.
 /// Most districts a row's error names.
 const LISTED_DISTRICTS: usize = 12;
 
-fn district(field: &str, districts: &HashSet<String>) -> Result<String, String> {
+/// The district if it is one of the election's, or what is wrong.
+fn district(field: &str, districts: &HashSet<String>, say: Say) -> Result<String, String> {
     if field.is_empty() {
-        return Err("district is missing".to_owned());
+        return Err(say.plain("roll-district_missing"));
     }
     if !districts.contains(field) {
         // The valid ones, where they are few enough to read in a line.
         if districts.len() <= LISTED_DISTRICTS {
             let mut valid: Vec<&str> = districts.iter().map(String::as_str).collect();
             valid.sort_unstable();
-            return Err(format!(
-                "district is not one of the election's districts ({})",
-                valid.join(", ")
+            return Err(say.text(
+                "roll-district_unknown_listed",
+                &[("districts", valid.join(", "))],
             ));
         }
-        return Err("district is not one of the election's districts".to_owned());
+        return Err(say.plain("roll-district_unknown"));
     }
     Ok(field.to_owned())
 }
@@ -433,7 +460,10 @@ pub fn digest(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+pub mod columns;
 mod rows;
+pub use columns::ColumnMap;
+use columns::Places;
 pub use rows::{MAX_ROW_BYTES, Row, Rows};
 
 #[cfg(test)]

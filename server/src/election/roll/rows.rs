@@ -12,7 +12,10 @@
 use std::collections::{HashSet, VecDeque};
 use std::io::{self, Read};
 
-use super::{COLUMNS, Columns, RollMember, RowError, columns_of, contact, district, member_number};
+use super::{
+    ColumnMap, Places, RollMember, RowError, Say, columns_of, contact, district, member_number,
+};
+use crate::i18n::Lang;
 
 /// The most bytes a row may take, with the blank lines before it. A
 /// member's longest row is about 2 KiB; anything near this is not a roll.
@@ -53,8 +56,10 @@ pub struct Rows<R: Read> {
     reader: csv::Reader<Tap<io::Chain<io::Cursor<Vec<u8>>, R>>>,
     /// The record being read.
     record: csv::ByteRecord,
-    /// Where each column is.
-    columns: Columns,
+    /// Where each field is.
+    columns: Places,
+    /// The language of the errors.
+    say: Say,
     /// The election's districts.
     districts: HashSet<String>,
     /// Non-blank rows read.
@@ -68,13 +73,29 @@ pub struct Rows<R: Read> {
 impl<R: Read> Rows<R> {
     /// Reads up to the header and checks it; a file without a good header
     /// is one error at line 1.
-    pub fn new(mut input: R, districts: &[String], max_members: u64) -> Result<Self, RowError> {
-        let (prefix, delimiter) = header_prefix(&mut input)?;
+    pub fn new(input: R, districts: &[String], max_members: u64) -> Result<Self, RowError> {
+        Self::mapped(input, districts, max_members, None, Lang::En)
+    }
+
+    /// [`Rows::new`] with the register's own columns, the errors in `lang`.
+    pub fn mapped(
+        mut input: R,
+        districts: &[String],
+        max_members: u64,
+        map: Option<&ColumnMap>,
+        lang: Lang,
+    ) -> Result<Self, RowError> {
+        let say = Say(lang);
+        let (prefix, delimiter) = header_prefix(&mut input, say)?;
         let tap = Tap {
             inner: io::Cursor::new(prefix).chain(input),
             seen: VecDeque::new(),
             start: 0,
             line: 1,
+            too_long: say.text(
+                "roll-row_too_long",
+                &[("kib", (MAX_ROW_BYTES >> 10).to_string())],
+            ),
         };
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
@@ -84,22 +105,21 @@ impl<R: Read> Rows<R> {
         let mut record = csv::ByteRecord::new();
         let columns = loop {
             match reader.read_byte_record(&mut record) {
-                Ok(false) => return Err(RowError::new(1, "no members: the file is empty")),
+                Ok(false) => return Err(RowError::new(1, say.plain("roll-empty"))),
                 Ok(true) if is_blank(&record) => {}
                 Ok(true) => {
-                    let header =
-                        csv::StringRecord::from_byte_record(record.clone()).map_err(|_| {
-                            RowError::new(1, "the file is not UTF-8 text (export it as CSV UTF-8)")
-                        })?;
-                    break columns_of(&header).map_err(|m| RowError::new(1, m))?;
+                    let header = csv::StringRecord::from_byte_record(record.clone())
+                        .map_err(|_| RowError::new(1, say.plain("roll-not_utf8")))?;
+                    break columns_of(&header, map, say).map_err(|m| RowError::new(1, m))?;
                 }
-                Err(_) => return Err(RowError::new(1, "the header line cannot be read as CSV")),
+                Err(_) => return Err(RowError::new(1, say.plain("roll-header_unreadable"))),
             }
         };
         Ok(Rows {
             reader,
             record,
             columns,
+            say,
             districts: districts.iter().cloned().collect(),
             rows: 0,
             max_members,
@@ -147,8 +167,11 @@ impl<R: Read> Iterator for Rows<R> {
                     let at = err.position().map_or(byte_before, csv::Position::byte);
                     let line = self.line_at(at);
                     let problem = match err.kind() {
-                        csv::ErrorKind::Io(io) => io.to_string(),
-                        _ => "the row cannot be read as CSV".to_owned(),
+                        csv::ErrorKind::Io(io) if io.kind() == io::ErrorKind::InvalidData => {
+                            io.to_string()
+                        }
+                        csv::ErrorKind::Io(_) => self.say.plain("roll-cut"),
+                        _ => self.say.plain("roll-unreadable"),
                     };
                     return Some(self.stop(line, problem));
                 }
@@ -164,15 +187,14 @@ impl<R: Read> Iterator for Rows<R> {
             self.rows += 1;
             if self.rows > self.max_members {
                 let max = self.max_members;
-                return Some(self.stop(line, format!("the roll has more than {max} members")));
+                let problem = self.say.text("roll-too_many", &[("max", max.to_string())]);
+                return Some(self.stop(line, problem));
             }
             let Ok(record) = csv::StringRecord::from_byte_record(self.record.clone()) else {
-                return Some(self.stop(
-                    line,
-                    "the file is not UTF-8 text from this line on (export it as CSV UTF-8)",
-                ));
+                let problem = self.say.plain("roll-not_utf8_here");
+                return Some(self.stop(line, problem));
             };
-            return Some(row(line, &record, self.columns, &self.districts));
+            return Some(row(line, &record, &self.columns, &self.districts, self.say));
         }
     }
 }
@@ -181,32 +203,49 @@ impl<R: Read> Iterator for Rows<R> {
 fn row(
     line: u64,
     record: &csv::StringRecord,
-    columns: Columns,
+    columns: &Places,
     districts: &HashSet<String>,
+    say: Say,
 ) -> Row {
-    if record.len() != COLUMNS.len() {
+    if record.len() != columns.width {
         return Row::Bad {
             line,
             member_number: None,
-            problems: vec![format!(
-                "expected {} fields, found {}",
-                COLUMNS.len(),
-                record.len()
+            problems: vec![say.text(
+                "roll-fields",
+                &[
+                    ("expected", columns.width.to_string()),
+                    ("found", record.len().to_string()),
+                ],
             )],
         };
     }
-    let field = |index: usize| record.get(index).unwrap_or("").trim();
+    let field = |index: &usize| record.get(*index).unwrap_or("").trim();
     let mut problems: Vec<String> = Vec::new();
-    let number = member_number(field(columns.member_number))
+    let number = member_number(field(&columns.member_number), say)
         .map_err(|p| problems.push(p))
         .ok();
-    let name = super::name(field(columns.name))
+    // A name in parts is joined with a space; a contact is the first given.
+    let whole_name = columns
+        .name
+        .iter()
+        .map(field)
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let name = super::name(&whole_name, say)
         .map_err(|p| problems.push(p))
         .ok();
-    let contact = contact(field(columns.contact))
+    let first_contact = columns
+        .contact
+        .iter()
+        .map(field)
+        .find(|c| !c.is_empty())
+        .unwrap_or("");
+    let contact = contact(first_contact, say)
         .map_err(|p| problems.push(p))
         .ok();
-    let district = district(field(columns.district), districts)
+    let district = district(field(&columns.district), districts, say)
         .map_err(|p| problems.push(p))
         .ok();
     match (number, name, contact, district) {
@@ -237,8 +276,8 @@ fn is_blank(record: &csv::ByteRecord) -> bool {
 /// it has `;` and no `,`, `,` otherwise. Lines end with `\n`, `\r\n` or
 /// `\r`; a header line longer than [`MAX_HEADER_BYTES`] is judged on what
 /// was read.
-fn header_prefix(input: &mut impl Read) -> Result<(Vec<u8>, u8), RowError> {
-    let unreadable = |_| RowError::new(1, "the header line cannot be read");
+fn header_prefix(input: &mut impl Read, say: Say) -> Result<(Vec<u8>, u8), RowError> {
+    let unreadable = |_| RowError::new(1, say.plain("roll-cut"));
     let mut prefix = Vec::new();
     let mut chunk = [0u8; 4096];
     let mut eof = false;
@@ -297,15 +336,17 @@ struct Tap<R> {
     start: u64,
     /// The line at `start`.
     line: u64,
+    /// What to say of a row over [`MAX_ROW_BYTES`].
+    too_long: String,
 }
 
 impl<R: Read> Read for Tap<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.seen.len() > MAX_ROW_BYTES {
-            return Err(io::Error::other(format!(
-                "a row is longer than {} KiB: this is not a roll",
-                MAX_ROW_BYTES >> 10
-            )));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                self.too_long.clone(),
+            ));
         }
         let n = self.inner.read(buf)?;
         self.seen.extend(buf.get(..n).unwrap_or(&[]));

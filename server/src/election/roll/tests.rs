@@ -8,6 +8,9 @@
 use super::*;
 use proptest::prelude::*;
 
+/// What the contact check says about a contact that is neither.
+const NOT_A_CONTACT: &str = "contact is neither an e-mail address nor a phone number";
+
 fn districts() -> Vec<String> {
     vec!["North".to_owned(), "South".to_owned()]
 }
@@ -394,12 +397,12 @@ fn too_many_members() {
          M-3,Cecilia,cc@example.se,North\n",
     );
     assert_eq!(
-        parse_limited(text.as_bytes(), &districts(), 3)
+        parse_limited(text.as_bytes(), &districts(), 3, None, Say(Lang::En))
             .unwrap()
             .len(),
         3
     );
-    let errors = parse_limited(text.as_bytes(), &districts(), 2).unwrap_err();
+    let errors = parse_limited(text.as_bytes(), &districts(), 2, None, Say(Lang::En)).unwrap_err();
     assert_eq!(
         errors,
         vec![RowError::new(5, "the roll has more than 2 members")]
@@ -566,4 +569,118 @@ proptest! {
             RollDiff { unchanged: members.len() as u64, ..RollDiff::default() }
         );
     }
+}
+
+/// A register's export with its own headers, as a Swedish co-operative's.
+const REGISTER: &str = "Medlemsnummer;Förnamn;Efternamn;E-post;Mobil;Krets;Född\n\
+     0101;Anna;Berg;anna@example.se;;North;1970\n\
+     102;Bo;;;070-123 45 67;South;1981\n";
+
+fn register_map() -> ColumnMap {
+    ColumnMap {
+        member_number: "medlemsnummer".to_owned(),
+        name: vec!["Förnamn".to_owned(), " EFTERNAMN ".to_owned()],
+        contact: vec!["E-post".to_owned(), "Mobil".to_owned()],
+        district: "Krets".to_owned(),
+    }
+}
+
+#[test]
+fn a_register_s_own_columns_are_mapped() {
+    let members = parse_mapped(
+        REGISTER.as_bytes(),
+        &districts(),
+        Some(&register_map()),
+        Lang::En,
+    )
+    .unwrap();
+    assert_eq!(
+        members,
+        vec![
+            member("101", "Anna Berg", "anna@example.se", "North"),
+            member("102", "Bo", "0701234567", "South"),
+        ]
+    );
+    // The same file without a mapping is refused at its header.
+    let e = parse(REGISTER.as_bytes(), &districts()).unwrap_err();
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].line, 1);
+    assert!(e[0].message.contains("it has 7 columns"), "{e:?}");
+}
+
+#[test]
+fn a_mapped_column_must_be_in_the_header_once() {
+    let mut map = register_map();
+    map.district = "Distrikt".to_owned();
+    let e = parse_mapped(REGISTER.as_bytes(), &districts(), Some(&map), Lang::En).unwrap_err();
+    assert_eq!(e[0].line, 1);
+    assert!(e[0].message.contains("no column “Distrikt”"), "{e:?}");
+
+    let twice = "Medlemsnummer;Förnamn;Efternamn;E-post;Mobil;Krets;krets\n1;A;B;a@b.se;;North;x\n";
+    let e = parse_mapped(
+        twice.as_bytes(),
+        &districts(),
+        Some(&register_map()),
+        Lang::En,
+    )
+    .unwrap_err();
+    assert!(e[0].message.contains("more than once"), "{e:?}");
+
+    // A row with fewer fields than the header is bad; the others are read.
+    let short = format!("{REGISTER}103;Cecilia;Dahl;c@example.se;;North\n");
+    let e = parse_mapped(
+        short.as_bytes(),
+        &districts(),
+        Some(&register_map()),
+        Lang::En,
+    )
+    .unwrap_err();
+    assert_eq!(e.len(), 1);
+    assert_eq!(
+        (e[0].line, e[0].message.as_str()),
+        (4, "expected 7 fields, found 6")
+    );
+}
+
+#[test]
+fn a_mapped_name_or_contact_may_be_empty_in_every_part_and_is_then_missing() {
+    let file = "Nr;Förnamn;Efternamn;E-post;Mobil;Krets\n1;;;;;North\n";
+    let map = ColumnMap {
+        member_number: "Nr".to_owned(),
+        ..register_map()
+    };
+    let e = parse_mapped(file.as_bytes(), &districts(), Some(&map), Lang::En).unwrap_err();
+    assert_eq!(e[0].message, "name is missing; contact is missing");
+}
+
+#[test]
+fn a_column_map_is_checked() {
+    let ok = r#"{"member_number":" Nr ","name":["Namn"],"contact":["E-post","Mobil"],"district":"Krets"}"#;
+    let map = ColumnMap::from_json(ok).unwrap();
+    assert_eq!(map.member_number, "Nr");
+    for bad in [
+        "not json",
+        r#"{"member_number":"Nr","name":[],"contact":["E-post"],"district":"Krets"}"#,
+        r#"{"member_number":"Nr","name":["a","b","c","d"],"contact":["E-post"],"district":"Krets"}"#,
+        r#"{"member_number":"Nr","name":["Namn"],"contact":["nr"],"district":"Krets"}"#,
+        r#"{"member_number":"","name":["Namn"],"contact":["E-post"],"district":"Krets"}"#,
+        r#"{"member_number":"N\u0007r","name":["Namn"],"contact":["E-post"],"district":"Krets"}"#,
+        r#"{"member_number":"Nr","name":["Namn"],"contact":["E-post"],"district":"Krets","x":1}"#,
+    ] {
+        let refused = ColumnMap::from_json(bad).expect_err(bad);
+        assert_eq!(refused.code, "invalid_columns", "{bad}");
+    }
+}
+
+#[test]
+fn the_errors_are_in_the_sender_s_language() {
+    let file = format!("{HEADER}1,,a@example.se,North\n1,Bo,a@example.se,West\n");
+    let sv = parse_mapped(file.as_bytes(), &districts(), None, Lang::Sv).unwrap_err();
+    let en = parse_mapped(file.as_bytes(), &districts(), None, Lang::En).unwrap_err();
+    assert_eq!(en[0].message, "name is missing");
+    assert_eq!(sv[0].message, Lang::Sv.t("roll-name_missing"));
+    assert_ne!(sv[0].message, en[0].message);
+    // The listed districts and the first line are filled in.
+    assert!(sv[1].message.contains("North, South"), "{sv:?}");
+    assert!(sv[1].message.contains('2'), "{sv:?}");
 }
