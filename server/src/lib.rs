@@ -25,6 +25,7 @@ pub mod error;
 pub mod http;
 pub mod i18n;
 pub mod mail;
+pub mod pdf;
 pub mod receipt;
 pub mod record;
 pub mod web;

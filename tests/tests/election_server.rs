@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use valurna_engine::ballot::{Ballot, BallotContext};
 use valurna_engine::credential::VotingCode;
 use valurna_engine::manifest::{Manifest, manifest_hash};
@@ -1569,6 +1570,82 @@ async fn a_whole_election_over_http_passes_the_verifier() {
         let counts: Vec<u64> = outcome.counts.iter().map(|(_, _, n)| *n).collect();
         assert_eq!(counts, expected[c], "contest {}", outcome.contest);
     }
+
+    // The result to take away, in Swedish: the counts as CSV and the
+    // protocol as a PDF, both agreeing with the verified record.
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(record.join("manifest.json")).unwrap()).unwrap();
+    let in_swedish = |path: String| {
+        anonymous
+            .request(Method::GET, &path)
+            .header("accept-language", "sv")
+            .send()
+    };
+    let csv = in_swedish(format!("/elections/{ballot_box}/result.csv"))
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        csv.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let csv = csv.text().await.unwrap();
+    let csv = csv
+        .strip_prefix('\u{feff}')
+        .expect("a byte-order mark for spreadsheets");
+    let mut lines = csv.split("\r\n").filter(|l| !l.is_empty());
+    assert_eq!(lines.next().unwrap().split(';').count(), 7, "{csv}");
+    let mut rows = lines.map(|l| l.split(';').map(str::to_owned).collect::<Vec<_>>());
+    for (c, contest) in manifest["contests"].as_array().unwrap().iter().enumerate() {
+        for (k, cand) in contest["candidates"].as_array().unwrap().iter().enumerate() {
+            let row = rows.next().expect("a row per candidate");
+            assert_eq!(row[0], contest["district"].as_str().unwrap());
+            assert_eq!(row[3], cand["name"].as_str().unwrap());
+            assert_eq!(row[4], expected[c][k].to_string(), "{row:?}");
+        }
+    }
+    assert!(rows.next().is_none(), "no other rows");
+
+    let pdf = in_swedish(format!("/elections/{ballot_box}/protocol.pdf"))
+        .await
+        .unwrap();
+    assert_eq!(pdf.status(), StatusCode::OK);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let pdf = lopdf::Document::load_mem(&pdf.bytes().await.unwrap()).expect("a PDF that reads");
+    let pages: Vec<u32> = pdf.get_pages().keys().copied().collect();
+    let text = pdf.extract_text(&pages).unwrap();
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains(manifest["title"].as_str().unwrap()), "{flat}");
+    for contest in manifest["contests"].as_array().unwrap() {
+        assert!(flat.contains(contest["title"].as_str().unwrap()), "{flat}");
+        for cand in contest["candidates"].as_array().unwrap() {
+            assert!(flat.contains(cand["name"].as_str().unwrap()), "{flat}");
+        }
+    }
+    // Each record file's digest as sha256sum prints it, and their digest.
+    let mut listing = String::new();
+    for name in valurna_server::election::tally::RECORD_FILES {
+        let bytes = std::fs::read(record.join(name)).unwrap();
+        let digest = hex::encode(Sha256::digest(&bytes));
+        assert!(
+            flat.contains(&format!("{digest} {name}")),
+            "{name} in {flat}"
+        );
+        listing.push_str(&format!("{digest}  {name}\n"));
+    }
+    assert!(flat.contains(&hex::encode(Sha256::digest(listing.as_bytes()))));
+    assert!(
+        flat.contains("Underskrift"),
+        "the protocol is in Swedish: {flat}"
+    );
 
     // Metrics saw the accepted ballots (ten votes and the re-signed revote)
     // and the refused ones.

@@ -391,7 +391,36 @@ test("the committee closes voting and follows the tally to the result", async ()
     assert.equal(table.counts.length, candidatesIn[district], `a row per candidate in ${district}`);
     table.counts.forEach((n, k) => assert.equal(n, byCandidate[k] ?? 0, `${district}, candidate ${k}`));
   }
+  // A tie the lot decided names who was tied and how the lot fell, as the
+  // table elected them.
+  const ties = await p.$$eval("section.contest", (sections) => sections.filter((s) => s.querySelector("[data-tie]")).map((s) => ({
+    elected: [...s.querySelectorAll("table.result tbody tr.elected th")].map((th) => th.textContent),
+    tied: [...s.querySelectorAll("[data-tie] li")].map((li) => ({ name: li.querySelector("bdi").textContent, won: li.textContent.includes("elected by lot") })),
+  })));
+  for (const t of ties) {
+    assert.ok(t.tied.length >= 2, "a tie has two or more candidates");
+    for (const c of t.tied) assert.equal(t.elected.includes(c.name), c.won, `${c.name}: the lot's outcome is the table's`);
+  }
   await shot(p, "result-desktop");
+  // The result to take away: the protocol to sign and the counts, from
+  // the page's links (English here: `,`-separated).
+  const fetchDownload = async (link) => {
+    const [d] = await Promise.all([p.waitForEvent("download"), p.click(link)]);
+    const path = join(OUT, d.suggestedFilename());
+    await d.saveAs(path);
+    return { name: d.suggestedFilename(), bytes: readFileSync(path) };
+  };
+  const pdf = await fetchDownload("#protocol-pdf");
+  assert.match(pdf.name, /^protocol-.*\.pdf$/);
+  assert.equal(pdf.bytes.subarray(0, 5).toString("latin1"), "%PDF-");
+  assert.match(pdf.bytes.toString("latin1"), /%%EOF\s*$/);
+  const csv = await fetchDownload("#result-csv");
+  const csvRows = csv.bytes.toString("utf8").replace(/^\uFEFF/, "").trim().split("\r\n").slice(1).map((l) => l.split(","));
+  for (const [district, byCandidate] of Object.entries(expected)) {
+    const counts = csvRows.filter((r) => r[0] === district).map((r) => Number(r[4]));
+    assert.equal(counts.length, candidatesIn[district], `a CSV row per candidate in ${district}`);
+    counts.forEach((n, k) => assert.equal(n, byCandidate[k] ?? 0, `CSV: ${district}, candidate ${k}`));
+  }
   await phone.goto(`${BASE}/elections/${election}/result`);
   await fitsWidth(phone);
   await shot(phone, "result-phone");

@@ -515,3 +515,35 @@ pub async fn tracker_in_range(
         .await?;
     row.map(|r| array32(&r.get::<_, Vec<u8>>(0))).transpose()
 }
+
+/// When an election's voting opened and closed and its result was
+/// published (the protocol's times).
+#[derive(Debug, Clone, Copy)]
+pub struct Times {
+    /// Voting opened: the ballot box was loaded.
+    pub opened: time::OffsetDateTime,
+    /// Voting closed.
+    pub closed: Option<time::OffsetDateTime>,
+    /// The tally was decrypted and the result published (from the audit log).
+    pub tallied: Option<time::OffsetDateTime>,
+}
+
+/// [`Times`] of election `id`.
+pub async fn times(pool: &Pool, id: i64) -> Result<Times, StoreError> {
+    let client = pool.get().await?;
+    let row = client
+        .query_opt(
+            "SELECT e.created_at, e.closed_at, \
+             (SELECT max(a.at) FROM audit_log a WHERE a.action = 'election.tallied' \
+              AND a.detail->>'election' = e.id::text) \
+             FROM elections e WHERE e.id = $1",
+            &[&id],
+        )
+        .await?
+        .ok_or(StoreError::NoElection)?;
+    Ok(Times {
+        opened: row.get(0),
+        closed: row.get(1),
+        tallied: row.get(2),
+    })
+}

@@ -23,6 +23,7 @@ pub mod ceremony;
 pub mod lifecycle;
 pub mod nominations;
 pub mod opening;
+pub mod outcome;
 pub mod roll;
 pub mod schedule;
 pub mod second_factor;

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 
-use super::public::{district_turnout, result_file, result_markup, turnout_chart};
+use super::public::{district_turnout, result_file, result_markup, result_ties, turnout_chart};
 use super::{Lang, layout, render, signed_in, status_text};
 use crate::db;
 use crate::election::accounts::{MANAGERS, Role};
@@ -282,12 +282,13 @@ pub(super) async fn election(
             _ => String::new(),
         };
         let result = ballot_box.and_then(|b| result_file(&app, b));
-        let (manifest, by_district) = match (ballot_box, &result) {
-            (Some(b), Some(_)) => (
-                Some(super::public::load(&app, b).await?.manifest),
-                district_turnout(&app, b).await?,
-            ),
-            _ => (None, Default::default()),
+        let (manifest, by_district, ties) = match (ballot_box, &result) {
+            (Some(b), Some(r)) => {
+                let m = super::public::load(&app, b).await?.manifest;
+                let ties = result_ties(&app, b, &m, r).await?;
+                (Some(m), district_turnout(&app, b).await?, ties)
+            }
+            _ => (None, Default::default(), Vec::new()),
         };
         let record_files: Vec<&str> = match ballot_box {
             Some(b) if matches!(status, "closed" | "tallied") => {
@@ -390,7 +391,7 @@ pub(super) async fn election(
                 @if let (Some(r), Some(m)) = (&result, &manifest) {
                     section aria-labelledby="h-result" {
                         h2 id="h-result" { (lang.t("result-title")) }
-                        (result_markup(lang, m, r, &by_district))
+                        (result_markup(lang, id, m, r, &by_district, &ties))
                     }
                 }
                 @if !record_files.is_empty() {

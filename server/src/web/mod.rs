@@ -41,6 +41,7 @@ mod committee;
 mod first_run;
 mod member;
 mod organisation;
+mod protocol;
 mod public;
 mod roll;
 
@@ -75,6 +76,8 @@ pub fn routes() -> Router<AppState> {
         .route("/elections/{id}/board", get(public::board))
         .route("/elections/{id}/track", get(public::track))
         .route("/elections/{id}/result", get(public::result))
+        .route("/elections/{id}/protocol.pdf", get(protocol::protocol))
+        .route("/elections/{id}/result.csv", get(protocol::counts))
         .route("/elections/{id}/verify", get(public::verify))
         .route("/elections/{id}/vote", get(booth::page))
         .route("/member", get(member::page))

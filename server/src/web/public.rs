@@ -11,6 +11,7 @@ use valurna_engine::record::ResultFile;
 
 use super::{Lang, layout, render, status_text};
 use crate::db::{self, ballot_box as store};
+use crate::election::outcome::{Tie, ties};
 use crate::election::tally::RECORD_FILES;
 use crate::http::error::ApiError;
 use crate::http::extract::P;
@@ -410,15 +411,34 @@ pub(super) async fn district_turnout(
         .collect())
 }
 
-/// The result's tables and charts, per contest; `turnout` is
-/// [`district_turnout`].
+/// The ties the lot decided in election `id`'s result, per contest.
+pub(super) async fn result_ties(
+    app: &AppState,
+    id: i64,
+    m: &Manifest,
+    r: &ResultFile,
+) -> Result<Vec<Option<Tie>>, ApiError> {
+    let (_, _, seal) = store::board_head(app.pool(), id).await?;
+    Ok(ties(m, r, seal.as_ref()))
+}
+
+/// The result's tables and charts, per contest, and the protocol and the
+/// counts to download; `turnout` is [`district_turnout`], `ties`
+/// [`result_ties`].
 pub(super) fn result_markup(
     lang: Lang,
+    id: i64,
     m: &Manifest,
     r: &ResultFile,
     turnout: &std::collections::HashMap<String, (u64, u64)>,
+    ties: &[Option<Tie>],
 ) -> Markup {
     html! {
+        p class="downloads" {
+            a href={ "/elections/" (id) "/protocol.pdf" } download id="protocol-pdf" { (lang.t("protocol-pdf")) }
+            " · "
+            a href={ "/elections/" (id) "/result.csv" } download id="result-csv" { (lang.t("protocol-csv")) }
+        }
         dl class="facts" {
             dt { (lang.t("turnout-eligible")) } dd { (r.turnout.eligible) }
             dt { (lang.t("result-voters")) } dd { (r.turnout.counted) }
@@ -454,7 +474,20 @@ pub(super) fn result_markup(
                 @let rows: Vec<(String, u64, u64)> = contest.candidates.iter().enumerate()
                     .map(|(k, c)| (c.name.clone(), result.counts.get(k).copied().unwrap_or(0), voters)).collect();
                 (bar_chart(lang.t("result-chart"), &format!("result-{i}"), &rows))
-                @if result.decided_by_lot { p class="notice warn" { (lang.t("result-lot")) } }
+                @if let Some(t) = ties.get(i).and_then(Option::as_ref) {
+                    div class="notice warn" data-tie {
+                        p { (lang.fmt("result-tie", &[("votes", t.votes.into()), ("seats", t.seats.into())])) }
+                        ol {
+                            @for (k, lot, won) in &t.order {
+                                li {
+                                    bdi { (contest.candidates.get(*k).map_or("", |c| c.name.as_str())) }
+                                    " — " (lang.t(if *won { "protocol-by_lot" } else { "protocol-not_by_lot" }))
+                                    " (" span class="hex" { (lang.fmt("result-lot_value", &[("lot", lot.get(..16).unwrap_or(lot).into())])) "…" } ")"
+                                }
+                            }
+                        }
+                    }
+                } @else if result.decided_by_lot { p class="notice warn" { (lang.t("result-lot")) } }
             }
         }
     }
@@ -466,6 +499,10 @@ pub(super) async fn result(State(app): State<AppState>, lang: Lang, P(id): P<i64
         let e = load(&app, id).await?;
         let r = result_file(&app, id);
         let turnout = district_turnout(&app, id).await?;
+        let ties = match &r {
+            Some(r) => result_ties(&app, id, &e.manifest, r).await?,
+            None => Vec::new(),
+        };
         Ok(layout(
             lang,
             lang.t("result-title"),
@@ -475,7 +512,7 @@ pub(super) async fn result(State(app): State<AppState>, lang: Lang, P(id): P<i64
                 h1 { (lang.t("result-title")) }
                 (election_nav(lang, &e, "/result"))
                 @match &r {
-                    Some(r) => (result_markup(lang, &e.manifest, r, &turnout)),
+                    Some(r) => (result_markup(lang, id, &e.manifest, r, &turnout, &ties)),
                     None => p class="notice" { (lang.t("result-pending")) },
                 }
             },
