@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use deadpool_postgres::Pool;
 use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::db::{StoreError, outbox};
@@ -99,6 +100,8 @@ impl Mailer {
                     .from(self.from.clone())
                     .to(to)
                     .subject(m.subject.clone())
+                    // UTF-8 text, said so: the messages are in five languages.
+                    .header(ContentType::TEXT_PLAIN)
                     .body(m.body.to_string());
                 match message {
                     Ok(built) => match self.transport.send(built).await {

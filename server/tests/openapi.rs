@@ -47,6 +47,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("board.rs", include_str!("../src/http/board.rs")),
     ("tally.rs", include_str!("../src/http/tally.rs")),
     ("outbox.rs", include_str!("../src/http/outbox.rs")),
+    ("messages.rs", include_str!("../src/http/messages.rs")),
     ("health.rs", include_str!("../src/http/health.rs")),
 ];
 
@@ -98,6 +99,7 @@ fn value_of(parameter: &str) -> String {
         "id" | "org" | "n" | "staff" => "1".into(),
         "name" => "announcement-1.json".into(),
         "file" => "manifest.json".into(),
+        "kind" => "voting_code".into(),
         "tracker" | "credential" => "0".repeat(64),
         "token" => "A".repeat(43),
         other => panic!("no plausible value for the path parameter {{{other}}}: add one"),

@@ -31,6 +31,7 @@ use valurna_engine::manifest::{Manifest, manifest_hash};
 use valurna_engine::record::Parameters;
 use valurna_engine::rng::os_rng;
 use valurna_server::db;
+use valurna_server::election::messages;
 use valurna_server::http::AppState;
 use valurna_server::receipt::ReceiptKey;
 use valurna_server::record::ceremony::{
@@ -155,6 +156,10 @@ impl Api {
 
     async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         Api::answer(self.request(Method::POST, path).json(&body)).await
+    }
+
+    async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        Api::answer(self.request(Method::PUT, path).json(&body)).await
     }
 
     async fn post_empty(&self, path: &str) -> (StatusCode, Value) {
@@ -904,11 +909,84 @@ async fn a_whole_election_over_http_passes_the_verifier() {
             carl.post_empty(&format!("{s}/freeze")),
         )
         .await;
+    // The messages' texts: the committee's own for "nominations are open",
+    // refused when it names what the message has not got.
+    let messages = carl
+        .expect(StatusCode::OK, carl.get(&format!("{s}/messages")).await)
+        .await;
+    assert_eq!(messages["lang"], "en");
+    assert_eq!(messages["messages"].as_array().unwrap().len(), 6);
+    assert_eq!(messages["messages"][3]["kind"], "voting_code");
+    assert!(
+        messages["messages"][3]["body"]
+            .as_str()
+            .unwrap()
+            .contains("{code}")
+    );
+    refused
+        .check(
+            "a voting-code text without the code",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_template",
+            carl.put(
+                &format!("{s}/messages/voting_code"),
+                json!({"subject": "Vote", "body": "Vote at {link}."}),
+            ),
+        )
+        .await;
+    refused
+        .check(
+            "a placeholder the message has not got",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_template",
+            carl.put(
+                &format!("{s}/messages/nominations_open"),
+                json!({"subject": "Open", "body": "Your code is {code}."}),
+            ),
+        )
+        .await;
+    refused
+        .check(
+            "a message that does not exist",
+            StatusCode::NOT_FOUND,
+            "no_such_message",
+            carl.put(
+                &format!("{s}/messages/postcard"),
+                json!({"subject": "Hi", "body": "Hello"}),
+            ),
+        )
+        .await;
+    refused
+        .check(
+            "a language the messages are not in",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            carl.put(&format!("{s}/messages"), json!({"lang": "de"})),
+        )
+        .await;
+    carl.expect(
+        StatusCode::NO_CONTENT,
+        carl.put(
+            &format!("{s}/messages/nominations_open"),
+            json!({"subject": "Nominate now: {election}", "body": "Propose candidates at {link} today."}),
+        )
+        .await,
+    )
+    .await;
     carl.expect(
         StatusCode::NO_CONTENT,
         carl.post_empty(&format!("{s}/nominations/open")).await,
     )
     .await;
+    // Every member on the roll is told, in the committee's words.
+    let told = take_outbox(&carl, setup).await;
+    assert_eq!(told.len(), 10, "{told:?}");
+    for (_, body) in &told {
+        assert_eq!(
+            body,
+            "Propose candidates at http://127.0.0.1:8080/member today."
+        );
+    }
 
     // Members sign in with one-time codes sent to them.
     let mut answers = Vec::new();
@@ -1682,6 +1760,8 @@ async fn a_whole_election_over_http_passes_the_verifier() {
         ("election.closed", 1),
         ("election.create", 1),
         ("election.nominations", 1),
+        // the committee's own "nominations are open"
+        ("messages.template", 1),
         ("election.open", 1),
         // the voting period, then its new closing time
         ("election.schedule", 2),
@@ -1693,8 +1773,8 @@ async fn a_whole_election_over_http_passes_the_verifier() {
         ("nomination.approved", 4),
         ("nomination.rejected", 1),
         ("organisation.create", 1),
-        // sign-in codes, voting codes, the empty export
-        ("outbox.export", 3),
+        // nominations open, sign-in codes, voting codes, the empty export
+        ("outbox.export", 4),
         // the roll, its correction, then the register's own export
         ("roll.import", 3),
         // olga, carl, 3 trustees, oscar
@@ -1923,48 +2003,79 @@ fn holds_number(text: &str, digits: &str) -> bool {
     })
 }
 
-/// A stand-in SMTP relay on a free port that keeps every message's text.
-async fn fake_relay() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("smtp://{}", listener.local_addr().unwrap());
-    let kept = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let store = kept.clone();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let store = store.clone();
-            tokio::spawn(async move {
-                let (read, mut write) = socket.into_split();
-                let mut lines = BufReader::new(read).lines();
-                write.write_all(b"220 fake ESMTP\r\n").await.unwrap();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
-                    let reply: &[u8] = match verb.as_str() {
-                        "DATA" => {
-                            write.write_all(b"354 go on\r\n").await.unwrap();
-                            let mut text = String::new();
-                            while let Ok(Some(l)) = lines.next_line().await {
-                                if l == "." {
-                                    break;
-                                }
-                                text.push_str(&l);
-                                text.push('\n');
-                            }
-                            store.lock().unwrap().push(text);
-                            b"250 queued\r\n"
-                        }
-                        "QUIT" => {
-                            write.write_all(b"221 bye\r\n").await.unwrap();
-                            break;
-                        }
-                        _ => b"250 ok\r\n",
-                    };
-                    write.write_all(reply).await.unwrap();
+/// A real SMTP server (aiosmtpd, from `scripts/test`) on a free port,
+/// keeping what it receives in a maildir; stopped when dropped.
+struct Relay {
+    _server: tokio::process::Child,
+    url: String,
+    maildir: PathBuf,
+    python: String,
+}
+
+impl Relay {
+    async fn start(dir: &Path) -> Relay {
+        let python = std::env::var("VALURNA_AIOSMTPD_PYTHON").expect(
+            "VALURNA_AIOSMTPD_PYTHON names a Python with aiosmtpd (scripts/test makes one)",
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let maildir = dir.join("maildir");
+        let server = tokio::process::Command::new(&python)
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("aiosmtpd starts");
+        // Ready when it greets.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            if let Ok(mut s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+                let mut greeting = [0u8; 3];
+                if tokio::io::AsyncReadExt::read_exact(&mut s, &mut greeting)
+                    .await
+                    .is_ok()
+                    && &greeting == b"220"
+                {
+                    break;
                 }
-            });
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "aiosmtpd did not start"
+            );
+            tokio::task::yield_now().await;
         }
-    });
-    (url, kept)
+        Relay {
+            _server: server,
+            url: format!("smtp://127.0.0.1:{port}"),
+            maildir,
+            python,
+        }
+    }
+
+    /// Every message received: recipient, subject and text, decoded by
+    /// Python's own e-mail parser.
+    fn received(&self) -> Vec<(String, String, String)> {
+        let script = "import email, email.policy, json, mailbox, sys\n\
+             box = mailbox.Maildir(sys.argv[1], factory=lambda f: email.message_from_binary_file(f, policy=email.policy.default), create=False)\n\
+             print(json.dumps([[m['To'], m['Subject'], m.get_content()] for m in box]))";
+        let out = std::process::Command::new(&self.python)
+            .args(["-c", script])
+            .arg(&self.maildir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let list: Vec<(String, String, String)> = serde_json::from_slice(&out.stdout).unwrap();
+        list
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1977,7 +2088,10 @@ async fn the_outbox_goes_out_through_an_smtp_relay() {
         .await
         .unwrap();
     let key = ReceiptKey::load_or_create(&tmp.path().join("receipt.key")).unwrap();
-    let root = serve_on_free_port(AppState::new(pool.clone(), key)).await;
+    let root = serve_on_free_port(
+        AppState::new(pool.clone(), key).with_public_url("https://vote.example.org/"),
+    )
+    .await;
     let platform = Api::staff(&root, "platform").await;
     let (_, org) = platform
         .post(
@@ -2016,12 +2130,47 @@ async fn the_outbox_goes_out_through_an_smtp_relay() {
             .await,
     )
     .await;
+    // The election speaks Swedish to its members.
+    carl.expect(
+        StatusCode::NO_CONTENT,
+        carl.put(
+            &format!("/api/elections/{setup}/messages"),
+            json!({"lang": "sv"}),
+        )
+        .await,
+    )
+    .await;
     carl.expect(
         StatusCode::NO_CONTENT,
         carl.post_empty(&format!("/api/elections/{setup}/nominations/open"))
             .await,
     )
     .await;
+    // Every member with an e-mail address hears that nominations are open,
+    // with the link to the nominations.
+    let relay = Relay::start(tmp.path()).await;
+    let mailer =
+        valurna_server::mail::Mailer::new(&relay.url, "Valurna <valurna@example.org>").unwrap();
+    assert_eq!(mailer.send_waiting(&pool).await.unwrap(), 9);
+    let told = relay.received();
+    assert_eq!(told.len(), 9);
+    let swedish = messages::default(
+        messages::Kind::NominationsOpen,
+        valurna_server::i18n::Lang::Sv,
+    );
+    let (subject_sv, body_sv) = swedish.render(&[
+        ("election", "Representatives"),
+        ("link", "https://vote.example.org/member"),
+    ]);
+    assert!(
+        !subject_sv.is_ascii(),
+        "a subject with Swedish letters: {subject_sv}"
+    );
+    for (to, subject, body) in &told {
+        assert!(to.ends_with("@example.org"), "{to}");
+        assert_eq!(subject, &subject_sv);
+        assert_eq!(body.trim_end(), body_sv.as_str());
+    }
     let anonymous = Api::anonymous(&root);
     for number in ["M001", "M002"] {
         anonymous
@@ -2033,18 +2182,25 @@ async fn the_outbox_goes_out_through_an_smtp_relay() {
     }
 
     // The relay gets Anna's e-mail; Bo's phone number stays for export.
-    let (url, relayed) = fake_relay().await;
-    let mailer = valurna_server::mail::Mailer::new(&url, "Valurna <valurna@example.org>").unwrap();
     assert_eq!(mailer.send_waiting(&pool).await.unwrap(), 1);
     assert_eq!(mailer.send_waiting(&pool).await.unwrap(), 0);
-    let mail = relayed.lock().unwrap().clone();
-    assert_eq!(mail.len(), 1);
-    assert!(mail[0].contains("To: anna@example.org"), "{}", mail[0]);
+    let mail: Vec<_> = relay
+        .received()
+        .into_iter()
+        .filter(|(_, _, body)| {
+            body.contains("https://vote.example.org/member")
+                && body.chars().any(|c| c.is_ascii_digit())
+        })
+        .collect();
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    assert_eq!(mail[0].0, "anna@example.org");
+    assert!(mail[0].2.contains("”Representatives”"), "{}", mail[0].2);
     let left = take_outbox(&carl, setup).await;
-    assert_eq!(left.len(), 1);
-    assert_eq!(left[0].0, "+46701112233");
+    assert_eq!(left.len(), 2, "Bo's two messages: {left:?}");
+    assert!(left.iter().all(|(to, _)| to == "+46701112233"));
     // The code in the e-mail signs Anna in.
     let code = mail[0]
+        .2
         .split(|c: char| !c.is_ascii_digit())
         .find(|w| w.len() == 8)
         .unwrap()

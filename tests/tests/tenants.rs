@@ -52,7 +52,8 @@ fn attack(api: &Api, method: Method, template: &str, other: &Tenant) -> reqwest:
         .replace("{id}", &other.election.to_string())
         .replace("{n}", &other.nomination.to_string())
         .replace("{staff}", &other.staff_ids[1].to_string())
-        .replace("{name}", "announcement-1.json");
+        .replace("{name}", "announcement-1.json")
+        .replace("{kind}", "voting_code");
     let r = api.request(method, &path);
     match template.rsplit('/').next().unwrap() {
         "staff" => {
@@ -70,6 +71,8 @@ fn attack(api: &Api, method: Method, template: &str, other: &Tenant) -> reqwest:
         "{staff}" | "invitations" => r.json(&json!({"role": "org_admin"})),
         "decryptions" => r.json(&json!({"trustee": 1, "partials": []})),
         "{name}" => r.body("{}"),
+        "messages" => r.json(&json!({"lang": "sv"})),
+        "{kind}" => r.json(&json!({"subject": "Stolen", "body": "Stolen {code}"})),
         _ => r.json(&json!({})),
     }
 }

@@ -945,6 +945,36 @@ test("the election builder: a committee makes an election with three districts a
   await c.waitForSelector("[data-roll-columns]:not([hidden])");
   assert.equal(await c.inputValue("#col-number"), "Nummer");
   assert.equal(await c.inputValue("#col-contact"), "Epost-adress");
+  // The messages to members: in Swedish, as the election was made in
+  // Swedish; a text of the committee's own, previewed as it is typed,
+  // refused in Swedish for a placeholder the message has not got.
+  await Promise.all([c.waitForNavigation(), c.click("#messages-link")]);
+  await checked(c, "the messages' page (sv)");
+  await shot(c, "messages-phone-sv");
+  assert.equal(await c.inputValue("#lang"), "sv");
+  const votingPreview = await c.textContent("#message-voting_code [data-preview-body]");
+  assert.match(votingPreview, /^Din röstkod för ”Fullmäktigeval 2027” är ABCDE-FGHJK-LMNPQ-RSTUV\. Rösta på http:\/\/127\.0\.0\.1:\d+\/elections\/\d+\/vote innan/);
+  await c.fill("#body-nominations_open", "Föreslå kandidater på {link} senast på söndag. Din kod: {kod}");
+  assert.match(await c.textContent("#message-nominations_open [data-preview-body]"), /^Föreslå kandidater på http:\/\/127\.0\.0\.1:\d+\/member senast på söndag\. Din kod: \{kod\}$/);
+  assert.match(await formError(c, "#message-nominations_open"), /platshållare inom klammerparenteser/);
+  await c.reload();
+  assert.equal(await c.locator("#reset-nominations_open").count(), 0, "a refused text saves nothing");
+  await c.fill("#body-nominations_open", "Föreslå kandidater på {link} senast på söndag.");
+  await Promise.all([c.waitForNavigation(), c.click("#message-nominations_open button[type=submit]")]);
+  assert.equal(await c.inputValue("#body-nominations_open"), "Föreslå kandidater på {link} senast på söndag.");
+  assert.equal(await c.locator("#reset-nominations_open").count(), 1, "the committee's own text");
+  await Promise.all([c.waitForNavigation(), c.click("#reset-nominations_open button[type=submit]")]);
+  assert.match(await c.inputValue("#body-nominations_open"), /^Nomineringen till ”\{election\}”|\{link\}/);
+  assert.equal(await c.locator("#reset-nominations_open").count(), 0, "back to the default text");
+  // In Finnish, the texts are Finnish; back to Swedish.
+  await c.selectOption("#lang", "fi");
+  await Promise.all([c.waitForNavigation(), c.click("#message-lang button[type=submit]")]);
+  assert.match(await c.inputValue("#body-voting_code"), /^Äänestyskoodisi vaalissa/);
+  await c.selectOption("#lang", "sv");
+  await Promise.all([c.waitForNavigation(), c.click("#message-lang button[type=submit]")]);
+  assert.match(await c.inputValue("#body-voting_code"), /^Din röstkod/);
+  const messagesPage = c.url();
+
   // The same id twice is refused (in Finnish this time), and the list of
   // elections has the new one once.
   const f = await staffSignIn(DESKTOP, demo.committee.username, demo.committee.password, "fi-FI", { bypassCSP: true });
@@ -959,6 +989,9 @@ test("the election builder: a committee makes an election with three districts a
   assert.match(await formError(f, "#builder"), /organisaatiolla on jo vaali/);
   await f.goto(`${BASE}/staff`);
   assert.equal(await f.locator("ul.cards li").count(), cards + 1);
+  await f.goto(messagesPage);
+  await checked(f, "the messages' page (fi)");
+  await shot(f, "messages-desktop-fi");
   await f.context().close();
   await c.context().close();
 });

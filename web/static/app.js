@@ -296,6 +296,24 @@ document.addEventListener("change", (event) => {
   }
 });
 
+// A message's preview: the form's subject and text with the placeholders
+// filled in as a member would read them.
+function previews() {
+  const values = JSON.parse(document.getElementById("preview-values")?.textContent ?? "{}");
+  const links = JSON.parse(document.getElementById("preview-links")?.textContent ?? "{}");
+  for (const form of document.querySelectorAll("form[data-preview]")) {
+    const own = { ...values, link: links[form.dataset.preview] ?? "" };
+    const fill = (text) => text.replace(/\{(\w+)\}/g, (m, k) => (k in own ? own[k] : m));
+    const show = () => {
+      form.querySelector("[data-preview-subject]").textContent = fill(form.elements.subject.value);
+      form.querySelector("[data-preview-body]").textContent = fill(form.elements.body.value);
+    };
+    show();
+    form.addEventListener("input", show);
+  }
+}
+previews();
+
 // Live turnout: refresh the chart's bars and figures every 5 s.
 function liveTurnout() {
   for (const box of document.querySelectorAll("[data-live-turnout]")) {

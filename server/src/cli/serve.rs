@@ -42,6 +42,11 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "VALURNA_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
+    /// The address members reach the server at, for the links in their
+    /// messages (`https://vote.example.org`; default: `http://` and
+    /// `--listen`).
+    #[arg(long, env = "VALURNA_PUBLIC_URL")]
+    public_url: Option<String>,
     /// The ballot box's receipt key. Created (readable by its owner only)
     /// when the database holds no election yet; keep it with your backups:
     /// receipts are checked against it.
@@ -158,7 +163,12 @@ pub fn run(a: ServeArgs) -> Result<(), CliError> {
         let metrics_from = TrustedProxies::parse(&a.metrics_from)
             .map_err(|e| CliError::Usage(e.replace("--trusted-proxy", "--metrics-from")))?;
         let limits = connection_limits(&a);
+        let public_url = a
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", a.listen));
         let state = AppState::new(pool, key)
+            .with_public_url(&public_url)
             .with_data_dir(a.data_dir)
             .with_web_dir(web_dir)
             .with_secure_cookies(a.secure_cookies)

@@ -30,6 +30,7 @@ pub mod elections;
 pub mod export;
 pub mod first_run;
 pub mod invitations;
+pub mod messages;
 pub mod nominations;
 pub mod organisations;
 pub mod outbox;

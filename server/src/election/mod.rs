@@ -21,6 +21,7 @@
 pub mod accounts;
 pub mod ceremony;
 pub mod lifecycle;
+pub mod messages;
 pub mod nominations;
 pub mod opening;
 pub mod outcome;

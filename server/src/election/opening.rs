@@ -11,7 +11,6 @@ use valurna_engine::credential::{VotingCode, public_credentials};
 use valurna_engine::manifest::{Candidate, Contest, Manifest, manifest_hash};
 use valurna_engine::record::{self, CredentialLine, Parameters, files};
 use valurna_engine::rng::os_rng;
-use zeroize::Zeroizing;
 
 use super::Refused;
 use super::ceremony::CEREMONY_PARAMS;
@@ -241,20 +240,6 @@ pub fn prepare(
 }
 
 /// The subject of a voting code's message.
-pub fn voting_code_subject(title: &str) -> String {
-    format!("Your voting code: {title}")
-}
-
-/// The message that carries a member's voting code: the only place the
-/// code is ever written.
-pub fn voting_code_message(title: &str, code: &VotingCode) -> Zeroizing<String> {
-    Zeroizing::new(format!(
-        "Your voting code for \"{title}\" is {}. Keep it secret: it is your vote. \
-         It cannot be sent again.",
-        code.display()
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]

@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use zeroize::Zeroizing;
 
 use super::access::{audit, election, visible};
 use super::error::ApiError;
@@ -23,6 +24,7 @@ use crate::db::{self, StoreError};
 use crate::election::accounts::{MANAGERS, Role};
 use crate::election::ceremony::{CEREMONY_PARAMS, new_params};
 use crate::election::lifecycle::{Status, Transition};
+use crate::election::messages::Kind as MessageKind;
 use crate::election::opening::{self, DistrictCount, Frozen};
 use crate::election::setup::NewElection;
 use crate::election::tally::Retention;
@@ -46,6 +48,7 @@ async fn create(
     State(app): State<AppState>,
     P(org): P<i64>,
     staff: Staff,
+    lang: crate::i18n::Lang,
     JsonBody(body): JsonBody<NewElection>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     staff.require(org, MANAGERS)?;
@@ -57,6 +60,8 @@ async fn create(
         .await
         .map_err(|e| ApiError::duplicate(e, "election_id_taken", "api-election_id_taken"))?
         .ok_or_else(|| ApiError::not_found("no_such_organisation", "no such organisation"))?;
+    // Its messages go out in the language of the person who made it.
+    db::messages::set_language(&tx, id, lang).await?;
     audit(
         &tx,
         Some(&staff),
@@ -202,12 +207,22 @@ async fn open_nominations(
         ));
     }
     db::elections::advance(&tx, &step).await?;
+    // Every member hears that nominations are open.
+    let link = super::messages::nominations_link(&app);
+    let told = super::messages::broadcast(
+        &tx,
+        id,
+        MessageKind::NominationsOpen,
+        &e.title,
+        &[("link", &link)],
+    )
+    .await?;
     audit(
         &tx,
         Some(&staff),
         Some(e.organisation),
         &step.action(),
-        json!({"election": id}),
+        json!({"election": id, "messages": told}),
     )
     .await?;
     tx.commit().await?;
@@ -360,7 +375,10 @@ pub async fn open(app: &AppState, id: i64, by: By<'_>) -> Result<Value, ApiError
     .map_err(|_| ApiError::internal("opening"))??;
     db::ballot_box::load_election_in(&tx, Some(id), &setup, app.receipt_key().public()).await?;
     // The voting codes go to the outbox, and nowhere else.
-    let subject = opening::voting_code_subject(&e.title);
+    let (lang, template) = super::messages::template(&tx, id, MessageKind::VotingCode).await?;
+    let link = super::messages::booth_link(app, id);
+    let closes = super::messages::closes_text(lang, e.closes_at);
+    let mut subject = String::new();
     for chunk in contacts
         .iter()
         .zip(&codes)
@@ -371,7 +389,17 @@ pub async fn open(app: &AppState, id: i64, by: By<'_>) -> Result<Value, ApiError
         let bodies: Vec<_> = chunk
             .iter()
             .filter(|(c, _)| c.is_some())
-            .map(|(_, code)| opening::voting_code_message(&e.title, code))
+            .map(|(_, code)| {
+                let shown = Zeroizing::new(code.display());
+                let (s, body) = template.render(&[
+                    ("election", &e.title),
+                    ("code", &shown),
+                    ("link", &link),
+                    ("closes", &closes),
+                ]);
+                subject = s;
+                body
+            })
             .collect();
         let body_refs: Vec<&str> = bodies.iter().map(|b| b.as_str()).collect();
         db::outbox::queue_many(&tx, id, &subject, &recipients, &body_refs).await?;

@@ -38,6 +38,7 @@ pub mod first_run;
 pub mod health;
 pub mod invitations;
 pub mod limits;
+pub mod messages;
 pub mod metrics;
 pub mod nominations;
 pub mod organisations;
@@ -96,6 +97,7 @@ pub fn app(state: AppState) -> Router {
         .merge(board::routes())
         .merge(tally::routes())
         .merge(outbox::routes())
+        .merge(messages::routes())
         .merge(health::routes())
         .merge(crate::web::routes())
         .fallback(|| async {

@@ -295,17 +295,16 @@ async fn nominate(
         .await
         .map_err(|e| ApiError::duplicate(e, "already_nominated", "api-already_nominated"))?;
     if let (false, Some(contact)) = (own, &nominee.contact) {
-        db::outbox::queue(
+        let link = super::messages::nominations_link(&app);
+        let (subject, body) = super::messages::letter(
             &tx,
             member.election,
-            contact,
-            "You have been nominated",
-            &format!(
-                "You have been nominated as a candidate in \"{title}\". Sign in to the \
-                 nominations to accept or decline."
-            ),
+            crate::election::messages::Kind::Nominated,
+            &title,
+            &[("link", &link)],
         )
         .await?;
+        db::outbox::queue(&tx, member.election, contact, &subject, &body).await?;
     }
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(Created { id })))

@@ -21,6 +21,7 @@ use super::state::AppState;
 use crate::db;
 
 use crate::election::accounts::{self, CODE_MINUTES, CODE_TRIES};
+use crate::election::messages::Kind as MessageKind;
 use crate::election::roll::normalise_member_number;
 use crate::election::second_factor;
 use crate::election::throttle::{self, Policy};
@@ -336,12 +337,20 @@ async fn send_code(
             CODE_MINUTES,
         )
         .await?;
-        let body = Zeroizing::new(format!(
-            "Your sign-in code for the nominations of \"{title}\" is {}. It is valid for \
-             {CODE_MINUTES} minutes.",
-            code.as_str()
-        ));
-        db::outbox::queue(&tx, req.election, &contact, "Your sign-in code", &body).await?;
+        let link = super::messages::nominations_link(app);
+        let (subject, body) = super::messages::letter(
+            &tx,
+            req.election,
+            MessageKind::SignInCode,
+            &title,
+            &[
+                ("code", code.as_str()),
+                ("minutes", &CODE_MINUTES.to_string()),
+                ("link", &link),
+            ],
+        )
+        .await?;
+        db::outbox::queue(&tx, req.election, &contact, &subject, &body).await?;
     }
     tx.commit().await?;
     Ok(StatusCode::ACCEPTED)

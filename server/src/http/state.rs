@@ -66,6 +66,9 @@ pub struct AppState {
     /// Who may read `/metrics`.
     metrics_access: Arc<MetricsAccess>,
     turnout: Arc<TurnoutCache>,
+    /// The address members reach the server at, for the links in their
+    /// messages (no trailing `/`).
+    public_url: Arc<str>,
 }
 
 /// Who may read `/metrics`: clients in these networks, or anyone with the
@@ -110,7 +113,20 @@ impl AppState {
             proxies: TrustedProxies::default(),
             metrics_access: Arc::default(),
             turnout: Arc::default(),
+            public_url: Arc::from("http://127.0.0.1:8080"),
         }
+    }
+
+    /// The address members reach the server at (`https://vote.example.org`).
+    #[must_use]
+    pub fn with_public_url(mut self, url: &str) -> Self {
+        self.public_url = Arc::from(url.trim_end_matches('/'));
+        self
+    }
+
+    /// The address members reach the server at, without a trailing `/`.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
     }
 
     /// Believes the forwarded client addresses of these proxies

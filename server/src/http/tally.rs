@@ -90,6 +90,16 @@ async fn upload_decryption(
             .map_err(|_| ApiError::internal("tally"))?
             .map_err(|e| ApiError::internal(&format!("tally: {e}")))?;
         db::elections::advance(&tx, &step).await?;
+        // Every member hears that the result is published.
+        let link = super::messages::result_link(&app, id);
+        super::messages::broadcast(
+            &tx,
+            id,
+            crate::election::messages::Kind::Result,
+            &e.title,
+            &[("link", &link)],
+        )
+        .await?;
         audit(
             &tx,
             Some(&staff),

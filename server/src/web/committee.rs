@@ -312,6 +312,9 @@ pub(super) async fn election(
                 p { span class={ "status status-" (status) } { (status_text(lang, status)) }
                     @if let Some(b) = ballot_box { " · " a href={ "/elections/" (b) } { (lang.t("staff-public_page")) } } }
                 (stepper(lang, status))
+                @if manager && status != "tallied" {
+                    p { a href={ "/staff/elections/" (id) "/messages" } id="messages-link" { (lang.t("messages-open")) } }
+                }
                 (overview(lang, &s))
                 @if let Some(form) = &trustees_form { (form) }
                 @if manager && matches!(status, "draft" | "nominations" | "ceremony" | "open") {

@@ -40,6 +40,7 @@ mod builder;
 mod committee;
 mod first_run;
 mod member;
+mod messages;
 mod organisation;
 mod protocol;
 mod public;
@@ -88,6 +89,7 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/invite/{token}", get(organisation::invite))
         .route("/staff/elections/new", get(builder::page))
         .route("/staff/elections/{id}", get(committee::election))
+        .route("/staff/elections/{id}/messages", get(messages::page))
 }
 
 /// What a page handler gives back: the page, or an error shown as a page.
