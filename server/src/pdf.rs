@@ -185,6 +185,33 @@ impl Document {
         }
     }
 
+    /// A new page, from its top.
+    pub fn new_page(&mut self) {
+        self.pages
+            .push(std::mem::replace(&mut self.page, Content::new()));
+        self.y = HEIGHT - MARGIN;
+    }
+
+    /// A square of dark and light modules (a QR code), `size` points wide,
+    /// at the margin; `dark` holds `width × width` modules row by row.
+    pub fn modules(&mut self, dark: &[bool], width: usize, size: f32) {
+        if width == 0 {
+            return;
+        }
+        self.need(size);
+        #[allow(clippy::cast_precision_loss)]
+        let cell = size / width as f32;
+        let top = self.y;
+        for (i, _) in dark.iter().enumerate().filter(|(_, d)| **d) {
+            #[allow(clippy::cast_precision_loss)]
+            let (row, col) = ((i / width) as f32, (i % width) as f32);
+            self.page
+                .rect(MARGIN + col * cell, top - (row + 1.0) * cell, cell, cell);
+        }
+        self.page.fill_nonzero();
+        self.y = top - size;
+    }
+
     /// Empty space.
     pub fn gap(&mut self, points: f32) {
         self.y -= points;

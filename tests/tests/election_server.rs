@@ -1395,11 +1395,43 @@ async fn a_whole_election_over_http_passes_the_verifier() {
 
     // The voting codes leave through the outbox, once; the server keeps
     // only public credentials.
-    let (codes, notices): (Vec<_>, Vec<_>) = take_outbox(&carl, setup)
+    // Bo has no e-mail address: his messages come as printed letters, one
+    // page each, with his name and member number (for the address from
+    // the register) and a QR code of the message's link.
+    let letters = carl
+        .request(
+            Method::POST,
+            &format!("/api/elections/{setup}/outbox/letters"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(letters.status(), StatusCode::OK);
+    assert_eq!(letters.headers()["content-type"], "application/pdf");
+    let letters = lopdf::Document::load_mem(&letters.bytes().await.unwrap()).unwrap();
+    let mut lettered = Vec::new();
+    for (number, page) in letters.get_pages() {
+        let text = letters.extract_text(&[number]).unwrap();
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains("Bo Berg") && flat.contains("M002"), "{flat}");
+        assert!(flat.contains("http://127.0.0.1:8080/"), "the link: {flat}");
+        let content = letters.get_page_content(page);
+        let squares = String::from_utf8_lossy(&content).matches(" re").count();
+        assert!(squares > 100, "a QR code's modules: {squares}");
+        lettered.push(("+46701112233".to_string(), flat));
+    }
+    let (mut codes, mut notices): (Vec<_>, Vec<_>) = take_outbox(&carl, setup)
         .await
         .into_iter()
+        .chain(lettered)
         .partition(|(_, body)| body.contains("voting code"));
-    assert_eq!(codes.len(), 10);
+    codes.sort();
+    notices.sort();
+    assert_eq!(codes.len(), 10, "{codes:?}");
+    assert_eq!(
+        codes.iter().filter(|(to, _)| to == "+46701112233").count(),
+        1
+    );
     // The three nominees proposed by others were told.
     assert_eq!(notices.len(), 3);
     assert!(take_outbox(&carl, setup).await.is_empty());
@@ -1775,6 +1807,8 @@ async fn a_whole_election_over_http_passes_the_verifier() {
         ("organisation.create", 1),
         // nominations open, sign-in codes, voting codes, the empty export
         ("outbox.export", 4),
+        // Bo's voting code as a letter
+        ("outbox.letters", 1),
         // the roll, its correction, then the register's own export
         ("roll.import", 3),
         // olga, carl, 3 trustees, oscar

@@ -534,16 +534,27 @@ test("a new election: roll import with its errors, nominations by members, the c
   await shot(c, "roll-errors-desktop");
 
   // A good roll: the preview, then the import.
-  const good = "member_number,name,contact,district\nE1,Eva Ek,e1@example.org,East\nE2,Erik Ås,e2@example.org,East\nW1,Wilma Berg,w1@example.org,West\n";
+  const good = "member_number,name,contact,district\nE1,Eva Ek,e1@example.org,East\nE2,Erik Ås,e2@example.org,East\nW1,Wilma Berg,w1@example.org,West\nW2,Walter Öst,+46 70 555 12 12,West\n";
   await c.setInputFiles("#roll-file", { name: "roll.csv", mimeType: "text/csv", buffer: Buffer.from(good) });
   await c.click("#roll-form button[type=submit]");
   await c.waitForSelector("[data-roll-preview]:not([hidden])");
-  assert.equal(await c.textContent('[data-count="added"]'), "3");
+  assert.equal(await c.textContent('[data-count="added"]'), "4");
   await Promise.all([c.waitForNavigation(), c.click("[data-roll-apply]")]);
   assert.equal(await c.textContent('tr[data-district="East"] td:nth-of-type(2)'), "2");
 
   await Promise.all([c.waitForNavigation(), c.click(`form[data-api="/api/elections/${created}/nominations/open"] button`)]);
   await c.waitForSelector("#outbox-form");
+  // Walter has no e-mail address: "nominations are open" comes to him as a
+  // printed letter, and the page keeps what was taken out of the outbox.
+  assert.equal(await c.locator("#exports li").count(), 0);
+  const [letters] = await Promise.all([c.waitForEvent("download"), c.click("#letters-form button[type=submit]")]);
+  const letterPdf = readFileSync(await letters.path());
+  writeFileSync(join(OUT, "letters-nominations-open.pdf"), letterPdf);
+  assert.equal(letterPdf.subarray(0, 5).toString("latin1"), "%PDF-");
+  await c.reload();
+  const exported = await c.$$eval("#exports li", (lis) => lis.map((li) => li.textContent));
+  assert.equal(exported.length, 1, exported.join("; "));
+  assert.match(exported[0], /· committee · 1 messages · letters \(PDF\)$/);
 
   // Eva proposes Erik; Erik accepts and writes a presentation.
   // (bypassCSP: axe-core is injected as a script; the other pages keep

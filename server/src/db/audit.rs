@@ -80,3 +80,30 @@ pub async fn entries(
         })
         .collect())
 }
+
+/// Election `election`'s last 50 takings out of the outbox (files and
+/// letters), newest first.
+pub async fn outbox_exports(
+    client: &impl GenericClient,
+    election: i64,
+) -> Result<Vec<Entry>, StoreError> {
+    Ok(client
+        .query(
+            "SELECT a.id, to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), \
+             s.username, a.action, coalesce(a.detail->>'messages', '0') FROM audit_log a \
+             LEFT JOIN staff s ON s.id = a.actor \
+             WHERE a.action IN ('outbox.export', 'outbox.letters') \
+             AND a.detail->>'election' = $1::text ORDER BY a.id DESC LIMIT 50",
+            &[&election.to_string()],
+        )
+        .await?
+        .iter()
+        .map(|r| Entry {
+            id: r.get(0),
+            at: r.get(1),
+            actor: r.get(2),
+            action: r.get(3),
+            detail: r.get(4),
+        })
+        .collect())
+}

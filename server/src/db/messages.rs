@@ -88,20 +88,21 @@ pub async fn save(
     Ok(())
 }
 
-/// The contacts of every member of election `election`'s roll.
+/// The contact, member number and name of every member of election
+/// `election`'s roll who has a contact.
 pub async fn contacts(
     client: &impl GenericClient,
     election: i64,
-) -> Result<Vec<String>, StoreError> {
+) -> Result<Vec<(String, String, String)>, StoreError> {
     Ok(client
         .query(
-            "SELECT contact FROM members WHERE setup = $1 AND contact IS NOT NULL \
-             AND contact <> '' ORDER BY member_number",
+            "SELECT contact, member_number, name FROM members WHERE setup = $1 \
+             AND contact IS NOT NULL AND contact <> '' ORDER BY member_number",
             &[&election],
         )
         .await?
         .iter()
-        .map(|r| r.get(0))
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
         .collect())
 }
 

@@ -18,15 +18,34 @@ pub struct Message {
     pub subject: String,
     /// Body (it may hold a code).
     pub body: Zeroizing<String>,
+    /// The member's number and name, where the roll gave them.
+    pub member: Option<(String, String)>,
 }
 
+/// The columns [`message_of`] reads.
+const COLUMNS: &str = "id, recipient, subject, body, member_number, name";
+
 fn message_of(r: &tokio_postgres::Row) -> Message {
+    let number: Option<String> = r.get(4);
+    let name: Option<String> = r.get(5);
     Message {
         id: r.get(0),
         recipient: r.get(1),
         subject: r.get(2),
         body: Zeroizing::new(r.get(3)),
+        member: number.zip(name),
     }
+}
+
+/// A member a message goes to.
+#[derive(Debug, Clone, Copy)]
+pub struct To<'a> {
+    /// Their e-mail address or phone number.
+    pub contact: &'a str,
+    /// Their member number.
+    pub member_number: &'a str,
+    /// Their name.
+    pub name: &'a str,
 }
 
 /// Queues one message of election `election`.
@@ -45,19 +64,23 @@ pub async fn queue(
     Ok(())
 }
 
-/// Queues one message per recipient, each with its body, all with one
+/// Queues one message per member, each with its body, all with one
 /// subject.
 pub async fn queue_many(
     tx: &Transaction<'_>,
     election: i64,
     subject: &str,
-    recipients: &[&str],
+    to: &[To<'_>],
     bodies: &[&str],
 ) -> Result<(), StoreError> {
+    let recipients: Vec<&str> = to.iter().map(|t| t.contact).collect();
+    let numbers: Vec<&str> = to.iter().map(|t| t.member_number).collect();
+    let names: Vec<&str> = to.iter().map(|t| t.name).collect();
     tx.execute(
-        "INSERT INTO outbox (setup, recipient, subject, body) \
-         SELECT $1, r, $2, b FROM unnest($3::text[], $4::text[]) AS u(r, b)",
-        &[&election, &subject, &recipients, &bodies],
+        "INSERT INTO outbox (setup, recipient, subject, body, member_number, name) \
+         SELECT $1, r, $2, b, n, m FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) \
+         AS u(r, b, n, m)",
+        &[&election, &subject, &recipients, &bodies, &numbers, &names],
     )
     .await?;
     Ok(())
@@ -67,7 +90,7 @@ pub async fn queue_many(
 pub async fn take_all(tx: &Transaction<'_>, election: i64) -> Result<Vec<Message>, StoreError> {
     let mut list: Vec<Message> = tx
         .query(
-            "DELETE FROM outbox WHERE setup = $1 RETURNING id, recipient, subject, body",
+            &format!("DELETE FROM outbox WHERE setup = $1 RETURNING {COLUMNS}"),
             &[&election],
         )
         .await?
@@ -83,8 +106,10 @@ pub async fn take_all(tx: &Transaction<'_>, election: i64) -> Result<Vec<Message
 pub async fn lock_emails(tx: &Transaction<'_>, limit: i64) -> Result<Vec<Message>, StoreError> {
     Ok(tx
         .query(
-            "SELECT id, recipient, subject, body FROM outbox \
-             WHERE recipient LIKE '%@%' ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+            &format!(
+                "SELECT {COLUMNS} FROM outbox \
+                 WHERE recipient LIKE '%@%' ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"
+            ),
             &[&limit],
         )
         .await?
@@ -98,4 +123,23 @@ pub async fn delete(tx: &Transaction<'_>, ids: &[i64]) -> Result<(), StoreError>
     tx.execute("DELETE FROM outbox WHERE id = ANY($1)", &[&ids])
         .await?;
     Ok(())
+}
+
+/// Takes the waiting messages of an election to members without an
+/// e-mail address out of the outbox, in order: for printed letters.
+pub async fn take_letters(tx: &Transaction<'_>, election: i64) -> Result<Vec<Message>, StoreError> {
+    let mut list: Vec<Message> = tx
+        .query(
+            &format!(
+                "DELETE FROM outbox WHERE setup = $1 AND recipient NOT LIKE '%@%' \
+                 RETURNING {COLUMNS}"
+            ),
+            &[&election],
+        )
+        .await?
+        .iter()
+        .map(message_of)
+        .collect();
+    list.sort_by_key(|m| m.id);
+    Ok(list)
 }

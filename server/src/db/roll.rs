@@ -276,19 +276,35 @@ pub async fn apply_staged(tx: &Transaction<'_>, election: i64) -> Result<(), Sto
 
 /// Every member's contact (if any) and district, in roll order: one voting
 /// code each.
-pub async fn voters(
-    client: &impl GenericClient,
-    election: i64,
-) -> Result<Vec<(Option<String>, String)>, StoreError> {
+pub async fn voters(client: &impl GenericClient, election: i64) -> Result<Vec<Voter>, StoreError> {
     Ok(client
         .query(
-            "SELECT contact, district FROM members WHERE setup = $1 ORDER BY id",
+            "SELECT contact, district, member_number, name FROM members WHERE setup = $1 \
+             ORDER BY id",
             &[&election],
         )
         .await?
         .iter()
-        .map(|r| (r.get(0), r.get(1)))
+        .map(|r| Voter {
+            contact: r.get(0),
+            district: r.get(1),
+            member_number: r.get(2),
+            name: r.get(3),
+        })
         .collect())
+}
+
+/// A member on the roll, as voting opens.
+#[derive(Debug)]
+pub struct Voter {
+    /// Their contact, if any.
+    pub contact: Option<String>,
+    /// Their district.
+    pub district: String,
+    /// Their member number.
+    pub member_number: String,
+    /// Their name.
+    pub name: String,
 }
 
 /// A member found by number.
@@ -300,6 +316,8 @@ pub struct Found {
     pub district: String,
     /// Their contact, if any.
     pub contact: Option<String>,
+    /// Their name.
+    pub name: String,
 }
 
 /// The member with number `number` on the election's roll.
@@ -310,7 +328,8 @@ pub async fn by_number(
 ) -> Result<Option<Found>, StoreError> {
     Ok(client
         .query_opt(
-            "SELECT id, district, contact FROM members WHERE setup = $1 AND member_number = $2",
+            "SELECT id, district, contact, name FROM members WHERE setup = $1 \
+             AND member_number = $2",
             &[&election, &number],
         )
         .await?
@@ -318,6 +337,7 @@ pub async fn by_number(
             id: r.get(0),
             district: r.get(1),
             contact: r.get(2),
+            name: r.get(3),
         }))
 }
 

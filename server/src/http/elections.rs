@@ -366,8 +366,8 @@ pub async fn open(app: &AppState, id: i64, by: By<'_>) -> Result<Value, ApiError
         .clone()
         .ok_or_else(|| ApiError::internal("frozen election without a manifest"))?;
     let ceremony = db::ceremony::all(&tx, id).await?;
-    let (contacts, districts): (Vec<Option<String>>, Vec<String>) =
-        db::roll::voters(&tx, id).await?.into_iter().unzip();
+    let voters = db::roll::voters(&tx, id).await?;
+    let districts: Vec<String> = voters.iter().map(|v| v.district.clone()).collect();
     let (setup, codes) = tokio::task::spawn_blocking(move || {
         opening::prepare(ceremony, &manifest_bytes, &districts)
     })
@@ -379,30 +379,30 @@ pub async fn open(app: &AppState, id: i64, by: By<'_>) -> Result<Value, ApiError
     let link = super::messages::booth_link(app, id);
     let closes = super::messages::closes_text(lang, e.closes_at);
     let mut subject = String::new();
-    for chunk in contacts
-        .iter()
-        .zip(&codes)
-        .collect::<Vec<_>>()
-        .chunks(10_000)
-    {
-        let recipients: Vec<&str> = chunk.iter().filter_map(|(c, _)| c.as_deref()).collect();
-        let bodies: Vec<_> = chunk
-            .iter()
-            .filter(|(c, _)| c.is_some())
-            .map(|(_, code)| {
-                let shown = Zeroizing::new(code.display());
-                let (s, body) = template.render(&[
-                    ("election", &e.title),
-                    ("code", &shown),
-                    ("link", &link),
-                    ("closes", &closes),
-                ]);
-                subject = s;
-                body
-            })
-            .collect();
+    for chunk in voters.iter().zip(&codes).collect::<Vec<_>>().chunks(10_000) {
+        let mut to = Vec::with_capacity(chunk.len());
+        let mut bodies = Vec::with_capacity(chunk.len());
+        for (voter, code) in chunk {
+            let Some(contact) = voter.contact.as_deref() else {
+                continue;
+            };
+            let shown = Zeroizing::new(code.display());
+            let (s, body) = template.render(&[
+                ("election", &e.title),
+                ("code", &shown),
+                ("link", &link),
+                ("closes", &closes),
+            ]);
+            subject = s;
+            to.push(db::outbox::To {
+                contact,
+                member_number: &voter.member_number,
+                name: &voter.name,
+            });
+            bodies.push(body);
+        }
         let body_refs: Vec<&str> = bodies.iter().map(|b| b.as_str()).collect();
-        db::outbox::queue_many(&tx, id, &subject, &recipients, &body_refs).await?;
+        db::outbox::queue_many(&tx, id, &subject, &to, &body_refs).await?;
     }
     db::elections::set_voting_opened(&tx, id).await?;
     db::elections::advance(&tx, &step).await?;

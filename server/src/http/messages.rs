@@ -9,7 +9,7 @@
 //! | `PUT /api/elections/{id}/messages` | `{"lang": "sv"}`: the language they go out in |
 //! | `PUT /api/elections/{id}/messages/{kind}` | `{"subject", "body"}`: the committee's own text in that language |
 //! | `DELETE /api/elections/{id}/messages/{kind}` | back to the default text |
-//! | `POST /api/elections/{id}/messages/reminder` | queue the reminder for every member (voting open) |
+//! | `POST /api/elections/{id}/reminders` | queue the reminder for every member (voting open) |
 
 use axum::Json;
 use axum::extract::State;
@@ -36,7 +36,7 @@ use crate::i18n::Lang;
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/api/elections/{id}/messages", get(read).put(set_language))
-        .route("/api/elections/{id}/messages/reminder", post(send_reminder))
+        .route("/api/elections/{id}/reminders", post(send_reminder))
         .route(
             "/api/elections/{id}/messages/{kind}",
             put(save).delete(reset),
@@ -170,9 +170,16 @@ pub async fn broadcast(
     let (subject, body) = letter(tx, id, kind, title, values).await?;
     let contacts = db::messages::contacts(tx, id).await?;
     for chunk in contacts.chunks(10_000) {
-        let recipients: Vec<&str> = chunk.iter().map(String::as_str).collect();
-        let bodies: Vec<&str> = vec![body.as_str(); recipients.len()];
-        db::outbox::queue_many(tx, id, &subject, &recipients, &bodies).await?;
+        let to: Vec<db::outbox::To<'_>> = chunk
+            .iter()
+            .map(|(contact, number, name)| db::outbox::To {
+                contact,
+                member_number: number,
+                name,
+            })
+            .collect();
+        let bodies: Vec<&str> = vec![body.as_str(); to.len()];
+        db::outbox::queue_many(tx, id, &subject, &to, &bodies).await?;
     }
     Ok(contacts.len())
 }
@@ -295,7 +302,7 @@ async fn change(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST …/messages/reminder`: `{"queued": n}`.
+/// `POST …/reminders`: `{"queued": n}`.
 async fn send_reminder(
     State(app): State<AppState>,
     P(id): P<i64>,

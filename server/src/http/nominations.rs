@@ -304,7 +304,12 @@ async fn nominate(
             &[("link", &link)],
         )
         .await?;
-        db::outbox::queue(&tx, member.election, contact, &subject, &body).await?;
+        let to = db::outbox::To {
+            contact,
+            member_number: &number,
+            name: &nominee.name,
+        };
+        db::outbox::queue_many(&tx, member.election, &subject, &[to], &[&body]).await?;
     }
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(Created { id })))

@@ -231,6 +231,10 @@ pub(super) async fn election(
         let manager = matches!(staff.role, Role::OrgAdmin | Role::Committee | Role::PlatformAdmin);
         let trustee = staff.role == Role::Trustee;
         let status = s.status.as_str();
+        let exports = match manager && matches!(status, "nominations" | "open") {
+            true => db::audit::outbox_exports(&app.pool().get().await?, id).await?,
+            false => Vec::new(),
+        };
         let roll_form = match manager && matches!(status, "draft" | "nominations") {
             true => Some(super::roll::roll_form(&app, lang, id, s.organisation).await?),
             false => None,
@@ -359,6 +363,26 @@ pub(super) async fn election(
                             button type="submit" { (title) }
                             p class="error-line" role="alert" data-error {}
                         }
+                        p class="help" { (lang.t("staff-letters_help")) }
+                        form class="action" data-api={ "/api/elections/" (id) "/outbox/letters" } data-method="POST" data-done="download:letters.pdf" id="letters-form" {
+                            button type="submit" { (lang.t("staff-letters")) }
+                            p class="error-line" role="alert" data-error {}
+                        }
+                        h3 { (lang.t("staff-exports")) }
+                        @if exports.is_empty() { p { (lang.t("staff-exports_none")) } }
+                        ul id="exports" {
+                            @for x in &exports {
+                                li {
+                                    (lang.fmt("staff-export_line", &[
+                                        ("time", x.at.replace('T', " ").replace('Z', " UTC").into()),
+                                        ("who", x.actor.clone().unwrap_or_default().into()),
+                                        ("count", x.detail.clone().into()),
+                                        ("kind", lang.t(if x.action == "outbox.letters" { "staff-export_letters" } else { "staff-export_csv" }).into()),
+                                    ]))
+                                }
+                            }
+                        }
+                        p class="help" { (lang.t("staff-exports_help")) }
                     }
                 }
                 @if manager && status == "open" {

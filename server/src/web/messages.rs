@@ -123,7 +123,7 @@ pub(super) async fn page(
                     @if row.status == Status::Open {
                         section aria-labelledby="h-send-reminder" {
                             h2 id="h-send-reminder" { (lang.t("messages-send_reminder")) }
-                            form class="action" data-api={ "/api/elections/" (id) "/messages/reminder" } data-method="POST"
+                            form class="action" data-api={ "/api/elections/" (id) "/reminders" } data-method="POST"
                                 data-done="message" data-confirm=(reminder) id="send-reminder" {
                                 button type="submit" { (lang.t("messages-send_reminder")) }
                                 p data-done-message hidden { (lang.t("messages-saved")) }
