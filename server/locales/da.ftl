@@ -504,3 +504,4 @@ staff-export_csv = fil (CSV)
 staff-export_letters = breve (PDF)
 staff-exports_none = Intet er eksporteret endnu.
 staff-exports_help = Meddelelserne gemmes ikke efter eksporten: en mistet fil kan ikke laves igen.
+messages-code_in_subject = emnelinjen må ikke indeholde koden: den samme emnelinje går til mange medlemmer, og mailservere gemmer emnelinjer; skriv koden i teksten (du kan bruge { $placeholders })

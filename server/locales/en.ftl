@@ -504,3 +504,4 @@ staff-export_csv = file (CSV)
 staff-export_letters = letters (PDF)
 staff-exports_none = Nothing taken out yet.
 staff-exports_help = The messages are not kept once taken out: a lost file cannot be made again.
+messages-code_in_subject = the subject may not hold the code: one subject goes to many members, and mail servers keep subjects; put the code in the text (you can use { $placeholders })

@@ -504,3 +504,4 @@ staff-export_csv = tiedosto (CSV)
 staff-export_letters = kirjeet (PDF)
 staff-exports_none = Mitään ei ole vielä viety.
 staff-exports_help = Viestejä ei säilytetä viennin jälkeen: kadonnutta tiedostoa ei voi luoda uudelleen.
+messages-code_in_subject = aiherivillä ei saa olla koodia: sama aiherivi menee monelle jäsenelle, ja sähköpostipalvelimet tallentavat aiherivit; kirjoita koodi tekstiin (voit käyttää paikkamerkkejä { $placeholders })

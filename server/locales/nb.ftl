@@ -504,3 +504,4 @@ staff-export_csv = fil (CSV)
 staff-export_letters = brev (PDF)
 staff-exports_none = Ingenting er eksportert ennå.
 staff-exports_help = Meldingene lagres ikke etter eksporten: en fil som går tapt, kan ikke lages på nytt.
+messages-code_in_subject = emnefeltet kan ikke inneholde koden: det samme emnet går til mange medlemmer, og e-postservere lagrer emner; skriv koden i teksten (du kan bruke { $placeholders })

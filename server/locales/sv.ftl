@@ -504,3 +504,4 @@ staff-export_csv = fil (CSV)
 staff-export_letters = brev (PDF)
 staff-exports_none = Inget har exporterats ännu.
 staff-exports_help = Meddelandena sparas inte efter exporten: en förlorad fil kan inte skapas igen.
+messages-code_in_subject = ämnesraden får inte innehålla koden: samma ämnesrad går till många medlemmar, och e-postservrar sparar ämnesrader; skriv koden i texten (du kan använda { $placeholders })

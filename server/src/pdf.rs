@@ -43,7 +43,8 @@ impl Font {
     }
 
     /// The width of `text` at `size`: exact for Courier and for digits and
-    /// spaces in Helvetica, an upper estimate for other letters.
+    /// spaces in Helvetica, an upper estimate for the other glyphs of the
+    /// encoding (each at least its Helvetica or Helvetica-Bold width).
     pub fn width(self, text: &str, size: f32) -> f32 {
         let units: f32 = text
             .chars()
@@ -52,10 +53,14 @@ impl Font {
                 (_, '0'..='9') => 556.0,
                 (_, ' ') => 278.0,
                 (_, '.' | ',' | ':' | ';' | '!' | 'i' | 'l' | 'j' | '\'' | '|') => 278.0,
-                (Font::Bold, 'A'..='Z' | 'Å' | 'Ä' | 'Ö' | 'Æ' | 'Ø' | 'm' | 'w') => 833.0,
-                (_, 'A'..='Z' | 'Å' | 'Ä' | 'Ö' | 'Æ' | 'Ø' | 'm' | 'w') => 778.0,
+                // The widest glyphs (W, M, @, %, —, …, Æ, Œ, m, w).
+                (
+                    _,
+                    'W' | 'M' | '@' | '%' | '—' | '…' | 'Æ' | 'Œ' | 'æ' | 'œ' | '‰' | 'm' | 'w',
+                ) => 1015.0,
+                (_, 'A'..='Z' | 'À'..='Þ') => 833.0,
                 (Font::Bold, _) => 611.0,
-                _ => 556.0,
+                _ => 611.0,
             })
             .sum();
         units * size / 1000.0
@@ -114,13 +119,21 @@ pub fn wrap(text: &str, font: Font, size: f32, width: f32) -> Vec<String> {
             lines.push(std::mem::take(&mut line));
             line = word.to_owned();
         }
-        while font.width(&line, size) > width && line.chars().count() > 1 {
-            let mut cut = line.chars().count();
-            while cut > 1 && font.width(&line.chars().take(cut).collect::<String>(), size) > width {
-                cut -= 1;
+        // A word longer than the line: cut in one pass over its characters.
+        if font.width(&line, size) > width {
+            let mut piece = String::new();
+            let mut wide = 0.0;
+            let mut buf = [0u8; 4];
+            for c in std::mem::take(&mut line).chars() {
+                let w = font.width(c.encode_utf8(&mut buf), size);
+                if !piece.is_empty() && wide + w > width {
+                    lines.push(std::mem::take(&mut piece));
+                    wide = 0.0;
+                }
+                piece.push(c);
+                wide += w;
             }
-            lines.push(line.chars().take(cut).collect());
-            line = line.chars().skip(cut).collect();
+            line = piece;
         }
     }
     if !line.is_empty() || lines.is_empty() {
@@ -224,6 +237,13 @@ impl Document {
         self.page.next_line(MARGIN + x, self.y - size);
         self.page.show(Str(&win_ansi(text)));
         self.page.end_text();
+    }
+
+    /// One line of text as it is, never wrapped.
+    pub fn line(&mut self, font: Font, size: f32, text: &str) {
+        self.need(size * 1.35);
+        self.put(font, size, 0.0, text);
+        self.y -= size * 1.35;
     }
 
     /// A paragraph, wrapped to the text's width.

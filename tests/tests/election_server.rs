@@ -1745,9 +1745,10 @@ async fn a_whole_election_over_http_passes_the_verifier() {
     for name in valurna_server::election::tally::RECORD_FILES {
         let bytes = std::fs::read(record.join(name)).unwrap();
         let digest = hex::encode(Sha256::digest(&bytes));
+        // As sha256sum prints it: two spaces between digest and name.
         assert!(
-            flat.contains(&format!("{digest} {name}")),
-            "{name} in {flat}"
+            text.contains(&format!("{digest}  {name}")),
+            "{name} in {text}"
         );
         listing.push_str(&format!("{digest}  {name}\n"));
     }

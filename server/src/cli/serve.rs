@@ -163,10 +163,14 @@ pub fn run(a: ServeArgs) -> Result<(), CliError> {
         let metrics_from = TrustedProxies::parse(&a.metrics_from)
             .map_err(|e| CliError::Usage(e.replace("--trusted-proxy", "--metrics-from")))?;
         let limits = connection_limits(&a);
-        let public_url = a
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", a.listen));
+        let public_url = a.public_url.clone().unwrap_or_else(|| {
+            let url = format!("http://{}", a.listen);
+            tracing::warn!(
+                %url,
+                "no --public-url: the links in members' messages use the listening address"
+            );
+            url
+        });
         let state = AppState::new(pool, key)
             .with_public_url(&public_url)
             .with_data_dir(a.data_dir)

@@ -126,12 +126,15 @@ pub async fn delete(tx: &Transaction<'_>, ids: &[i64]) -> Result<(), StoreError>
 }
 
 /// Takes the waiting messages of an election to members without an
-/// e-mail address out of the outbox, in order: for printed letters.
+/// e-mail address out of the outbox, in order: for printed letters. Only
+/// messages that name their member (not sign-in codes, which last minutes
+/// and are for the phone).
 pub async fn take_letters(tx: &Transaction<'_>, election: i64) -> Result<Vec<Message>, StoreError> {
     let mut list: Vec<Message> = tx
         .query(
             &format!(
                 "DELETE FROM outbox WHERE setup = $1 AND recipient NOT LIKE '%@%' \
+                 AND member_number IS NOT NULL \
                  RETURNING {COLUMNS}"
             ),
             &[&election],

@@ -14,7 +14,9 @@
 //! catalogue's `mail-<kind>-subject` and `mail-<kind>-body`); the
 //! committee may replace it per language. A template is plain text with
 //! placeholders in braces: an unknown placeholder is refused, and so is a
-//! code message without `{code}` (the member would get no code). The
+//! code message without `{code}` in its text (the member would get no
+//! code) or with `{code}` in its subject (a subject is one for many
+//! messages, and mail servers log subjects). The
 //! election's messages go out in one language, the election's message
 //! language.
 //!
@@ -210,6 +212,9 @@ impl Template {
         if kind.carries_code() && !used(body).unwrap_or_default().contains(&"code") {
             return Err(refuse("messages-code_missing"));
         }
+        if used(subject).unwrap_or_default().contains(&"code") {
+            return Err(refuse("messages-code_in_subject"));
+        }
         Ok(Template {
             subject: subject.to_owned(),
             body: body.to_owned(),
@@ -217,10 +222,16 @@ impl Template {
     }
 
     /// The message for one member: every placeholder replaced by its
-    /// value (a placeholder without a value is left as written).
+    /// value (a placeholder without a value is left as written). The
+    /// subject never holds the code (see [`Template::check`]); the body is
+    /// written into one allocation that never grows, so no copy of a code
+    /// is left behind in freed memory.
     pub fn render(&self, values: &[(&str, &str)]) -> (String, Zeroizing<String>) {
+        let longest = values.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
         let fill = |text: &str| {
-            let mut out = String::with_capacity(text.len() + 64);
+            // Each `{` is replaced by at most the longest value.
+            let braces = text.matches('{').count();
+            let mut out = Zeroizing::new(String::with_capacity(text.len() + braces * longest));
             let mut rest = text;
             while let Some(open) = rest.find('{') {
                 let (before, after) = rest.split_at(open);
@@ -246,7 +257,8 @@ impl Template {
             out.push_str(rest);
             out
         };
-        (fill(&self.subject), Zeroizing::new(fill(&self.body)))
+        let subject = fill(&self.subject).to_string();
+        (subject, fill(&self.body))
     }
 }
 
@@ -294,6 +306,13 @@ mod tests {
         assert_eq!(
             refused(Kind::VotingCode, "{code}", "Vote at {link}"),
             "invalid_template"
+        );
+        // Never the code in a subject: one subject serves many members.
+        let r = Template::check(Kind::VotingCode, "Code {code}", "Code {code}").unwrap_err();
+        assert!(
+            r.message.starts_with("the subject may not hold the code"),
+            "{}",
+            r.message
         );
         let long = "x".repeat(MAX_BODY + 1);
         assert_eq!(refused(Kind::Result, "Result", &long), "invalid_template");

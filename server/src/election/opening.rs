@@ -239,7 +239,6 @@ pub fn prepare(
     Ok((setup, codes))
 }
 
-/// The subject of a voting code's message.
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]

@@ -231,7 +231,7 @@ pub(super) async fn election(
         let manager = matches!(staff.role, Role::OrgAdmin | Role::Committee | Role::PlatformAdmin);
         let trustee = staff.role == Role::Trustee;
         let status = s.status.as_str();
-        let exports = match manager && matches!(status, "nominations" | "open") {
+        let exports = match manager && matches!(status, "nominations" | "open" | "closed" | "tallied") {
             true => db::audit::outbox_exports(&app.pool().get().await?, id).await?,
             false => Vec::new(),
         };
@@ -350,7 +350,7 @@ pub(super) async fn election(
                         (chart)
                     }
                 }
-                @if manager && matches!(status, "nominations" | "open") {
+                @if manager && matches!(status, "nominations" | "open" | "closed" | "tallied") {
                     section aria-labelledby="h-outbox" {
                         @let (title, help) = if status == "open" {
                             (lang.t("staff-outbox"), lang.t("staff-outbox_help"))

@@ -79,7 +79,7 @@ pub(super) async fn page(
         let values = serde_json::json!({
             "election": s.title,
             "code": SAMPLE_CODE,
-            "minutes": "15",
+            "minutes": crate::election::accounts::CODE_MINUTES.to_string(),
             "closes": closes,
             "link": "",
         });

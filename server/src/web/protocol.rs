@@ -28,6 +28,7 @@ use super::public::{district_turnout, load, result_file};
 use crate::db::ballot_box as store;
 use crate::election::outcome::{Tie, ties};
 use crate::election::tally::RECORD_FILES;
+use crate::election::text::csv_cell;
 use crate::http::error::ApiError;
 use crate::http::extract::P;
 use crate::http::state::AppState;
@@ -49,20 +50,46 @@ struct Outcome {
     files: Vec<(String, &'static str)>,
 }
 
-async fn outcome(app: &AppState, id: i64) -> Result<Outcome, ApiError> {
+/// Each record file's SHA-256 (hex), read in pieces off the async
+/// threads, for the files of [`RECORD_FILES`] the record has.
+async fn record_digests(dir: std::path::PathBuf) -> Result<Vec<(String, &'static str)>, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let mut files = Vec::new();
+        for name in RECORD_FILES {
+            let Ok(mut file) = std::fs::File::open(dir.join(name)) else {
+                continue;
+            };
+            let mut hasher = Sha256::new();
+            let mut buf = vec![0u8; 64 << 10];
+            loop {
+                let n = std::io::Read::read(&mut file, &mut buf)
+                    .map_err(|_| ApiError::internal("record file"))?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(buf.get(..n).unwrap_or(&[]));
+            }
+            files.push((hex::encode(hasher.finalize()), *name));
+        }
+        Ok(files)
+    })
+    .await
+    .map_err(|_| ApiError::internal("record digests"))?
+}
+
+/// The outcome of election `id`; with the record's digests only when
+/// `digests` (the protocol prints them, the CSV has none).
+async fn outcome(app: &AppState, id: i64, digests: bool) -> Result<Outcome, ApiError> {
     let e = load(app, id).await?;
     let result = result_file(app, id)
         .ok_or_else(|| ApiError::said(StatusCode::NOT_FOUND, "no_result", "result-pending", &[]))?;
     let turnout = district_turnout(app, id).await?;
     let (_, _, seal) = store::board_head(app.pool(), id).await?;
     let times = store::times(app.pool(), id).await?;
-    let dir = app.record_dir(id);
-    let mut files = Vec::new();
-    for name in RECORD_FILES {
-        if let Ok(bytes) = std::fs::read(dir.join(name)) {
-            files.push((hex::encode(Sha256::digest(&bytes)), *name));
-        }
-    }
+    let files = match digests {
+        true => record_digests(app.record_dir(id)).await?,
+        false => Vec::new(),
+    };
     Ok(Outcome {
         ties: ties(&e.manifest, &result, seal.as_ref()),
         manifest: e.manifest,
@@ -101,7 +128,7 @@ fn sha256sum_lines(files: &[(String, &str)]) -> String {
 
 /// `GET /elections/{id}/protocol.pdf`.
 pub(super) async fn protocol(State(app): State<AppState>, lang: Lang, P(id): P<i64>) -> Response {
-    match outcome(&app, id).await {
+    match outcome(&app, id, true).await {
         Ok(o) => {
             let name = format!("protocol-{}.pdf", o.manifest.election_id);
             let pdf = write_protocol(lang, &o);
@@ -113,7 +140,7 @@ pub(super) async fn protocol(State(app): State<AppState>, lang: Lang, P(id): P<i
 
 /// `GET /elections/{id}/result.csv`.
 pub(super) async fn counts(State(app): State<AppState>, lang: Lang, P(id): P<i64>) -> Response {
-    match outcome(&app, id).await {
+    match outcome(&app, id, false).await {
         Ok(o) => {
             let name = format!("result-{}.csv", o.manifest.election_id);
             download(
@@ -127,7 +154,14 @@ pub(super) async fn counts(State(app): State<AppState>, lang: Lang, P(id): P<i64
 }
 
 fn download(body: Vec<u8>, kind: &'static str, name: &str) -> Response {
-    // The election id is `[a-z0-9-]`, safe in the header as it is.
+    // Only letters, digits, `.`, `-` and `_` in the header's file name.
+    let name: String = name
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '-' | '_' => c,
+            _ => '_',
+        })
+        .collect();
     let disposition = format!("attachment; filename=\"{name}\"");
     (
         [
@@ -139,12 +173,14 @@ fn download(body: Vec<u8>, kind: &'static str, name: &str) -> Response {
         .into_response()
 }
 
-/// One CSV field, quoted when it must be.
+/// One CSV field: text a spreadsheet would run as a formula is made
+/// text ([`csv_cell`]), and it is quoted when it must be.
 fn field(text: &str, sep: char) -> String {
+    let text = csv_cell(text);
     if text.contains([sep, '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
-        text.to_owned()
+        text.into_owned()
     }
 }
 
@@ -362,7 +398,9 @@ fn write_protocol(lang: Lang, o: &Outcome) -> Vec<u8> {
     doc.gap(4.0);
     let listing = sha256sum_lines(&o.files);
     for line in listing.lines() {
-        doc.row(Font::Mono, 7.0, &[(line, 0.0, TEXT_WIDTH, Align::Left)]);
+        // As sha256sum prints it, two spaces and all (never wrapped: a
+        // line is 64 + 2 + a file name's characters, within the width).
+        doc.line(Font::Mono, 7.0, line);
     }
     doc.gap(4.0);
     let digest = hex::encode(Sha256::digest(listing.as_bytes()));
@@ -407,6 +445,9 @@ mod tests {
         assert_eq!(field("Berg; Anna", ';'), "\"Berg; Anna\"");
         assert_eq!(field("Berg, Anna", ';'), "Berg, Anna");
         assert_eq!(field("\"Bo\" Ek", ','), "\"\"\"Bo\"\" Ek\"");
+        // A name a spreadsheet would run is text.
+        assert!(!field("=HYPERLINK(\"http://x\")", ';').starts_with('='));
+        assert!(!field("@SUM(A1)", ',').starts_with('@'));
     }
 
     #[test]
