@@ -123,6 +123,11 @@ async fn world(adjust: impl FnOnce(AppState) -> AppState) -> World {
             )
             .await,
     );
+    // Every member was told that nominations are open; those messages
+    // leave first, so the tests see only what they cause.
+    let told = w.outbox().await;
+    assert_eq!(told.len(), ROLL.lines().count() - 1, "{told:?}");
+    assert!(told.iter().all(|(_, m)| m.starts_with("Nominations are open")), "{told:?}");
     w
 }
 
