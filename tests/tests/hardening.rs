@@ -127,7 +127,11 @@ async fn world(adjust: impl FnOnce(AppState) -> AppState) -> World {
     // leave first, so the tests see only what they cause.
     let told = w.outbox().await;
     assert_eq!(told.len(), ROLL.lines().count() - 1, "{told:?}");
-    assert!(told.iter().all(|(_, m)| m.starts_with("Nominations are open")), "{told:?}");
+    assert!(
+        told.iter()
+            .all(|(_, m)| m.starts_with("Nominations are open")),
+        "{told:?}"
+    );
     w
 }
 
