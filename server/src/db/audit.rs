@@ -56,6 +56,17 @@ pub struct Entry {
     pub detail: String,
 }
 
+/// An entry from a row of id, time, actor, action and detail.
+fn entry_of(r: &tokio_postgres::Row) -> Entry {
+    Entry {
+        id: r.get(0),
+        at: r.get(1),
+        actor: r.get(2),
+        action: r.get(3),
+        detail: r.get(4),
+    }
+}
+
 /// An organisation's entries, oldest first.
 pub async fn entries(
     client: &impl GenericClient,
@@ -71,13 +82,7 @@ pub async fn entries(
         )
         .await?
         .iter()
-        .map(|r| Entry {
-            id: r.get(0),
-            at: r.get(1),
-            actor: r.get(2),
-            action: r.get(3),
-            detail: r.get(4),
-        })
+        .map(entry_of)
         .collect())
 }
 
@@ -98,12 +103,6 @@ pub async fn outbox_exports(
         )
         .await?
         .iter()
-        .map(|r| Entry {
-            id: r.get(0),
-            at: r.get(1),
-            actor: r.get(2),
-            action: r.get(3),
-            detail: r.get(4),
-        })
+        .map(entry_of)
         .collect())
 }

@@ -88,9 +88,19 @@ pub async fn queue_many(
 
 /// Takes every waiting message of an election out of the outbox, in order.
 pub async fn take_all(tx: &Transaction<'_>, election: i64) -> Result<Vec<Message>, StoreError> {
+    take_where(tx, election, "TRUE").await
+}
+
+/// Takes an election's waiting messages that meet `condition` (SQL, a
+/// constant of this module) out of the outbox, in order.
+async fn take_where(
+    tx: &Transaction<'_>,
+    election: i64,
+    condition: &str,
+) -> Result<Vec<Message>, StoreError> {
     let mut list: Vec<Message> = tx
         .query(
-            &format!("DELETE FROM outbox WHERE setup = $1 RETURNING {COLUMNS}"),
+            &format!("DELETE FROM outbox WHERE setup = $1 AND ({condition}) RETURNING {COLUMNS}"),
             &[&election],
         )
         .await?
@@ -130,19 +140,10 @@ pub async fn delete(tx: &Transaction<'_>, ids: &[i64]) -> Result<(), StoreError>
 /// messages that name their member (not sign-in codes, which last minutes
 /// and are for the phone).
 pub async fn take_letters(tx: &Transaction<'_>, election: i64) -> Result<Vec<Message>, StoreError> {
-    let mut list: Vec<Message> = tx
-        .query(
-            &format!(
-                "DELETE FROM outbox WHERE setup = $1 AND recipient NOT LIKE '%@%' \
-                 AND member_number IS NOT NULL \
-                 RETURNING {COLUMNS}"
-            ),
-            &[&election],
-        )
-        .await?
-        .iter()
-        .map(message_of)
-        .collect();
-    list.sort_by_key(|m| m.id);
-    Ok(list)
+    take_where(
+        tx,
+        election,
+        "recipient NOT LIKE '%@%' AND member_number IS NOT NULL",
+    )
+    .await
 }
