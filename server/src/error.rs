@@ -22,6 +22,10 @@ pub enum CliError {
     /// (`valurna demo --serve`): what was asked and what the server said.
     #[error("demo set-up: {0}")]
     Demo(String),
+    /// The server refused or could not be reached (`--server URL`, or
+    /// the demo's requests): what was asked and what the server said.
+    #[error("server: {0}")]
+    Server(String),
     /// An invariant of this program did not hold: a bug.
     #[error("internal error: {0}")]
     Internal(&'static str),

@@ -38,14 +38,7 @@ pub async fn create_platform_admin(
 /// `valurna admin-create`: the password is read from
 /// `VALURNA_ADMIN_PASSWORD` or, if unset, the first line of standard input.
 pub fn run(a: AdminArgs) -> Result<(), CliError> {
-    let password = match std::env::var("VALURNA_ADMIN_PASSWORD") {
-        Ok(p) => Zeroizing::new(p),
-        Err(_) => {
-            let mut line = Zeroizing::new(String::new());
-            std::io::stdin().read_line(&mut line)?;
-            Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_string())
-        }
-    };
+    let password = super::common::secret_input("VALURNA_ADMIN_PASSWORD")?;
     block_on(async move {
         let pool = db::pool(&a.database.database_url, 1)?;
         db::migrate(&pool).await?;

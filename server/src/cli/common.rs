@@ -21,6 +21,20 @@ pub fn say(text: &str) {
     println!("{text}");
 }
 
+/// A secret a command reads: the environment variable `var` if it is
+/// set, else the next line of standard input (so it is never an argument
+/// that `ps` shows).
+pub fn secret_input(var: &str) -> Result<zeroize::Zeroizing<String>, CliError> {
+    if let Ok(p) = std::env::var(var) {
+        return Ok(zeroize::Zeroizing::new(p));
+    }
+    let mut line = zeroize::Zeroizing::new(String::new());
+    std::io::stdin().read_line(&mut line)?;
+    Ok(zeroize::Zeroizing::new(
+        line.trim_end_matches(['\r', '\n']).to_string(),
+    ))
+}
+
 /// Runs a database command on a new tokio runtime.
 pub fn block_on(f: impl Future<Output = Result<(), CliError>>) -> Result<(), CliError> {
     tokio::runtime::Runtime::new()?.block_on(f)

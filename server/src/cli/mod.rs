@@ -13,6 +13,7 @@
 //! | `valurna migrate`, `valurna admin-create` | [`admin`] |
 
 pub mod admin;
+pub mod api;
 pub mod ceremony;
 pub mod common;
 pub mod demo;

@@ -1,84 +1,48 @@
 //! The demo's trustees: the key ceremony through the server, and after
 //! voting closes their partial decryptions of the tally.
 
-use std::path::Path;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::{Method, StatusCode};
-use serde_json::Value;
 use tokio::task::JoinHandle;
 
 use super::api::*;
 use super::election::*;
+use crate::cli::trustee::remote::{Folder, Progress, Trustee};
 use crate::error::CliError;
 use crate::http::state::AppState;
-use crate::record::ceremony::{self, ReceiveOutcome};
-use crate::record::tally;
 
-/// Copies every file of the server's ceremony directory to `dir`.
-pub(super) async fn sync_ceremony(api: &Api, setup: i64, dir: &Path) -> Result<(), CliError> {
-    let list = api.get(&format!("/api/elections/{setup}/ceremony")).await?;
-    for f in list.as_array().into_iter().flatten() {
-        let name = field(f, "name")
-            .as_str()
-            .filter(|n| !n.contains(['/', '\\']) && !n.starts_with('.'))
-            .ok_or_else(|| failed(format!("a ceremony file's name: {f}")))?;
-        let bytes = api
-            .get_bytes(&format!("/api/elections/{setup}/ceremony/{name}"))
-            .await?;
-        tokio::fs::write(dir.join(name), bytes).await?;
-    }
-    Ok(())
+async fn signed_in(router: &Router, setup: i64, t: &DemoTrustee) -> Result<Trustee, CliError> {
+    Ok(Trustee {
+        api: Api::staff(router, &t.account).await?,
+        election: setup,
+        index: t.index,
+        folder: Folder(t.dir.clone()),
+    })
 }
 
-/// A round of the key ceremony.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Round {
-    Announce,
-    Deal,
-    Receive,
-}
-
-/// The key ceremony through the server: in each round every trustee
-/// fetches the files so far, runs its step on its own files and uploads
-/// its new file.
+/// The key ceremony through the server: in each of the three rounds every
+/// trustee takes its step, as `valurna trustee ceremony --server` does.
 pub(super) async fn key_ceremony(
     router: &Router,
     setup: i64,
     trustees: &[DemoTrustee],
 ) -> Result<(), CliError> {
-    let mut apis = Vec::new();
+    let mut signed = Vec::new();
     for t in trustees {
-        apis.push((Api::staff(router, &t.account).await?, t));
+        signed.push(signed_in(router, setup, t).await?);
     }
-    for round in [Round::Announce, Round::Deal, Round::Receive] {
-        for (api, t) in &apis {
-            let ceremony = t.dir.join("ceremony");
-            sync_ceremony(api, setup, &ceremony).await?;
-            let (secret, share, index) = (t.dir.join("secret"), t.share(), t.index);
-            let c = ceremony.clone();
-            let name = blocking(move || match round {
-                Round::Announce => ceremony::trustee_announce(&c, index, &secret)
-                    .map(|()| format!("announcement-{index}.json")),
-                Round::Deal => ceremony::trustee_deal(&c, &secret)
-                    .map(|()| format!("shares-from-{index}.json")),
-                Round::Receive => match ceremony::trustee_receive(&c, &secret, &share)? {
-                    ReceiveOutcome::Share => Ok(format!("confirmation-{index}.json")),
-                    ReceiveOutcome::Complained(against) => Err(failed(format!(
-                        "trustee {index} complained about trustee(s) {against:?}"
-                    ))),
-                },
-            })
-            .await?;
-            let bytes = tokio::fs::read(ceremony.join(&name)).await?;
-            api.expect(
-                StatusCode::CREATED,
-                Method::PUT,
-                &format!("/api/elections/{setup}/ceremony/{name}"),
-                Payload::Raw(bytes),
-            )
-            .await?;
+    for round in 1..=3 {
+        for t in &signed {
+            match t.ceremony_step().await? {
+                Progress::Did(_) => {}
+                other => {
+                    return Err(failed(format!(
+                        "trustee {} in round {round} of the ceremony: {other:?}",
+                        t.index
+                    )));
+                }
+            }
         }
     }
     Ok(())
@@ -100,7 +64,7 @@ pub(super) enum Tally {
 /// the committee has closed voting (the board is sealed and the set-up
 /// closed, its record published), then for `threshold` trustees
 /// downloads the record into the trustee's directory, runs
-/// [`tally::trustee_decrypt`] with its key share and uploads the share
+/// [`Trustee::decrypt_step`] with its key share and uploads the share
 /// (`POST /api/elections/{setup}/decryptions`, signed in as that trustee).
 /// The task ends with `Ok` once the result is published; after ten
 /// failed tries in a row it ends with the last error.
@@ -147,69 +111,22 @@ pub(super) async fn decrypt_when_closed(
     if field(&head, "seal").is_null() {
         return Ok(Tally::Waiting);
     }
-    let s = format!("/api/elections/{}", e.id);
+    let mut last = None;
     for t in e.trustees.iter().take(e.threshold as usize) {
-        let api = Api::staff(router, &t.account).await?;
-        match field(&api.get(&s).await?, "status").as_str() {
-            Some("closed") => {}
-            Some("tallied") => return Ok(Tally::Published),
-            // Closing is under way: the record is not complete yet.
-            _ => return Ok(Tally::Waiting),
+        let t = signed_in(router, e.id, t).await?;
+        if let Progress::Waiting(_) = t.decrypt_step().await? {
+            return Ok(Tally::Waiting);
         }
-        let record = t.dir.join("record");
-        download_record(&api, e.id, &record).await?;
-        let share = t.share();
-        let path = blocking(move || tally::trustee_decrypt(&record, &share)).await?;
-        let share: Value = serde_json::from_slice(&tokio::fs::read(&path).await?)
-            .map_err(|err| failed(format!("trustee {}'s decryption share: {err}", t.index)))?;
-        let answer = api
-            .send(
-                Method::POST,
-                &format!("{s}/decryptions"),
-                Payload::Json(share),
-            )
-            .await?;
-        let body = answer.json();
-        match answer.status {
-            StatusCode::OK if field(&body, "tallied") == true => return Ok(Tally::Published),
-            StatusCode::OK => {}
-            StatusCode::CONFLICT if field(&body, "error") == "already_uploaded" => {}
-            status => {
-                return Err(failed(format!(
-                    "trustee {}'s decryption share was refused ({status}): {body}",
-                    t.index
-                )));
-            }
-        }
+        last = Some(t);
     }
-    Ok(Tally::Waiting)
-}
-
-/// Downloads a published record into `dir` (replacing what is there), as a
-/// trustee checking it on their own machine would.
-pub(super) async fn download_record(
-    api: &Api,
-    ballot_box: i64,
-    dir: &Path,
-) -> Result<(), CliError> {
-    if tokio::fs::try_exists(dir).await? {
-        tokio::fs::remove_dir_all(dir).await?;
-    }
-    tokio::fs::create_dir_all(dir).await?;
-    let list = api
-        .get(&format!("/api/elections/{ballot_box}/record"))
-        .await?;
-    for f in list.as_array().into_iter().flatten() {
-        let name = field(f, "name")
-            .as_str()
-            .filter(|n| crate::election::tally::RECORD_FILES.contains(n))
-            .ok_or_else(|| failed(format!("a record file's name: {f}")))?;
-        let bytes = api
-            .get_bytes(&format!("/api/elections/{ballot_box}/record/{name}"))
-            .await?;
-        tokio::fs::write(dir.join(name), bytes).await?;
-    }
-    Ok(())
+    let Some(t) = last else {
+        return Ok(Tally::Waiting);
+    };
+    let overview = t.api.get(&format!("/api/elections/{}", e.id)).await?;
+    Ok(match field(&overview, "status").as_str() {
+        Some("tallied") => Tally::Published,
+        _ => Tally::Waiting,
+    })
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,422 @@
+//! A trustee's steps through the server's API (`valurna trustee ceremony
+//! --server URL`, `valurna trustee decrypt --server URL`): the same steps
+//! as the file commands ([`crate::record::ceremony`],
+//! [`crate::record::tally::trustee_decrypt`]), run on this machine on a
+//! copy of the server's files, with only the step's public output
+//! uploaded. The secret and the key share never leave the trustee's
+//! folder. `valurna demo --serve`'s trustees take the same steps in
+//! process.
+
+use std::path::{Path, PathBuf};
+
+use axum::http::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::cli::api::{Api, Payload, blocking, field};
+use crate::election::ceremony::CEREMONY_PARAMS;
+use crate::error::CliError;
+use crate::record::ceremony::{self, ReceiveOutcome};
+use crate::record::tally;
+
+fn failed(what: impl Into<String>) -> CliError {
+    CliError::Server(what.into())
+}
+
+/// A trustee's own folder for one election, on their machine:
+/// `ceremony/` (a copy of the ceremony's files), `secret` (the dealer's
+/// state, until round 3), `share` (the key share) and `record/` (a copy
+/// of the record, for the decryption).
+#[derive(Debug, Clone)]
+pub struct Folder(pub PathBuf);
+
+impl Folder {
+    /// The copy of the ceremony's files.
+    pub fn ceremony(&self) -> PathBuf {
+        self.0.join("ceremony")
+    }
+    /// The dealer's secret state (rounds 1 to 3).
+    pub fn secret(&self) -> PathBuf {
+        self.0.join("secret")
+    }
+    /// The trustee's key share.
+    pub fn share(&self) -> PathBuf {
+        self.0.join("share")
+    }
+    /// The copy of the record.
+    pub fn record(&self) -> PathBuf {
+        self.0.join("record")
+    }
+}
+
+/// A trustee, signed in, in one election.
+#[derive(Debug, Clone)]
+pub struct Trustee {
+    /// Signed in as the trustee.
+    pub api: Api,
+    /// The election (its id on the server).
+    pub election: i64,
+    /// The trustee's number, 1 to n.
+    pub index: u32,
+    /// Their folder.
+    pub folder: Folder,
+}
+
+/// Where a trustee's part stands after a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// A step was taken (what it was, in words).
+    Did(String),
+    /// Waiting for others (who, in words).
+    Waiting(String),
+    /// The trustee's part is done.
+    Done(String),
+}
+
+/// A file name the server listed, if it is a plain one.
+fn plain_name(f: &Value) -> Result<&str, CliError> {
+    field(f, "name")
+        .as_str()
+        .filter(|n| !n.is_empty() && !n.contains(['/', '\\']) && !n.starts_with('.'))
+        .ok_or_else(|| failed(format!("a ceremony file's name: {f}")))
+}
+
+/// Copies every file of the server's ceremony to `dir`, and returns their
+/// names.
+pub async fn sync_ceremony(api: &Api, election: i64, dir: &Path) -> Result<Vec<String>, CliError> {
+    tokio::fs::create_dir_all(dir).await?;
+    let list = api
+        .get(&format!("/api/elections/{election}/ceremony"))
+        .await?;
+    let mut names = Vec::new();
+    for f in list.as_array().into_iter().flatten() {
+        let name = plain_name(f)?;
+        let bytes = api
+            .get_bytes(&format!("/api/elections/{election}/ceremony/{name}"))
+            .await?;
+        tokio::fs::write(dir.join(name), bytes).await?;
+        names.push(name.to_string());
+    }
+    Ok(names)
+}
+
+/// The trustees among `1..=n` whose file `name(j)` is not in `names`.
+fn missing(names: &[String], n: u32, name: impl Fn(u32) -> String) -> Vec<u32> {
+    (1..=n).filter(|&j| !names.contains(&name(j))).collect()
+}
+
+fn listed(who: &[u32]) -> String {
+    who.iter()
+        .map(|j| format!("trustee {j}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Trustee {
+    /// Signs in as `username` and finds their trustee number in `election`.
+    pub async fn sign_in(
+        server: Api,
+        election: i64,
+        username: &str,
+        password: &str,
+        code: impl FnOnce() -> Result<String, CliError>,
+        folder: Folder,
+    ) -> Result<Trustee, CliError> {
+        let body = serde_json::json!({"username": username, "password": password});
+        let answer = server
+            .send(Method::POST, "/api/login", Payload::Json(body))
+            .await?;
+        let answer = if field(&answer.json(), "error") == "second_factor_required" {
+            let body =
+                serde_json::json!({"username": username, "password": password, "code": code()?});
+            server
+                .expect(
+                    StatusCode::OK,
+                    Method::POST,
+                    "/api/login",
+                    Payload::Json(body),
+                )
+                .await?
+        } else if answer.status == StatusCode::OK {
+            answer
+        } else {
+            return Err(failed(format!(
+                "signing in as {username}: {}",
+                answer.refusal()
+            )));
+        };
+        let api = server.with_session("/api/login", &answer)?;
+        let overview = api.get(&format!("/api/elections/{election}")).await?;
+        let index = field(&overview, "trustee_accounts")
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|t| field(t, "username") == username)
+            .and_then(|t| field(t, "index").as_u64())
+            .and_then(|i| u32::try_from(i).ok())
+            .ok_or_else(|| {
+                CliError::Usage(format!(
+                    "{username} is not a trustee of election {election}"
+                ))
+            })?;
+        Ok(Trustee {
+            api,
+            election,
+            index,
+            folder,
+        })
+    }
+
+    fn path(&self, rest: &str) -> String {
+        format!("/api/elections/{}{rest}", self.election)
+    }
+
+    /// The election's status and its trustees `n`.
+    async fn status(&self) -> Result<(String, u32), CliError> {
+        let overview = self.api.get(&self.path("")).await?;
+        let status = field(&overview, "status")
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let n = field(&overview, "trustees")
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| failed(format!("the election's trustees: {overview}")))?;
+        Ok((status, n))
+    }
+
+    async fn upload(&self, name: &str) -> Result<(), CliError> {
+        let bytes = tokio::fs::read(self.folder.ceremony().join(name)).await?;
+        let answer = self
+            .api
+            .send(
+                Method::PUT,
+                &self.path(&format!("/ceremony/{name}")),
+                Payload::Raw(bytes),
+            )
+            .await?;
+        match answer.status {
+            StatusCode::CREATED => Ok(()),
+            // Uploaded before (by an earlier run of this trustee's tool).
+            StatusCode::CONFLICT if field(&answer.json(), "error") == "already_uploaded" => Ok(()),
+            status => Err(failed(format!(
+                "uploading {name} was refused ({status}): {}",
+                answer.refusal()
+            ))),
+        }
+    }
+
+    /// Takes this trustee's next step of the key ceremony, if it is due:
+    /// announce (round 1), deal (round 2, once every announcement is in),
+    /// receive and confirm or complain (round 3, once every trustee has
+    /// dealt). A file made by an earlier run but not uploaded is uploaded
+    /// rather than made again.
+    pub async fn ceremony_step(&self) -> Result<Progress, CliError> {
+        let (status, n) = self.status().await?;
+        match status.as_str() {
+            "draft" | "nominations" => {
+                return Ok(Progress::Waiting(
+                    "the committee to fix the ballot (the key ceremony starts then)".into(),
+                ));
+            }
+            "ceremony" => {}
+            _ => {
+                return Ok(Progress::Done(format!(
+                    "the key ceremony is over (the election is {status})"
+                )));
+            }
+        }
+        let dir = self.folder.ceremony();
+        let names = sync_ceremony(&self.api, self.election, &dir).await?;
+        if !names.iter().any(|n| n == CEREMONY_PARAMS) {
+            return Ok(Progress::Waiting("the ceremony's parameters".into()));
+        }
+        let complaints: Vec<&String> = names
+            .iter()
+            .filter(|n| n.starts_with("complaints-from-"))
+            .collect();
+        if !complaints.is_empty() {
+            return Err(CliError::Usage(format!(
+                "the key ceremony is stopped by complaints ({}): the committee restarts it without the trustee complained about",
+                complaints
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        let i = self.index;
+        let own = |name: String| -> (bool, bool, String) {
+            let on_server = names.contains(&name);
+            let here = dir.join(&name).is_file();
+            (on_server, here, name)
+        };
+        let (secret, share) = (self.folder.secret(), self.folder.share());
+        let lost = || {
+            CliError::Usage(format!(
+                "your secret {} is not there, and rounds 2 and 3 need it: the committee restarts the ceremony",
+                secret.display()
+            ))
+        };
+        // Round 1.
+        let (on_server, here, name) = own(format!("announcement-{i}.json"));
+        if !on_server {
+            if !(here && secret.is_file()) {
+                let (d, s) = (dir.clone(), secret.clone());
+                blocking(move || ceremony::trustee_announce(&d, i, &s)).await?;
+            }
+            self.upload(&name).await?;
+            return Ok(Progress::Did(format!(
+                "announced (round 1); your secret is in {}",
+                secret.display()
+            )));
+        }
+        let waiting = missing(&names, n, |j| format!("announcement-{j}.json"));
+        if !waiting.is_empty() {
+            return Ok(Progress::Waiting(format!(
+                "the announcements of {}",
+                listed(&waiting)
+            )));
+        }
+        // Round 2.
+        let (on_server, here, name) = own(format!("shares-from-{i}.json"));
+        if !on_server {
+            if !here {
+                if !secret.is_file() {
+                    return Err(lost());
+                }
+                let (d, s) = (dir.clone(), secret.clone());
+                blocking(move || ceremony::trustee_deal(&d, &s)).await?;
+            }
+            self.upload(&name).await?;
+            return Ok(Progress::Did(
+                "dealt the other trustees their shares (round 2)".into(),
+            ));
+        }
+        let waiting = missing(&names, n, |j| format!("shares-from-{j}.json"));
+        if !waiting.is_empty() {
+            return Ok(Progress::Waiting(format!(
+                "the shares of {}",
+                listed(&waiting)
+            )));
+        }
+        // Round 3.
+        let (on_server, here, name) = own(format!("confirmation-{i}.json"));
+        if !on_server {
+            if !(here && share.is_file()) {
+                if !secret.is_file() {
+                    return Err(lost());
+                }
+                let (d, s, k) = (dir.clone(), secret.clone(), share.clone());
+                match blocking(move || ceremony::trustee_receive(&d, &s, &k)).await? {
+                    ReceiveOutcome::Share => {}
+                    ReceiveOutcome::Complained(against) => {
+                        self.upload(&format!("complaints-from-{i}.json")).await?;
+                        return Err(CliError::Usage(format!(
+                            "the shares of {} are not valid: your complaint is published, and the committee restarts the ceremony without them",
+                            listed(&against)
+                        )));
+                    }
+                }
+            }
+            self.upload(&name).await?;
+            return Ok(Progress::Did(format!(
+                "checked every share and confirmed (round 3); your key share is in {}",
+                share.display()
+            )));
+        }
+        let waiting = missing(&names, n, |j| format!("confirmation-{j}.json"));
+        if !waiting.is_empty() {
+            return Ok(Progress::Waiting(format!(
+                "the confirmations of {}",
+                listed(&waiting)
+            )));
+        }
+        Ok(Progress::Done(format!(
+            "every trustee confirmed: the key ceremony is complete; keep your key share {} for the tally",
+            share.display()
+        )))
+    }
+
+    /// Downloads the published record into the trustee's folder (replacing
+    /// what is there), as a trustee checking it on their own machine would.
+    pub async fn download_record(&self) -> Result<PathBuf, CliError> {
+        let dir = self.folder.record();
+        if tokio::fs::try_exists(&dir).await? {
+            tokio::fs::remove_dir_all(&dir).await?;
+        }
+        tokio::fs::create_dir_all(&dir).await?;
+        let list = self.api.get(&self.path("/record")).await?;
+        for f in list.as_array().into_iter().flatten() {
+            let name = field(f, "name")
+                .as_str()
+                .filter(|n| crate::election::tally::RECORD_FILES.contains(n))
+                .ok_or_else(|| failed(format!("a record file's name: {f}")))?;
+            let bytes = self
+                .api
+                .get_bytes(&self.path(&format!("/record/{name}")))
+                .await?;
+            tokio::fs::write(dir.join(name), bytes).await?;
+        }
+        Ok(dir)
+    }
+
+    /// Once voting is closed: checks the record on this machine (every
+    /// proof, and the encrypted tally recomputed from the sealed board),
+    /// decrypts the tally partially with proofs and uploads the share.
+    pub async fn decrypt_step(&self) -> Result<Progress, CliError> {
+        let (status, _) = self.status().await?;
+        match status.as_str() {
+            "closed" => {}
+            "tallied" => return Ok(Progress::Done("the result is published".into())),
+            "open" => return Ok(Progress::Waiting("voting to close".into())),
+            other => {
+                return Ok(Progress::Waiting(format!(
+                    "voting (the election is {other})"
+                )));
+            }
+        }
+        let record = match self.download_record().await {
+            Ok(dir) => dir,
+            // Closing is under way: the record is not complete yet.
+            Err(CliError::Server(why)) => {
+                return Ok(Progress::Waiting(format!("the record ({why})")));
+            }
+            Err(e) => return Err(e),
+        };
+        let share = self.folder.share();
+        let path = blocking(move || tally::trustee_decrypt(&record, &share)).await?;
+        let body: Value = serde_json::from_slice(&tokio::fs::read(&path).await?).map_err(|e| {
+            CliError::Internal(if e.is_io() {
+                "share file"
+            } else {
+                "share json"
+            })
+        })?;
+        let answer = self
+            .api
+            .send(
+                Method::POST,
+                &self.path("/decryptions"),
+                Payload::Json(body),
+            )
+            .await?;
+        let progress = answer.json();
+        match answer.status {
+            StatusCode::OK if field(&progress, "tallied") == true => Ok(Progress::Done(
+                "your decryption share completed the tally: the result is published".into(),
+            )),
+            StatusCode::OK => Ok(Progress::Done(format!(
+                "your decryption share is in ({} of the {} needed)",
+                field(&progress, "valid_shares"),
+                field(&progress, "threshold")
+            ))),
+            StatusCode::CONFLICT if field(&progress, "error") == "already_uploaded" => Ok(
+                Progress::Done("your decryption share was in already".into()),
+            ),
+            status => Err(failed(format!(
+                "your decryption share was refused ({status}): {}",
+                answer.refusal()
+            ))),
+        }
+    }
+}
