@@ -6,7 +6,7 @@
 //! committee closes voting, the demo's trustees decrypt, and the result
 //! must count exactly the ballots cast. Screenshots at phone and desktop
 //! widths, and the in-browser encryption timing, go to
-//! `target/browser-tests/`.
+//! `target/browser-tests/pages/`.
 //!
 //! Needs what `scripts/test` makes ready: the booth's WebAssembly
 //! (`web/build.sh`), Node.js with `web/e2e`'s packages (`npm ci`), and
@@ -20,7 +20,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{TestDb, serve_on_free_port};
+use common::{TestDb, browser_tools, serve_on_free_port};
 use valurna_server::cli::demo::serve::{SeedOptions, seed, spawn_trustees, write_files};
 use valurna_server::db;
 use valurna_server::http::AppState;
@@ -30,34 +30,10 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn require(ok: bool, what: &str) {
-    assert!(
-        ok,
-        "{what} is missing: run `scripts/test` (it builds the booth with web/build.sh, runs \
-         `npm ci` in web/e2e and installs Node.js and Chromium), or do that step by hand"
-    );
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_vote_and_the_committee_tallies_in_a_real_browser() {
     let root = workspace();
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    require(
-        root.join("web/static/pkg/valurna_booth_bg.wasm").is_file(),
-        "the booth's WebAssembly (web/static/pkg)",
-    );
-    require(
-        root.join("web/e2e/node_modules/playwright-core").is_dir(),
-        "playwright-core (web/e2e/node_modules)",
-    );
-    require(Path::new(&chromium).is_file(), "Chromium");
-    require(
-        std::process::Command::new("node")
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success()),
-        "Node.js",
-    );
+    let chromium = browser_tools();
 
     let db = TestDb::create().await;
     let tmp = tempfile::tempdir().unwrap();
@@ -98,7 +74,7 @@ async fn members_vote_and_the_committee_tallies_in_a_real_browser() {
     )
     .await;
 
-    let out = root.join("target/browser-tests");
+    let out = root.join("target/browser-tests/pages");
     std::fs::create_dir_all(&out).unwrap();
     let child = tokio::process::Command::new("node")
         .args(["--test", "--test-reporter=spec", "browser.test.mjs"])

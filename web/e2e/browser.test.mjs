@@ -14,106 +14,34 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createHmac } from "node:crypto";
-import { chromium } from "playwright-core";
+import { Harness, PHONE, DESKTOP, axe, fitsWidth, labelled, checked, formError,
+  noRawKeys, memberSignIn as signIn, enterCode as boothCode, choose, cast as castBallot } from "./harness.mjs";
 
 const BASE = process.env.VALURNA_URL;
 const demo = JSON.parse(readFileSync(process.env.VALURNA_DEMO, "utf8"));
 const OUT = process.env.VALURNA_OUT ?? "screenshots";
-// A clean folder: the screenshots checked afterwards are this run's.
-rmSync(OUT, { recursive: true, force: true });
-mkdirSync(OUT, { recursive: true });
+const h = new Harness(OUT);
+const { cspViolations, pageErrors } = h;
 // The demo election's id: its pages, its API and its committee page.
 const election = demo.election;
 assert.ok(Number.isInteger(election), `demo.json names the election's id in "election": ${JSON.stringify(demo.election)}`);
 
-const PHONE = { width: 360, height: 740 };
-const DESKTOP = { width: 1280, height: 860 };
-
-let browser;
 // What the members cast (the last ballot of each voting code counts):
 // district → candidate index → votes.
 const cast = {};
 const trackers = {};
 
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-});
+before(() => h.launch());
+after(() => h.close());
 
-after(async () => { await browser?.close(); });
-
-// Messages of the browser that say a page broke its Content-Security-Policy
-// (an inline style or script, a resource from elsewhere).
-const cspViolations = [];
-// Uncaught errors in the pages' scripts (asserted empty by the last test).
-const pageErrors = [];
 // Candidates per district, as the booth shows them.
 const candidatesIn = {};
 
-async function page(viewport, locale = "en-GB", options = {}) {
-  const context = await browser.newContext({ viewport, locale, acceptDownloads: true, ...options });
-  const p = await context.newPage();
-  p.on("pageerror", (e) => { pageErrors.push(`${p.url()}: ${e.message}`); });
-  p.on("console", (m) => {
-    if (m.text().includes("Content Security Policy")) cspViolations.push(`${p.url()}: ${m.text()}`);
-  });
-  // Confirmations are accepted; an alert would be injected script.
-  p.on("dialog", (d) => {
-    if (d.type() !== "confirm") cspViolations.push(`${p.url()}: a ${d.type()} dialog: ${d.message()}`);
-    d.accept();
-  });
-  return p;
-}
-
-// axe-core's WCAG 2.1 A and AA rules on the page as it is now.
-const AXE = readFileSync(new URL("node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
-// The message ids of the pages' words (server/locales): none may show on a
-// page, as text or in an attribute a person reads.
-const MESSAGE_IDS = readFileSync(new URL("../../server/locales/en.ftl", import.meta.url), "utf8")
-  .split("\n").map((l) => l.match(/^([a-z][a-z0-9_-]*) =/)?.[1]).filter(Boolean);
-
-async function noRawKeys(p, what) {
-  const shown = await p.evaluate(() => [document.title, document.body.innerText,
-    ...[...document.querySelectorAll("[placeholder], [aria-label], [title], [alt]")]
-      .flatMap((el) => ["placeholder", "aria-label", "title", "alt"].map((a) => el.getAttribute(a) ?? ""))].join("\n"));
-  const raw = MESSAGE_IDS.filter((id) => new RegExp(`(^|[^\\w-])${id}($|[^\\w-])`).test(shown));
-  assert.deepEqual(raw, [], `message ids shown as text on ${what}`);
-}
-
-async function axe(p, what) {
-  await noRawKeys(p, what);
-  await p.addScriptTag({ content: AXE });
-  const violations = await p.evaluate(async () => {
-    const r = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
-  });
-  assert.deepEqual(violations, [], `WCAG violations on ${what}`);
-}
-
-async function shot(p, name) {
-  await p.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
-}
-
-// Nothing wider than the screen (WCAG reflow at 320-360 px).
-async function fitsWidth(p) {
-  const [scroll, width] = await p.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-  assert.ok(scroll <= width, `the page is ${scroll}px wide on a ${width}px screen`);
-}
-
-// Every visible form field has a label.
-async function labelled(p) {
-  const unlabelled = await p.evaluate(() => [...document.querySelectorAll("input, select, textarea")]
-    .filter((el) => el.type !== "hidden" && el.offsetParent !== null)
-    .filter((el) => !(el.labels?.length || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby")))
-    .map((el) => el.id || el.name));
-  assert.deepEqual(unlabelled, [], "fields without a label");
-}
+const page = (...args) => h.page(...args);
+const shot = (p, name) => h.shot(p, name);
 
 function districtOf(code) {
   for (const [d, codes] of Object.entries(demo.codes)) if (codes.includes(code)) return d;
@@ -121,40 +49,11 @@ function districtOf(code) {
 }
 
 async function enterCode(p, code) {
-  // The code never appears in an address the page asks for.
-  const asked = [];
-  const record = (r) => asked.push(r.url());
-  p.on("request", record);
-  await p.goto(`${BASE}/elections/${election}/vote`);
-  await p.fill("#code", code);
-  // "Continue" waits for the booth's engine (the click waits until it is enabled).
-  await p.click("#code-form button[type=submit]");
-  await p.waitForSelector("#step-choose:not([hidden])");
-  p.off("request", record);
-  const bare = code.replace(/[^0-9A-Za-z]/g, "");
-  assert.deepEqual(asked.filter((u) => u.includes(code) || u.includes(bare)), [], "the voting code in an address");
-  candidatesIn[districtOf(code.toUpperCase())] = await p.locator('#contests fieldset input[type="checkbox"]').count();
-}
-
-async function choose(p, picks) {
-  for (const [contest, indices] of Object.entries(picks)) {
-    for (const k of indices) await p.check(`#c${contest}-${k}`);
-  }
-  await p.click("#choose-form button[type=submit]");
-  await p.waitForSelector("#step-review:not([hidden])");
-  await p.click("#seal");
-  await p.waitForSelector("#step-sealed:not([hidden])");
+  candidatesIn[districtOf(code.toUpperCase())] = await boothCode(p, `${BASE}/elections/${election}/vote`, code);
 }
 
 async function castAndReceipt(p, code, picks) {
-  await p.click("#cast");
-  await p.waitForSelector("#step-receipt:not([hidden])");
-  const tracker = (await p.textContent("#receipt-tracker")).trim();
-  assert.match(tracker, /^[0-9a-f]{64}$/);
-  assert.ok((await p.textContent("#receipt-check")).length > 0, "the receipt's signature was checked");
-  // Positions count from 1 for people: the receipt's is the board's row.
-  const position = Number(await p.textContent("#receipt-position"));
-  assert.ok(position >= 1, `position ${position}`);
+  const tracker = await castBallot(p);
   const district = districtOf(code);
   // Only the last ballot of a code counts.
   if (trackers[code]) trackers[code].superseded = true;
@@ -474,29 +373,7 @@ test("the language switch and the public pages", async () => {
 });
 
 // The CSV the outbox export downloads: the one-time code sent to `contact`.
-async function codeFor(p, contact) {
-  const [download] = await Promise.all([p.waitForEvent("download"), p.click("#outbox-form button[type=submit]")]);
-  const text = readFileSync(await download.path(), "utf8");
-  const line = text.split("\n").find((l) => l.includes(contact) && /\b\d{8}\b/.test(l));
-  assert.ok(line, `a message to ${contact} in the outbox: ${text}`);
-  const code = line.match(/\b(\d{8})\b/);
-  assert.ok(code, `a code in: ${line}`);
-  return code[1];
-}
-
-async function memberSignIn(m, committee, title, number, contact) {
-  await m.goto(`${BASE}/member`);
-  const value = await m.$$eval("#m-election option", (os, t) => os.find((o) => o.textContent.startsWith(t)).value, title);
-  await m.selectOption("#m-election", value);
-  await m.fill("#m-number", number);
-  await m.click("#code-request button[type=submit]");
-  await m.waitForSelector("#login-form:not([hidden])");
-  await committee.reload();
-  const code = await codeFor(committee, contact);
-  await m.fill("#m-code", code);
-  await m.click("#login-form button[type=submit]");
-  await m.waitForSelector("#h-mine");
-}
+const memberSignIn = (m, committee, ...rest) => signIn(m, committee, BASE, ...rest);
 
 test("a new election: roll import with its errors, nominations by members, the committee's review", async () => {
   const c = await page(DESKTOP);
@@ -687,20 +564,6 @@ test("staff accounts: the admin changes a role, disables and enables an account,
 });
 
 // The page's checks: axe's WCAG 2.1 AA rules, the 360-px reflow, labels.
-async function checked(p, what) {
-  await axe(p, what);
-  await fitsWidth(p);
-  await labelled(p);
-}
-
-// Sends a form that must be refused: wait until its error line says
-// something, and return it.
-async function formError(p, form) {
-  await p.click(`${form} button[type=submit]`);
-  await p.waitForSelector(`${form} [data-error]:not(:empty)`);
-  return p.textContent(`${form} [data-error]`);
-}
-
 test("the first run: on an empty database the platform admin's account is made in the browser with the setup token", async () => {
   const FRESH = process.env.VALURNA_FRESH_URL;
   const TOKEN = process.env.VALURNA_SETUP_TOKEN;

@@ -332,3 +332,20 @@ pub fn causes(e: &dyn std::error::Error) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_server_is_an_http_or_https_address() {
+        assert!(Api::remote("https://val.example.org").is_ok());
+        assert!(Api::remote("http://127.0.0.1:8080/").is_ok());
+        for bad in ["val.example.org", "ftp://val.example.org", "mailto:a@b", ""] {
+            let e = Api::remote(bad).unwrap_err();
+            assert!(matches!(e, CliError::Usage(_)), "{bad}: {e}");
+            assert!(e.to_string().contains("--server"), "{e}");
+        }
+    }
+}

@@ -425,3 +425,60 @@ pub async fn tenant(root: &str, platform: &Api, slug: &str) -> Tenant {
         member,
     }
 }
+
+/// The workspace's binary `bin` of `package`, built for the profile these
+/// tests run in (`cargo test -p valurna-tests` does not build other
+/// packages' binaries; `cargo build` is a no-op when it is fresh).
+pub fn workspace_binary(package: &str, bin: &str) -> std::path::PathBuf {
+    // target/<profile>/deps/<test>-<hash>
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+    let target_dir = profile_dir.parent().unwrap();
+    let mut build = std::process::Command::new(env!("CARGO"));
+    build
+        .current_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .args(["build", "--quiet", "-p", package, "--bin", bin])
+        .arg("--target-dir")
+        .arg(target_dir);
+    if profile_dir.file_name().is_some_and(|n| n == "release") {
+        build.arg("--release");
+    }
+    let status = build.status().unwrap();
+    assert!(status.success(), "cargo build of {bin} failed");
+    let path = profile_dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
+    assert!(path.is_file(), "{} was not built", path.display());
+    path
+}
+
+/// What the tests in a real browser need, as `scripts/test` makes it
+/// ready: the booth's WebAssembly, playwright-core, Chromium and Node.js.
+/// Fails, saying which is missing, rather than skip. Returns Chromium's
+/// path (`CHROMIUM`, default `/usr/bin/chromium`).
+pub fn browser_tools() -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let require = |ok: bool, what: &str| {
+        assert!(
+            ok,
+            "{what} is missing: run `scripts/test` (it builds the booth with web/build.sh, runs \
+             `npm ci` in web/e2e and installs Node.js and Chromium), or do that step by hand"
+        );
+    };
+    require(
+        root.join("web/static/pkg/valurna_booth_bg.wasm").is_file(),
+        "the booth's WebAssembly (web/static/pkg)",
+    );
+    require(
+        root.join("web/e2e/node_modules/playwright-core").is_dir(),
+        "playwright-core (web/e2e/node_modules)",
+    );
+    require(std::path::Path::new(&chromium).is_file(), "Chromium");
+    require(
+        std::process::Command::new("node")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success()),
+        "Node.js",
+    );
+    chromium
+}
