@@ -102,6 +102,7 @@ async fn a_committee_runs_an_election_from_an_empty_database_in_a_real_browser()
         "builder-desktop-sv",
         "roll-columns-desktop-sv",
         "nominations-committee-desktop-sv",
+        "ceremony-waiting-desktop-sv",
         "ceremony-desktop-sv",
         "scheduled-desktop-sv",
         "booth-receipt-phone-fi",

@@ -244,6 +244,13 @@ test("the committee fixes the ballot; the three trustees hold the key ceremony",
   const c = committee;
   await Promise.all([c.waitForNavigation(), c.click(`form[data-api="/api/elections/${election}/freeze"] button`)]);
   await c.waitForSelector("#h-ceremony");
+  // The ceremony waits for all three trustees, by name, and says so.
+  assert.equal(await c.getAttribute("#ceremony-standing", "data-round"), "1");
+  assert.equal(await c.getAttribute("#ceremony-standing", "data-waiting"), "1,2,3");
+  assert.match(await c.textContent("#ceremony-standing"), /Omgång 1 av 3: väntar på 1\. trustee1, 2\. trustee2, 3\. trustee3/);
+  assert.match(await c.textContent("#h-ceremony ~ pre"), new RegExp(`valurna trustee ceremony --server \\S+ --election ${election} `));
+  await checked(c, "the key ceremony's page, waiting (sv)");
+  await h.shot(c, "ceremony-waiting-desktop-sv");
   // A wrong password and an account that is no trustee: each said, and
   // nothing done.
   const wrong = await valurna(["trustee", "ceremony", "--server", BASE, "--election", String(election), "--username", "trustee1",
@@ -264,7 +271,9 @@ test("the committee fixes the ballot; the three trustees hold the key ceremony",
   assert.ok(runs.some((r) => /waiting for the (announcements|shares|confirmations) of trustee/.test(r.out)),
     "a trustee waited for the others, and was told whom for");
   await c.reload();
-  assert.equal(await c.locator("#h-ceremony ~ ul.files li").count(), 10, "the parameters and three files from each trustee");
+  assert.equal(await c.getAttribute("#ceremony-standing", "data-round"), "complete");
+  assert.deepEqual(await c.$$eval("#ceremony-trustees tbody tr", (trs) => trs.map((tr) => tr.dataset.done)), ["3", "3", "3"]);
+  assert.equal(await c.locator("#h-ceremony ~ details ul.files li").count(), 10, "the parameters and three files from each trustee");
   await h.shot(c, "ceremony-desktop-sv");
 });
 

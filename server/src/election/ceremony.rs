@@ -67,6 +67,88 @@ pub fn check_upload(name: &str, index: u32, bytes: &[u8]) -> Result<(), Refused>
     }
 }
 
+/// A round of the key ceremony (record.md §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Round {
+    /// Round 1: each trustee announces (`announcement-i.json`).
+    Announce,
+    /// Round 2: each deals the others their shares (`shares-from-i.json`).
+    Deal,
+    /// Round 3: each checks what it received and confirms
+    /// (`confirmation-i.json`) or complains (`complaints-from-i.json`).
+    Confirm,
+    /// Every trustee confirmed.
+    Complete,
+}
+
+impl Round {
+    /// The file trustee `i` publishes in this round, if the round has one.
+    pub fn file(self, i: u32) -> Option<String> {
+        match self {
+            Round::Announce => Some(format!("announcement-{i}.json")),
+            Round::Deal => Some(format!("shares-from-{i}.json")),
+            Round::Confirm => Some(format!("confirmation-{i}.json")),
+            Round::Complete => None,
+        }
+    }
+}
+
+/// Where the ceremony stands, from the names of its files: each trustee's
+/// last round done, the current round, and who it waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    /// Per trustee `1..=n`, the rounds they have done (0 to 3).
+    pub done: Vec<u8>,
+    /// The trustees who complained, and about whom they complained is in
+    /// their file.
+    pub complained: Vec<u32>,
+    /// The round the ceremony is in.
+    pub round: Round,
+    /// The trustees the round waits for (none once complete, or when
+    /// stopped by a complaint).
+    pub waiting: Vec<u32>,
+}
+
+impl Standing {
+    /// The standing of a ceremony of `n` trustees whose files are `names`.
+    pub fn of(names: &[String], n: u32) -> Standing {
+        let has = |name: Option<String>| name.is_some_and(|f| names.contains(&f));
+        let done: Vec<u8> = (1..=n)
+            .map(|i| {
+                [Round::Announce, Round::Deal, Round::Confirm]
+                    .iter()
+                    .take_while(|r| has(r.file(i)))
+                    .count() as u8
+            })
+            .collect();
+        let complained: Vec<u32> = (1..=n)
+            .filter(|i| names.contains(&format!("complaints-from-{i}.json")))
+            .collect();
+        let least = done.iter().copied().min().unwrap_or(0);
+        let round = match least {
+            0 => Round::Announce,
+            1 => Round::Deal,
+            2 => Round::Confirm,
+            _ => Round::Complete,
+        };
+        let waiting = if complained.is_empty() {
+            (1..=n)
+                .zip(&done)
+                .filter(|&(_, &d)| d == least && round != Round::Complete)
+                .map(|(i, _)| i)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Standing {
+            done,
+            complained,
+            round,
+            waiting,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -101,6 +183,44 @@ mod tests {
         assert_eq!(code("../etc/passwd", 2, &confirmation), "wrong_file_name");
         let shares = serde_json::to_vec(&json!([])).unwrap();
         assert!(check_upload("shares-from-2.json", 2, &shares).is_ok());
+    }
+
+    #[test]
+    fn the_standing_says_whom_each_round_waits_for() {
+        let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let s = Standing::of(&names(&["ceremony-params.json"]), 3);
+        assert_eq!(
+            (s.round, s.waiting.clone(), s.done.clone()),
+            (Round::Announce, vec![1, 2, 3], vec![0, 0, 0])
+        );
+        let s = Standing::of(
+            &names(&[
+                "announcement-1.json",
+                "announcement-3.json",
+                "shares-from-1.json",
+            ]),
+            3,
+        );
+        // Trustee 1 dealt already; round 1 still waits for trustee 2.
+        assert_eq!(
+            (s.round, s.waiting.clone(), s.done.clone()),
+            (Round::Announce, vec![2], vec![2, 0, 1])
+        );
+        let all: Vec<String> = (1..=3)
+            .flat_map(|i| {
+                [Round::Announce, Round::Deal, Round::Confirm].map(|r| r.file(i).unwrap())
+            })
+            .collect();
+        let s = Standing::of(&all, 3);
+        assert_eq!((s.round, s.waiting.clone()), (Round::Complete, vec![]));
+        let mut stopped = all.clone();
+        stopped.retain(|f| f != "confirmation-2.json");
+        stopped.push("complaints-from-2.json".into());
+        let s = Standing::of(&stopped, 3);
+        assert_eq!(
+            (s.round, s.complained.clone(), s.waiting.clone()),
+            (Round::Confirm, vec![2], vec![])
+        );
     }
 
     #[test]

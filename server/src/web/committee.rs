@@ -337,8 +337,7 @@ pub(super) async fn election(
                 @if status == "ceremony" {
                     section aria-labelledby="h-ceremony" {
                         h2 id="h-ceremony" { (lang.t("staff-ceremony")) }
-                        p { (lang.t("staff-ceremony_help")) " " strong { (ceremony.len()) } }
-                        ul class="files" { @for f in &ceremony { li { (f.name) } } }
+                        (super::ceremony::section(lang, &s, &ceremony, app.public_url()))
                         @if manager { (action(id, "open", lang.t("staff-open"), true, Some(""))) }
                     }
                 }

@@ -37,6 +37,7 @@ pub use crate::i18n;
 mod account;
 mod booth;
 mod builder;
+mod ceremony;
 mod committee;
 mod first_run;
 mod member;

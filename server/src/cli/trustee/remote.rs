@@ -13,7 +13,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::cli::api::{Api, Payload, blocking, field};
-use crate::election::ceremony::CEREMONY_PARAMS;
+use crate::election::ceremony::{CEREMONY_PARAMS, Round, Standing};
 use crate::error::CliError;
 use crate::record::ceremony::{self, ReceiveOutcome};
 use crate::record::tally;
@@ -97,11 +97,6 @@ pub async fn sync_ceremony(api: &Api, election: i64, dir: &Path) -> Result<Vec<S
         names.push(name.to_string());
     }
     Ok(names)
-}
-
-/// The trustees among `1..=n` whose file `name(j)` is not in `names`.
-fn missing(names: &[String], n: u32, name: impl Fn(u32) -> String) -> Vec<u32> {
-    (1..=n).filter(|&j| !names.contains(&name(j))).collect()
 }
 
 fn listed(who: &[u32]) -> String {
@@ -230,111 +225,105 @@ impl Trustee {
         if !names.iter().any(|n| n == CEREMONY_PARAMS) {
             return Ok(Progress::Waiting("the ceremony's parameters".into()));
         }
-        let complaints: Vec<&String> = names
-            .iter()
-            .filter(|n| n.starts_with("complaints-from-"))
-            .collect();
-        if !complaints.is_empty() {
+        let standing = Standing::of(&names, n);
+        if !standing.complained.is_empty() {
             return Err(CliError::Usage(format!(
-                "the key ceremony is stopped by complaints ({}): the committee restarts it without the trustee complained about",
-                complaints
-                    .iter()
-                    .map(|c| c.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "the key ceremony is stopped by the complaints of {}: the committee restarts it \
+                 without the trustee complained about",
+                listed(&standing.complained)
             )));
         }
         let i = self.index;
-        let own = |name: String| -> (bool, bool, String) {
-            let on_server = names.contains(&name);
-            let here = dir.join(&name).is_file();
-            (on_server, here, name)
+        let mine = standing
+            .done
+            .get((i as usize).wrapping_sub(1))
+            .copied()
+            .ok_or_else(|| failed(format!("no trustee {i} of {n} in this ceremony")))?;
+        let next = match mine {
+            0 => Round::Announce,
+            1 => Round::Deal,
+            2 => Round::Confirm,
+            _ => Round::Complete,
         };
+        if standing.round == Round::Complete {
+            return Ok(Progress::Done(format!(
+                "every trustee confirmed: the key ceremony is complete; keep your key share {} \
+                 for the tally",
+                self.folder.share().display()
+            )));
+        }
+        if next > standing.round {
+            let what = match standing.round {
+                Round::Announce => "the announcements",
+                Round::Deal => "the shares",
+                _ => "the confirmations",
+            };
+            return Ok(Progress::Waiting(format!(
+                "{what} of {}",
+                listed(&standing.waiting)
+            )));
+        }
+        self.take(next, &dir).await
+    }
+
+    /// Takes round `round` (this trustee's next), uploading its file; a
+    /// file an earlier run made but did not upload is uploaded as it is.
+    async fn take(&self, round: Round, dir: &Path) -> Result<Progress, CliError> {
+        let i = self.index;
+        let name = round
+            .file(i)
+            .ok_or(CliError::Internal("a round without a file"))?;
+        let here = dir.join(&name).is_file();
         let (secret, share) = (self.folder.secret(), self.folder.share());
-        let lost = || {
-            CliError::Usage(format!(
-                "your secret {} is not there, and rounds 2 and 3 need it: the committee restarts the ceremony",
-                secret.display()
-            ))
-        };
-        // Round 1.
-        let (on_server, here, name) = own(format!("announcement-{i}.json"));
-        if !on_server {
-            if !(here && secret.is_file()) {
-                let (d, s) = (dir.clone(), secret.clone());
-                blocking(move || ceremony::trustee_announce(&d, i, &s)).await?;
-            }
-            self.upload(&name).await?;
-            return Ok(Progress::Did(format!(
-                "announced (round 1); your secret is in {}",
+        if round != Round::Announce && !here && !secret.is_file() {
+            return Err(CliError::Usage(format!(
+                "your secret {} is not there, and rounds 2 and 3 need it: the committee \
+                 restarts the ceremony",
                 secret.display()
             )));
         }
-        let waiting = missing(&names, n, |j| format!("announcement-{j}.json"));
-        if !waiting.is_empty() {
-            return Ok(Progress::Waiting(format!(
-                "the announcements of {}",
-                listed(&waiting)
-            )));
-        }
-        // Round 2.
-        let (on_server, here, name) = own(format!("shares-from-{i}.json"));
-        if !on_server {
-            if !here {
-                if !secret.is_file() {
-                    return Err(lost());
+        let (d, s, k) = (dir.to_path_buf(), secret.clone(), share.clone());
+        match round {
+            Round::Announce => {
+                if !(here && secret.is_file()) {
+                    blocking(move || ceremony::trustee_announce(&d, i, &s)).await?;
                 }
-                let (d, s) = (dir.clone(), secret.clone());
-                blocking(move || ceremony::trustee_deal(&d, &s)).await?;
+                self.upload(&name).await?;
+                Ok(Progress::Did(format!(
+                    "announced (round 1); your secret is in {}",
+                    secret.display()
+                )))
             }
-            self.upload(&name).await?;
-            return Ok(Progress::Did(
-                "dealt the other trustees their shares (round 2)".into(),
-            ));
-        }
-        let waiting = missing(&names, n, |j| format!("shares-from-{j}.json"));
-        if !waiting.is_empty() {
-            return Ok(Progress::Waiting(format!(
-                "the shares of {}",
-                listed(&waiting)
-            )));
-        }
-        // Round 3.
-        let (on_server, here, name) = own(format!("confirmation-{i}.json"));
-        if !on_server {
-            if !(here && share.is_file()) {
-                if !secret.is_file() {
-                    return Err(lost());
+            Round::Deal => {
+                if !here {
+                    blocking(move || ceremony::trustee_deal(&d, &s)).await?;
                 }
-                let (d, s, k) = (dir.clone(), secret.clone(), share.clone());
-                match blocking(move || ceremony::trustee_receive(&d, &s, &k)).await? {
-                    ReceiveOutcome::Share => {}
-                    ReceiveOutcome::Complained(against) => {
-                        self.upload(&format!("complaints-from-{i}.json")).await?;
-                        return Err(CliError::Usage(format!(
-                            "the shares of {} are not valid: your complaint is published, and the committee restarts the ceremony without them",
-                            listed(&against)
-                        )));
+                self.upload(&name).await?;
+                Ok(Progress::Did(
+                    "dealt the other trustees their shares (round 2)".into(),
+                ))
+            }
+            Round::Confirm | Round::Complete => {
+                if !(here && share.is_file()) {
+                    match blocking(move || ceremony::trustee_receive(&d, &s, &k)).await? {
+                        ReceiveOutcome::Share => {}
+                        ReceiveOutcome::Complained(against) => {
+                            self.upload(&format!("complaints-from-{i}.json")).await?;
+                            return Err(CliError::Usage(format!(
+                                "the shares of {} are not valid: your complaint is published, \
+                                 and the committee restarts the ceremony without them",
+                                listed(&against)
+                            )));
+                        }
                     }
                 }
+                self.upload(&name).await?;
+                Ok(Progress::Did(format!(
+                    "checked every share and confirmed (round 3); your key share is in {}",
+                    share.display()
+                )))
             }
-            self.upload(&name).await?;
-            return Ok(Progress::Did(format!(
-                "checked every share and confirmed (round 3); your key share is in {}",
-                share.display()
-            )));
         }
-        let waiting = missing(&names, n, |j| format!("confirmation-{j}.json"));
-        if !waiting.is_empty() {
-            return Ok(Progress::Waiting(format!(
-                "the confirmations of {}",
-                listed(&waiting)
-            )));
-        }
-        Ok(Progress::Done(format!(
-            "every trustee confirmed: the key ceremony is complete; keep your key share {} for the tally",
-            share.display()
-        )))
     }
 
     /// Downloads the published record into the trustee's folder (replacing

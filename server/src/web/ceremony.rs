@@ -1,0 +1,92 @@
+//! The key ceremony as the committee sees it (record.md §6): per trustee
+//! the rounds done, and whom the ceremony waits for — never "failed"
+//! while it merely waits; stopped only by a complaint, which is named.
+
+use maud::{Markup, html};
+
+use super::Lang;
+use crate::election::ceremony::{Round, Standing};
+use crate::http::ceremony::FileJson;
+use crate::http::elections::ElectionJson;
+
+/// The ceremony's section of the election's page.
+pub fn section(lang: Lang, s: &ElectionJson, files: &[FileJson], server: &str) -> Markup {
+    let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+    let standing = Standing::of(&names, s.trustees);
+    let who = |list: &[u32]| {
+        list.iter()
+            .map(
+                |i| match s.trustee_accounts.iter().find(|t| t.index == *i) {
+                    Some(t) => format!("{i}. {}", t.username),
+                    None => i.to_string(),
+                },
+            )
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (state, line) = if !standing.complained.is_empty() {
+        (
+            "stopped".to_string(),
+            lang.fmt(
+                "staff-ceremony_stopped",
+                &[("who", who(&standing.complained).into())],
+            ),
+        )
+    } else if standing.round == Round::Complete {
+        ("complete".into(), lang.t("staff-ceremony_complete").into())
+    } else {
+        let round = standing.round as u8 + 1;
+        (
+            round.to_string(),
+            lang.fmt(
+                "staff-ceremony_waiting",
+                &[
+                    ("round", round.into()),
+                    ("who", who(&standing.waiting).into()),
+                ],
+            ),
+        )
+    };
+    let rounds = [
+        "staff-ceremony_announced",
+        "staff-ceremony_dealt",
+        "staff-ceremony_confirmed",
+    ];
+    html! {
+        p { (lang.t("staff-ceremony_help")) }
+        pre { code {
+            "valurna trustee ceremony --server " (server) " --election " (s.id) " --username … --dir …"
+        } }
+        p id="ceremony-standing" class={ "notice" @if state == "stopped" { " warn" } }
+            role="status" data-round=(state) data-waiting=(standing.waiting.iter().map(u32::to_string).collect::<Vec<_>>().join(",")) {
+            (line)
+        }
+        div class="scroll" tabindex="0" role="region" aria-labelledby="h-ceremony" {
+            table id="ceremony-trustees" {
+                thead { tr {
+                    th scope="col" { (lang.t("staff-ceremony_trustee")) }
+                    @for r in rounds { th scope="col" { (lang.t(r)) } }
+                } }
+                tbody {
+                    @for i in 1..=s.trustees {
+                        @let done = standing.done.get(i as usize - 1).copied().unwrap_or(0);
+                        tr data-trustee=(i) data-done=(done) {
+                            th scope="row" { (who(&[i])) }
+                            @for (k, _) in rounds.iter().enumerate() {
+                                td {
+                                    @if usize::from(done) > k { "✓ " (lang.t("staff-ceremony_yes")) }
+                                    @else if k == 2 && standing.complained.contains(&i) { (lang.t("staff-ceremony_complained")) }
+                                    @else { (lang.t("staff-ceremony_no")) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        details {
+            summary { (lang.t("staff-ceremony_files")) " " (files.len()) }
+            ul class="files" { @for f in files { li { (f.name) } } }
+        }
+    }
+}
