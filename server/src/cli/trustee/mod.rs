@@ -81,7 +81,7 @@ pub enum TrusteeCommand {
 /// next line.
 #[derive(Debug, Args)]
 pub struct ServerArgs {
-    /// The server's address, e.g. https://val.example.org.
+    /// The server's address, e.g. `https://val.example.org`.
     #[arg(long)]
     pub server: String,
     /// The election's number (in its page's address, /staff/elections/N).
