@@ -20,17 +20,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{TestDb, browser_tools, serve_on_free_port, workspace_binary};
+use common::{TestDb, browser_tools, serve_on_free_port, workspace, workspace_binary};
 use valurna_server::db;
 use valurna_server::http::AppState;
 use valurna_server::receipt::ReceiptKey;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_committee_runs_an_election_from_an_empty_database_in_a_real_browser() {

@@ -14,6 +14,8 @@
     clippy::panic
 )]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -489,38 +491,10 @@ fn an_audit_for_another_elections_key_is_refused() {
     assert_eq!(report.condition(), Some(Condition::Openings));
 }
 
-/// The workspace's `valurna-verify`, built for the profile these tests run
-/// in (`cargo test -p valurna-tests` does not build other packages'
-/// binaries; `cargo build` is a no-op when it is fresh).
+/// The workspace's `valurna-verify`, built once for these tests.
 fn verify_binary() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        // target/<profile>/deps/audit-<hash>
-        let exe = std::env::current_exe().unwrap();
-        let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-        let target_dir = profile_dir.parent().unwrap();
-        let mut build = Command::new(env!("CARGO"));
-        build
-            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "valurna-verifier",
-                "--bin",
-                "valurna-verify",
-            ])
-            .arg("--target-dir")
-            .arg(target_dir);
-        if profile_dir.file_name().is_some_and(|n| n == "release") {
-            build.arg("--release");
-        }
-        let status = build.status().unwrap();
-        assert!(status.success(), "cargo build of valurna-verify failed");
-        let bin = profile_dir.join(format!("valurna-verify{}", std::env::consts::EXE_SUFFIX));
-        assert!(bin.is_file(), "{} was not built", bin.display());
-        bin
-    })
+    BIN.get_or_init(|| common::workspace_binary("valurna-verifier", "valurna-verify"))
 }
 
 #[test]

@@ -17,18 +17,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{TestDb, browser_tools, serve_on_free_port};
+use common::{TestDb, browser_tools, serve_on_free_port, workspace};
 use valurna_server::cli::demo::serve::{SeedOptions, seed, spawn_trustees, write_files};
 use valurna_server::db;
 use valurna_server::http::AppState;
 use valurna_server::receipt::ReceiptKey;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_vote_and_the_committee_tallies_in_a_real_browser() {

@@ -157,68 +157,55 @@ impl Api {
             Payload::Csv(text) => text.into_bytes(),
             Payload::Raw(bytes) => bytes,
         };
-        match &self.transport {
+        // One request, with the session's headers; its address is the
+        // path in process, the whole URL over HTTP.
+        let uri = match &self.transport {
+            Transport::InProcess(_) => path.to_string(),
+            Transport::Http { base, .. } => base
+                .join(path.trim_start_matches('/'))
+                .map_err(|e| failed(format!("{path}: {e}")))?
+                .to_string(),
+        };
+        let mut request = Request::builder().method(method.clone()).uri(&uri);
+        if let Some(cookie) = &self.cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        if let Some(csrf) = &self.csrf {
+            request = request.header(crate::http::extract::CSRF_HEADER, csrf);
+        }
+        if let Some(t) = content_type {
+            request = request.header(header::CONTENT_TYPE, t);
+        }
+        let request = request
+            .body(bytes)
+            .map_err(|e| failed(format!("{method} {uri}: {e}")))?;
+        let (status, set_cookie, body) = match &self.transport {
             Transport::InProcess(router) => {
-                let mut request = Request::builder().method(method.clone()).uri(path);
-                if let Some(cookie) = &self.cookie {
-                    request = request.header(header::COOKIE, cookie);
-                }
-                if let Some(csrf) = &self.csrf {
-                    request = request.header(crate::http::extract::CSRF_HEADER, csrf);
-                }
-                if let Some(t) = content_type {
-                    request = request.header(header::CONTENT_TYPE, t);
-                }
-                let request = request
-                    .body(Body::from(bytes))
-                    .map_err(|e| failed(format!("{method} {path}: {e}")))?;
-                let response = match router.clone().oneshot(request).await {
+                let response = match router.clone().oneshot(request.map(Body::from)).await {
                     Ok(r) => r,
                     Err(never) => match never {},
                 };
-                let status = response.status();
-                let set_cookie = set_cookie(response.headers());
+                let (status, set_cookie) = (response.status(), set_cookie(response.headers()));
                 let body = axum::body::to_bytes(response.into_body(), usize::MAX)
                     .await
-                    .map_err(|e| failed(format!("{method} {path}: reading the answer: {e}")))?;
-                Ok(Answer {
-                    status,
-                    set_cookie,
-                    body,
-                })
+                    .map_err(|e| failed(format!("{method} {uri}: reading the answer: {e}")))?;
+                (status, set_cookie, body)
             }
-            Transport::Http { client, base } => {
-                let url = base
-                    .join(path.trim_start_matches('/'))
-                    .map_err(|e| failed(format!("{path}: {e}")))?;
-                let mut request = client.request(method.clone(), url).body(bytes);
-                if let Some(cookie) = &self.cookie {
-                    request = request.header(header::COOKIE, cookie);
-                }
-                if let Some(csrf) = &self.csrf {
-                    request = request.header(crate::http::extract::CSRF_HEADER, csrf);
-                }
-                if let Some(t) = content_type {
-                    request = request.header(header::CONTENT_TYPE, t);
-                }
-                let unreachable = |e: reqwest::Error| {
-                    failed(format!(
-                        "{method} {base}{}: {}",
-                        path.trim_start_matches('/'),
-                        causes(&e)
-                    ))
-                };
-                let response = request.send().await.map_err(unreachable)?;
-                let status = response.status();
-                let set_cookie = set_cookie(response.headers());
+            Transport::Http { client, .. } => {
+                let unreachable =
+                    |e: reqwest::Error| failed(format!("{method} {uri}: {}", causes(&e)));
+                let request = reqwest::Request::try_from(request).map_err(unreachable)?;
+                let response = client.execute(request).await.map_err(unreachable)?;
+                let (status, set_cookie) = (response.status(), set_cookie(response.headers()));
                 let body = response.bytes().await.map_err(unreachable)?;
-                Ok(Answer {
-                    status,
-                    set_cookie,
-                    body,
-                })
+                (status, set_cookie, body)
             }
-        }
+        };
+        Ok(Answer {
+            status,
+            set_cookie,
+            body,
+        })
     }
 
     /// Sends, and expects `status`.

@@ -426,6 +426,11 @@ pub async fn tenant(root: &str, platform: &Api, slug: &str) -> Tenant {
     }
 }
 
+/// The workspace's root.
+pub fn workspace() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
 /// The workspace's binary `bin` of `package`, built for the profile these
 /// tests run in (`cargo test -p valurna-tests` does not build other
 /// packages' binaries; `cargo build` is a no-op when it is fresh).
@@ -436,7 +441,7 @@ pub fn workspace_binary(package: &str, bin: &str) -> std::path::PathBuf {
     let target_dir = profile_dir.parent().unwrap();
     let mut build = std::process::Command::new(env!("CARGO"));
     build
-        .current_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .current_dir(workspace())
         .args(["build", "--quiet", "-p", package, "--bin", bin])
         .arg("--target-dir")
         .arg(target_dir);
@@ -455,7 +460,7 @@ pub fn workspace_binary(package: &str, bin: &str) -> std::path::PathBuf {
 /// Fails, saying which is missing, rather than skip. Returns Chromium's
 /// path (`CHROMIUM`, default `/usr/bin/chromium`).
 pub fn browser_tools() -> String {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = workspace();
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let require = |ok: bool, what: &str| {
         assert!(

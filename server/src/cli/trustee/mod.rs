@@ -122,6 +122,32 @@ impl ServerArgs {
     }
 }
 
+/// A trustee's step through the server.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Ceremony,
+    Decrypt,
+}
+
+/// Signs in and takes `step` until it is done.
+fn online(a: ServerArgs, step: Step) -> Result<(), CliError> {
+    block_on(async move {
+        let every = a.every()?;
+        let t = a.sign_in().await?;
+        say(&format!(
+            "signed in as trustee {} of election {}",
+            t.index, t.election
+        ));
+        until_done(every, || async {
+            match step {
+                Step::Ceremony => t.ceremony_step().await,
+                Step::Decrypt => t.decrypt_step().await,
+            }
+        })
+        .await
+    })
+}
+
 /// Takes `step` again and again, saying what it did and whom it waits
 /// for (once each time that changes), until it is done.
 async fn until_done<F, Fut>(every: Duration, mut step: F) -> Result<(), CliError>
@@ -175,26 +201,10 @@ pub fn run(command: TrusteeCommand) -> Result<(), CliError> {
                 }
             }
         }
-        TrusteeCommand::Ceremony(a) => block_on(async move {
-            let every = a.every()?;
-            let t = a.sign_in().await?;
-            say(&format!(
-                "signed in as trustee {} of election {}",
-                t.index, t.election
-            ));
-            until_done(every, || t.ceremony_step()).await
-        })?,
+        TrusteeCommand::Ceremony(a) => online(a, Step::Ceremony)?,
         TrusteeCommand::Decrypt {
             online: Some(a), ..
-        } => block_on(async move {
-            let every = a.every()?;
-            let t = a.sign_in().await?;
-            say(&format!(
-                "signed in as trustee {} of election {}",
-                t.index, t.election
-            ));
-            until_done(every, || t.decrypt_step()).await
-        })?,
+        } => online(a, Step::Decrypt)?,
         TrusteeCommand::Decrypt {
             record: Some(record),
             share: Some(share),
