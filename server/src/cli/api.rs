@@ -195,7 +195,10 @@ impl Api {
                 let unreachable =
                     |e: reqwest::Error| failed(format!("{method} {uri}: {}", causes(&e)));
                 let request = reqwest::Request::try_from(request).map_err(unreachable)?;
-                let response = client.execute(request).await.map_err(unreachable)?;
+                let response = reqwest::RequestBuilder::from_parts(client.clone(), request)
+                    .send()
+                    .await
+                    .map_err(unreachable)?;
                 let (status, set_cookie) = (response.status(), set_cookie(response.headers()));
                 let body = response.bytes().await.map_err(unreachable)?;
                 (status, set_cookie, body)
