@@ -50,12 +50,14 @@
 
 pub mod ballot;
 pub mod board;
+pub mod ceremony_dir;
 pub mod contest;
 pub mod count;
 pub mod credential;
 pub mod elgamal;
 pub mod encoding;
 pub mod errors;
+pub mod keyfile;
 pub mod manifest;
 pub mod mixnet;
 pub mod proofs;

@@ -5,13 +5,11 @@ use std::path::{Path, PathBuf};
 
 use rand_core::Rng;
 use serde::{Deserialize, Serialize};
+use valurna_engine::ceremony_dir;
 use valurna_engine::elgamal::SecretKey;
 use valurna_engine::encoding::{decode_hex, decode_scalar};
 use valurna_engine::manifest::{Manifest, manifest_hash};
-use valurna_engine::record::{
-    self, AnnouncementJson, CeremonyFile, ComplaintJson, ConfirmationJson, EncryptedShareJson,
-    files,
-};
+use valurna_engine::record::{self, CeremonyFile, files};
 use valurna_engine::rng::os_rng;
 use valurna_engine::threshold::{
     CeremonyOutcome, CeremonyParams, CeremonyTranscript, Received, TrusteeDealer, TrusteeShare,
@@ -22,38 +20,7 @@ use zeroize::Zeroizing;
 use super::{usage, write_private};
 use crate::error::CliError;
 
-/// `ceremony-params.json` in a ceremony directory.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CeremonyParamsFile {
-    /// SHA-256 of the manifest file.
-    pub manifest_hash: String,
-    /// This run's random id.
-    pub ceremony_id: String,
-    /// `n`.
-    pub trustees: u32,
-    /// `t`.
-    pub threshold: u32,
-}
-
-impl CeremonyParamsFile {
-    fn params(&self) -> Result<CeremonyParams, CliError> {
-        let manifest_hash = decode_hex(&self.manifest_hash)?
-            .try_into()
-            .map_err(|_| usage("ceremony-params.json: bad manifest hash"))?;
-        let ceremony_id = decode_hex(&self.ceremony_id)?
-            .try_into()
-            .map_err(|_| usage("ceremony-params.json: bad ceremony id"))?;
-        let p = CeremonyParams {
-            manifest_hash,
-            ceremony_id,
-            trustees: self.trustees,
-            threshold: self.threshold,
-        };
-        p.validate()?;
-        Ok(p)
-    }
-}
+pub use valurna_engine::ceremony_dir::CeremonyParamsFile;
 
 /// A trustee's secret file: between rounds, its dealer state; afterwards,
 /// its share of the election key. Its `Debug` prints nothing secret.
@@ -84,7 +51,7 @@ fn read_secret(path: &Path, kind: &str) -> Result<SecretFile, CliError> {
 }
 
 fn params_of(dir: &Path) -> Result<CeremonyParams, CliError> {
-    record::read_json::<CeremonyParamsFile>(&dir.join("ceremony-params.json"))?.params()
+    Ok(record::read_json::<CeremonyParamsFile>(&dir.join(ceremony_dir::PARAMS))?.params()?)
 }
 
 /// Every file in `dir` named `<prefix><n>.json` with `n` written in plain
@@ -113,52 +80,26 @@ pub(crate) fn numbered(dir: &Path, prefix: &str) -> Result<Vec<(u32, PathBuf)>, 
 }
 
 /// The ceremony's public messages so far, from its directory; every file's
-/// content must come from the trustee its name says.
+/// content must come from the trustee its name says
+/// ([`ceremony_dir::gather`]).
 fn gather(dir: &Path) -> Result<(CeremonyTranscript, [u8; 16]), CliError> {
-    let params = params_of(dir)?;
-    let mut file = CeremonyFile {
-        ceremony_id: hex::encode(params.ceremony_id),
-        announcements: Vec::new(),
-        shares: Vec::new(),
-        complaints: Vec::new(),
-        confirmations: Vec::new(),
-        public_shares: Vec::new(),
-    };
-    let wrong = |name: &Path| {
-        usage(format!(
-            "{} claims another trustee as its sender",
-            name.display()
-        ))
-    };
-    for (n, p) in numbered(dir, "announcement-")? {
-        let a: AnnouncementJson = record::read_json(&p)?;
-        if a.index != n {
-            return Err(wrong(&p));
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if name.ends_with(".json") {
+            let size = std::fs::metadata(&path)?.len();
+            if size > record::MAX_JSON_FILE {
+                return Err(usage(format!("{name} is larger than 256 MiB")));
+            }
+            files.push((name.to_string(), std::fs::read(&path)?));
         }
-        file.announcements.push(a);
     }
-    for (n, p) in numbered(dir, "shares-from-")? {
-        let shares: Vec<EncryptedShareJson> = record::read_json(&p)?;
-        if shares.iter().any(|s| s.from != n) {
-            return Err(wrong(&p));
-        }
-        file.shares.extend(shares);
-    }
-    for (n, p) in numbered(dir, "complaints-from-")? {
-        let complaints: Vec<ComplaintJson> = record::read_json(&p)?;
-        if complaints.iter().any(|c| c.accuser != n) {
-            return Err(wrong(&p));
-        }
-        file.complaints.extend(complaints);
-    }
-    for (n, p) in numbered(dir, "confirmation-")? {
-        let c: ConfirmationJson = record::read_json(&p)?;
-        if c.index != n {
-            return Err(wrong(&p));
-        }
-        file.confirmations.push(c);
-    }
-    Ok((file.transcript()?, params.ceremony_id))
+    let (params, transcript) =
+        ceremony_dir::gather(&files).map_err(|e| usage(format!("{}: {e}", dir.display())))?;
+    Ok((transcript, params.ceremony_id))
 }
 
 /// `valurna ceremony init`: a new ceremony (with a fresh random id).
