@@ -26,6 +26,8 @@
 //! `#[wasm_bindgen]` wrapper; errors reach JavaScript as `Error` objects
 //! with a message.
 
+pub mod trustee;
+
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use valurna_engine::ballot::{Ballot, BallotContext, BallotSecrets, check_audit as engine_audit};
