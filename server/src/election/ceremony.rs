@@ -2,11 +2,13 @@
 //! ceremony's parameters; each trustee uploads only their own files, named
 //! as the file-based ceremony names them (record.md §6).
 
+use valurna_engine::ceremony_dir;
 use valurna_engine::manifest::manifest_hash;
 use valurna_engine::record::{
     AnnouncementJson, ComplaintJson, ConfirmationJson, EncryptedShareJson,
 };
 use valurna_engine::rng::os_rng;
+use valurna_engine::threshold::Fault;
 
 use super::Refused;
 use crate::record::ceremony::CeremonyParamsFile;
@@ -146,6 +148,34 @@ impl Standing {
             round,
             waiting,
         }
+    }
+}
+
+/// Who is at fault in a ceremony stopped by complaints (record.md §6.4):
+/// each complaint checked as any observer would, from the ceremony's
+/// files. A valid complaint names the dealer whose share did not match
+/// its commitments; a false or unproven one names the accuser. Empty
+/// while no complaint is in, or if the files do not read (the committee's
+/// ceremony check then says why).
+pub fn faults(files: &[(String, Vec<u8>)]) -> Vec<Fault> {
+    let complained = files
+        .iter()
+        .any(|(name, _)| name.starts_with("complaints-from-"));
+    if !complained {
+        return Vec::new();
+    }
+    let Ok((params, transcript)) = ceremony_dir::gather(files) else {
+        return Vec::new();
+    };
+    match valurna_engine::threshold::finish(&params, &transcript) {
+        Err(valurna_engine::Error::CeremonyFailed { faults }) => {
+            // Every complaint is a fault of its accuser or its accused,
+            // found before confirmations are looked at.
+            let mut faults = faults;
+            faults.sort_by_key(|f| f.trustee);
+            faults
+        }
+        _ => Vec::new(),
     }
 }
 

@@ -18,7 +18,7 @@ use super::error::{ApiError, MAX_BODY};
 use super::extract::{P, Staff, raw_body};
 use super::state::AppState;
 use crate::db;
-use crate::election::ceremony::check_upload;
+use crate::election::ceremony::{Standing, check_upload, faults};
 use crate::election::lifecycle::Status;
 
 /// The largest ceremony file accepted (the server's body limit).
@@ -29,6 +29,7 @@ pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/api/elections/{id}/ceremony", get(files))
         .route("/api/elections/{id}/ceremony/{name}", get(file).put(upload))
+        .route("/api/elections/{id}/ceremony-standing", get(standing))
 }
 
 /// A file of a directory (the ceremony's, the record's).
@@ -38,6 +39,66 @@ pub struct FileJson {
     pub name: String,
     /// Its size in bytes.
     pub size: u64,
+}
+
+/// Where the key ceremony stands: the trustees' pages follow it, and the
+/// committee's page shows it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StandingJson {
+    /// The election's status.
+    pub status: String,
+    /// `n`.
+    pub trustees: u32,
+    /// The round under way, 1 to 3; 4 once every trustee has confirmed.
+    pub round: u8,
+    /// Per trustee 1 to n, the rounds it has done.
+    pub done: Vec<u8>,
+    /// Whom the round waits for (none once stopped or complete).
+    pub waiting: Vec<u32>,
+    /// The trustees who complained.
+    pub complained: Vec<u32>,
+    /// Who is at fault, once a complaint is in (record.md §6.4).
+    pub faults: Vec<FaultJson>,
+}
+
+/// A trustee at fault.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FaultJson {
+    /// The trustee.
+    pub trustee: u32,
+    /// What it did, in the engine's words.
+    pub reason: String,
+}
+
+/// `GET /api/elections/{id}/ceremony-standing`.
+pub async fn standing(
+    State(app): State<AppState>,
+    P(id): P<i64>,
+    staff: Staff,
+) -> Result<Json<StandingJson>, ApiError> {
+    let client = app.pool().get().await?;
+    let e = visible(&client, &staff, id, false).await?;
+    let files = db::ceremony::all(&client, id).await?;
+    let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+    let s = Standing::of(&names, e.trustees);
+    let faults = tokio::task::spawn_blocking(move || faults(&files))
+        .await
+        .map_err(|_| ApiError::internal("checking the complaints"))?;
+    Ok(Json(StandingJson {
+        status: e.status.as_str().to_string(),
+        trustees: e.trustees,
+        round: s.round as u8 + 1,
+        done: s.done,
+        waiting: s.waiting,
+        complained: s.complained,
+        faults: faults
+            .into_iter()
+            .map(|f| FaultJson {
+                trustee: f.trustee,
+                reason: f.reason,
+            })
+            .collect(),
+    }))
 }
 
 /// `GET /api/elections/{id}/ceremony` (the committee's pages show the

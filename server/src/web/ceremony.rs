@@ -5,14 +5,17 @@
 use maud::{Markup, html};
 
 use super::Lang;
-use crate::election::ceremony::{Round, Standing};
-use crate::http::ceremony::FileJson;
+use crate::http::ceremony::{FileJson, StandingJson};
 use crate::http::elections::ElectionJson;
 
-/// The ceremony's section of the election's page.
-pub fn section(lang: Lang, s: &ElectionJson, files: &[FileJson], server: &str) -> Markup {
-    let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
-    let standing = Standing::of(&names, s.trustees);
+/// The ceremony's section of the election's page (and of the trustees').
+pub fn section(
+    lang: Lang,
+    s: &ElectionJson,
+    files: &[FileJson],
+    standing: &StandingJson,
+    server: &str,
+) -> Markup {
     let who = |list: &[u32]| {
         list.iter()
             .map(
@@ -24,7 +27,13 @@ pub fn section(lang: Lang, s: &ElectionJson, files: &[FileJson], server: &str) -
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let (state, line) = if !standing.complained.is_empty() {
+    let at_fault: Vec<u32> = standing.faults.iter().map(|f| f.trustee).collect();
+    let (state, line) = if !standing.faults.is_empty() {
+        (
+            "stopped".to_string(),
+            lang.fmt("staff-ceremony_at_fault", &[("who", who(&at_fault).into())]),
+        )
+    } else if !standing.complained.is_empty() {
         (
             "stopped".to_string(),
             lang.fmt(
@@ -32,10 +41,10 @@ pub fn section(lang: Lang, s: &ElectionJson, files: &[FileJson], server: &str) -
                 &[("who", who(&standing.complained).into())],
             ),
         )
-    } else if standing.round == Round::Complete {
+    } else if standing.round == 4 {
         ("complete".into(), lang.t("staff-ceremony_complete").into())
     } else {
-        let round = standing.round as u8 + 1;
+        let round = standing.round;
         (
             round.to_string(),
             lang.fmt(
@@ -60,6 +69,13 @@ pub fn section(lang: Lang, s: &ElectionJson, files: &[FileJson], server: &str) -
         p id="ceremony-standing" class={ "notice" @if state == "stopped" { " warn" } }
             role="status" data-round=(state) data-waiting=(standing.waiting.iter().map(u32::to_string).collect::<Vec<_>>().join(",")) {
             (line)
+        }
+        @if !standing.faults.is_empty() {
+            ul id="ceremony-faults" {
+                @for f in &standing.faults {
+                    li data-trustee=(f.trustee) { (who(&[f.trustee])) ": " span lang="en" { (f.reason) } }
+                }
+            }
         }
         div class="scroll" tabindex="0" role="region" aria-labelledby="h-ceremony" {
             table id="ceremony-trustees" {

@@ -244,9 +244,12 @@ pub(super) async fn election(
             false => None,
         };
         let ceremony = if status == "ceremony" {
-            crate::http::ceremony::files(State(app.clone()), P(id), staff.clone()).await?.0
+            Some((
+                crate::http::ceremony::files(State(app.clone()), P(id), staff.clone()).await?.0,
+                crate::http::ceremony::standing(State(app.clone()), P(id), staff.clone()).await?.0,
+            ))
         } else {
-            Vec::new()
+            None
         };
         // Once voting opened, the election has its ballot box (same id).
         let ballot_box = matches!(status, "open" | "closed" | "tallied").then_some(id);
@@ -334,10 +337,13 @@ pub(super) async fn election(
                 @if manager && status == "nominations" {
                     (action(id, "freeze", lang.t("staff-freeze"), true, Some("")))
                 }
-                @if status == "ceremony" {
+                @if let Some((files, standing)) = &ceremony {
                     section aria-labelledby="h-ceremony" {
                         h2 id="h-ceremony" { (lang.t("staff-ceremony")) }
-                        (super::ceremony::section(lang, &s, &ceremony, app.public_url()))
+                        @if trustee && s.trustee_accounts.iter().any(|t| t.username == staff.username) {
+                            p { a class="button primary" id="trustee-page" href={ "/staff/elections/" (id) "/trustee" } { (lang.t("trustee-take_part")) } }
+                        }
+                        (super::ceremony::section(lang, &s, files, standing, app.public_url()))
                         @if manager { (action(id, "open", lang.t("staff-open"), true, Some(""))) }
                     }
                 }

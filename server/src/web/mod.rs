@@ -20,6 +20,7 @@
 //! | `/member` | members: sign in with a one-time code, nominate, answer |
 //! | `/staff`, `/staff/elections/{id}` | the committee's pages |
 //! | `/staff/elections/new` | the election builder |
+//! | `/staff/elections/{id}/trustee` | a trustee's key ceremony in the browser |
 //! | `/staff/account` | one's own account; an admin's accounts |
 //! | `/staff/organisation` | organisations, invitations, the audit log |
 //! | `/staff/invite/{token}` | an invited person chooses a username and password |
@@ -46,6 +47,7 @@ mod organisation;
 mod protocol;
 mod public;
 mod roll;
+mod trustee;
 
 use axum::Router;
 use axum::extract::{Query, State};
@@ -91,6 +93,7 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/elections/new", get(builder::page))
         .route("/staff/elections/{id}", get(committee::election))
         .route("/staff/elections/{id}/messages", get(messages::page))
+        .route("/staff/elections/{id}/trustee", get(trustee::page))
 }
 
 /// What a page handler gives back: the page, or an error shown as a page.
@@ -282,6 +285,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         "favicon.svg",
         "image/svg+xml",
         include_str!("../../../web/static/favicon.svg"),
+    ),
+    (
+        "trustee.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../web/static/trustee.js"),
     ),
     (
         "app.js",

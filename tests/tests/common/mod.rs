@@ -345,22 +345,7 @@ pub async fn tenant(root: &str, platform: &Api, slug: &str) -> Tenant {
         "member_number,name,contact,district\n{slug}1,Anna,anna@{slug}.example,North\n\
          {slug}2,Bo,bo@{slug}.example,North\n"
     );
-    let path = format!("/api/elections/{election}/roll");
-    let csv = |p: String| {
-        Api::answer(
-            committee
-                .request(Method::POST, &p)
-                .header("content-type", "text/csv")
-                .body(roll.clone()),
-        )
-    };
-    let (s, preview, _) = csv(path.clone()).await;
-    assert_eq!(s, StatusCode::OK, "{preview}");
-    let digest = preview["digest"].as_str().unwrap();
-    assert_eq!(
-        csv(format!("{path}?apply={digest}")).await.0,
-        StatusCode::OK
-    );
+    import_roll(committee, election, &roll).await;
     expect(
         StatusCode::NO_CONTENT,
         committee
@@ -379,8 +364,42 @@ pub async fn tenant(root: &str, platform: &Api, slug: &str) -> Tenant {
             )
             .await,
     );
-    // A member signs in with the code the outbox holds, and stands.
-    let number = format!("{slug}1");
+    let (member, nomination) = member_stands(root, committee, election, &format!("{slug}1")).await;
+    Tenant {
+        org,
+        staff,
+        staff_ids,
+        election,
+        nomination,
+        member,
+    }
+}
+
+/// `committee` previews and imports the register `roll` (CSV) into
+/// `election`.
+pub async fn import_roll(committee: &Api, election: i64, roll: &str) {
+    let path = format!("/api/elections/{election}/roll");
+    let csv = |p: String| {
+        Api::answer(
+            committee
+                .request(Method::POST, &p)
+                .header("content-type", "text/csv")
+                .body(roll.to_string()),
+        )
+    };
+    let (s, preview, _) = csv(path.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{preview}");
+    let digest = preview["digest"].as_str().unwrap();
+    assert_eq!(
+        csv(format!("{path}?apply={digest}")).await.0,
+        StatusCode::OK
+    );
+}
+
+/// Member `number` of `election` (in nominations) signs in with the code
+/// the outbox holds (taken out by `committee`) and stands: the member's
+/// session and the nomination's id.
+pub async fn member_stands(root: &str, committee: &Api, election: i64, number: &str) -> (Api, i64) {
     let code_request = json!({"election": election, "member_number": number});
     let anonymous = Api::anonymous(root);
     assert_eq!(
@@ -416,14 +435,7 @@ pub async fn tenant(root: &str, platform: &Api, slug: &str) -> Tenant {
     )["id"]
         .as_i64()
         .unwrap();
-    Tenant {
-        org,
-        staff,
-        staff_ids,
-        election,
-        nomination,
-        member,
-    }
+    (member, nomination)
 }
 
 /// The workspace's root.

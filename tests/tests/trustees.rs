@@ -1,0 +1,272 @@
+//! The key ceremony in the trustees' own browsers:
+//! `web/e2e/trustees.test.mjs` in headless Chromium, on two elections of
+//! one organisation with the same two trustees, set up here through the
+//! API up to the ceremony. In the first, trustee 1's browser deals a share
+//! that was changed on its way to the server; trustee 2's page complains,
+//! and every page names trustee 1 as at fault. In the second, the
+//! trustees hold the whole ceremony in their pages: key files under a
+//! passphrase, reopened before the ceremony goes on; a wrong passphrase,
+//! a truncated key file and the key file of the other election each get
+//! their message. Every request body the trustees' pages send is
+//! recorded: none holds a secret (the key files' contents or the
+//! secrets inside them).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use common::{
+    Api, PASSWORD, TestDb, browser_tools, expect, import_roll, member_stands, serve_on_free_port,
+    workspace,
+};
+use serde_json::json;
+use valurna_server::db;
+use valurna_server::http::AppState;
+use valurna_server::receipt::ReceiptKey;
+
+/// An election of `org` with trustees `tess` (1) and `theo` (2), n = t =
+/// 2, one district with one approved candidate, frozen: its ceremony waits
+/// for the trustees' announcements.
+async fn at_ceremony(root: &str, committee: &Api, org: i64, slug: &str) -> i64 {
+    let election = expect(
+        StatusCode::CREATED,
+        committee
+            .post(
+                &format!("/api/organisations/{org}/elections"),
+                json!({"election_id": slug, "title": format!("Board {slug}"), "trustees": 2,
+                       "threshold": 2, "districts": [{"district": "All", "seats": 1}]}),
+            )
+            .await,
+    )["id"]
+        .as_i64()
+        .unwrap();
+    let roll = format!(
+        "member_number,name,contact,district\n{slug}1,Anna,anna@{slug}.example,All\n\
+         {slug}2,Bo,bo@{slug}.example,All\n"
+    );
+    import_roll(committee, election, &roll).await;
+    for (i, t) in ["tess", "theo"].iter().enumerate() {
+        expect(
+            StatusCode::NO_CONTENT,
+            committee
+                .post(
+                    &format!("/api/elections/{election}/trustees"),
+                    json!({"username": t, "index": i + 1}),
+                )
+                .await,
+        );
+    }
+    let s = format!("/api/elections/{election}");
+    expect(
+        StatusCode::NO_CONTENT,
+        committee
+            .post(&format!("{s}/nominations/open"), json!({}))
+            .await,
+    );
+    let (_, nomination) = member_stands(root, committee, election, &format!("{slug}1")).await;
+    expect(
+        StatusCode::NO_CONTENT,
+        committee
+            .post(
+                &format!("{s}/nominations/{nomination}/decision"),
+                json!({"approve": true}),
+            )
+            .await,
+    );
+    let (status, body) = committee.post(&format!("{s}/freeze"), json!({})).await;
+    assert!(status.is_success(), "freeze: {status} {body}");
+    election
+}
+
+/// The trustees' passphrases for their key files.
+const PASSPHRASES: [&str; 2] = ["harbour kettle orbit", "violet meadow lantern"];
+
+/// Every secret a key file of `election`'s ceremony holds, as hex and as
+/// base64: the whole plaintext and each 32-byte scalar in it (the dealer's
+/// communication key and coefficients, or the share).
+async fn secrets_in(state: &AppState, election: i64, path: &std::path::Path) -> Vec<String> {
+    use base64::Engine as _;
+    use valurna_engine::ceremony_dir::{CeremonyParamsFile, PARAMS};
+    use valurna_engine::keyfile::{Kind, open};
+
+    let client = state.pool().get().await.unwrap();
+    let params: CeremonyParamsFile = serde_json::from_slice(
+        &db::ceremony::file(&client, election, PARAMS)
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    let params = params.params().unwrap();
+    let name = path.file_name().unwrap().to_str().unwrap();
+    let (trustee, passphrase) = if name.starts_with("tess") {
+        (1, PASSPHRASES[0])
+    } else {
+        (2, PASSPHRASES[1])
+    };
+    let kind = if name.ends_with("-share.json") {
+        Kind::Share
+    } else {
+        Kind::Dealer
+    };
+    let bytes = std::fs::read(path).unwrap();
+    let plain = open(&params, trustee, kind, &bytes, passphrase).unwrap();
+    // A dealer's state: the ceremony hash, the index, then the scalars.
+    let scalars = match kind {
+        Kind::Dealer => plain.get(36..).unwrap(),
+        _ => plain.as_slice(),
+    };
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let mut out = vec![hex::encode(plain.as_slice()), b64(&plain)];
+    for s in scalars.chunks(32) {
+        out.push(hex::encode(s));
+        out.push(b64(s));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trustees_hold_the_key_ceremony_in_their_browsers() {
+    let root = workspace();
+    let chromium = browser_tools();
+    let db = TestDb::create().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let pool = db::pool_with(db.config.clone(), 8).unwrap();
+    db::migrate(&pool).await.unwrap();
+    valurna_server::cli::admin::create_platform_admin(&pool, "platform", PASSWORD)
+        .await
+        .unwrap();
+    let key = ReceiptKey::load_or_create(&tmp.path().join("receipt.key")).unwrap();
+    let state = AppState::new(pool, key)
+        .with_data_dir(tmp.path().join("data"))
+        .with_web_dir(root.join("web/static/pkg"));
+    let url = serve_on_free_port(state.clone()).await;
+
+    let platform = Api::signed_in(
+        &url,
+        "/api/login",
+        json!({"username": "platform", "password": PASSWORD}),
+    )
+    .await;
+    let org = expect(
+        StatusCode::CREATED,
+        platform
+            .post(
+                "/api/organisations",
+                json!({"slug": "guild", "name": "The Guild"}),
+            )
+            .await,
+    )["id"]
+        .as_i64()
+        .unwrap();
+    for (username, role) in [
+        ("carl", "committee"),
+        ("tess", "trustee"),
+        ("theo", "trustee"),
+    ] {
+        expect(
+            StatusCode::CREATED,
+            platform
+                .post(
+                    &format!("/api/organisations/{org}/staff"),
+                    json!({"username": username, "password": PASSWORD, "role": role}),
+                )
+                .await,
+        );
+    }
+    let committee = Api::signed_in(
+        &url,
+        "/api/login",
+        json!({"username": "carl", "password": PASSWORD}),
+    )
+    .await;
+    let tampered = at_ceremony(&url, &committee, org, "spring").await;
+    let clean = at_ceremony(&url, &committee, org, "autumn").await;
+
+    let out = root.join("target/browser-tests/trustees");
+    let child = tokio::process::Command::new("node")
+        .args(["--test", "--test-reporter=spec", "trustees.test.mjs"])
+        .current_dir(root.join("web/e2e"))
+        .env("VALURNA_URL", &url)
+        .env("VALURNA_PASSWORD", PASSWORD)
+        .env("VALURNA_TAMPERED", tampered.to_string())
+        .env("VALURNA_CLEAN", clean.to_string())
+        .env(
+            "VALURNA_PASSPHRASES",
+            json!({"tess": PASSPHRASES[0], "theo": PASSPHRASES[1]}).to_string(),
+        )
+        .env("VALURNA_OUT", &out)
+        .env("CHROMIUM", &chromium)
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(300), child)
+        .await
+        .expect("the trustees' run took over 5 minutes")
+        .expect("node runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    println!("{text}");
+    assert!(output.status.success(), "the trustees' run failed:\n{text}");
+
+    // No request body of the trustees' pages holds a secret of a key file.
+    let sent: Vec<(String, String)> =
+        serde_json::from_slice(&std::fs::read(out.join("requests.json")).unwrap()).unwrap();
+    let mut opened = 0;
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        let Some(election) = [tampered, clean].into_iter().find(|e| {
+            name.contains(&format!("-{e}-")) || (name.contains("-clean-") && *e == clean)
+        }) else {
+            continue;
+        };
+        for secret in secrets_in(&state, election, &path).await {
+            for (url, body) in &sent {
+                assert!(!body.contains(&secret), "{url} sent a secret of {name}");
+            }
+        }
+        opened += 1;
+    }
+    assert!(opened >= 6, "the key files saved: {opened}");
+
+    // The clean ceremony completed with the trustees' files only: the
+    // server opens voting with its joint key.
+    let client = state.pool().get().await.unwrap();
+    let names: Vec<String> = db::ceremony::list(&client, clean)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(names.len(), 7, "{names:?}");
+    let (status, body) = committee
+        .post(&format!("/api/elections/{clean}/open"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The tampered one cannot: trustee 2 complained.
+    let (status, body) = committee
+        .post(&format!("/api/elections/{tampered}/open"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    for shot in [
+        "trustee-make-phone",
+        "trustee-save-phone",
+        "trustee-complete-desktop",
+        "trustee-stopped-desktop",
+        "committee-stopped-desktop",
+    ] {
+        assert!(out.join(format!("{shot}.png")).is_file(), "{shot}.png");
+    }
+    db.drop_now().await;
+}

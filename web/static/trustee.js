@@ -1,0 +1,245 @@
+// A trustee's key ceremony in the browser. The engine, compiled to
+// WebAssembly, holds the trustee's secret (TrusteeKey); this script only
+// moves public files between the server and the engine, and the key file
+// (sealed in the engine under the trustee's passphrase) to the trustee's
+// disk and back. Rounds: 1 announce, 2 deal, 3 check the shares dealt to
+// this trustee and confirm or complain. A round is taken as soon as it
+// is due: the page follows the ceremony's standing until it completes.
+
+import init, { TrusteeKey } from "/static/pkg/valurna_booth.js";
+
+const data = JSON.parse(document.getElementById("trustee-data").textContent);
+const S = JSON.parse(document.getElementById("page-strings").textContent);
+const t = (key, vars = {}) => (S[key] ?? key).replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? "");
+const $ = (sel) => document.querySelector(sel);
+const api = `/api/elections/${data.election}`;
+const me = data.index;
+const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+
+const state = {
+  key: null,        // the TrusteeKey, once made or opened
+  params: null,     // ceremony-params.json's bytes
+  busy: false,      // a round or a save is under way
+  saving: null,     // resolves once the trustee has reopened the key file saved
+  passphrase: null, // typed in this visit: the share's key file is sealed under it too
+  last: "",         // the standing last shown
+  timings: {},      // ms per step, for the tests and the benchmark
+};
+// For the browser tests and the benchmark.
+window.valurnaTrustee = state;
+
+const who = (list) => list.map((i) => {
+  const n = data.names.find((x) => x.index === i);
+  return n ? `${i}. ${n.username}` : `${i}`;
+}).join(", ");
+
+function status(text) { $("#trustee-status").textContent = text ?? ""; }
+function error(text) {
+  const box = $("#trustee-error");
+  box.textContent = text ?? "";
+  if (text) box.focus();
+}
+function show(step) {
+  for (const s of document.querySelectorAll(".step")) s.hidden = s.id !== `step-${step}`;
+  if (step) $(`#step-${step} h2`)?.focus();
+}
+// An error of the engine: `code: detail`, shown in the trustee's language.
+function engineError(e) {
+  const text = String(e?.message ?? e);
+  const at = text.indexOf(": ");
+  const code = at < 0 ? text : text.slice(0, at);
+  const key = `js-key_${code}`;
+  return S[key] ? t(key, { detail: text.slice(at + 2) }) : text;
+}
+
+async function call(method, path, body) {
+  const headers = { "X-CSRF-Token": csrf };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const res = await fetch(path, { method, headers, body, credentials: "same-origin" });
+  if (!res.ok) {
+    let message = `HTTP ${res.status}`;
+    let code = "";
+    try { ({ message = message, error: code = "" } = await res.json()); } catch { /* not JSON */ }
+    const e = new Error(message); e.status = res.status; e.code = code;
+    throw e;
+  }
+  return res;
+}
+
+// Every file of the ceremony, as the engine reads them: name → content.
+async function ceremonyFiles() {
+  const list = await (await call("GET", `${api}/ceremony`)).json();
+  const files = {};
+  await Promise.all(list.map(async (f) => {
+    files[f.name] = await (await call("GET", `${api}/ceremony/${encodeURIComponent(f.name)}`)).text();
+  }));
+  return files;
+}
+
+async function upload(u) {
+  try {
+    await call("PUT", `${api}/ceremony/${encodeURIComponent(u.name)}`, u.content);
+  } catch (e) {
+    // Uploaded before, in an earlier visit: the ceremony has it.
+    if (e.code !== "already_uploaded") throw e;
+  }
+}
+
+async function params() {
+  state.params ??= new Uint8Array(await (await call("GET", `${api}/ceremony/ceremony-params.json`)).arrayBuffer());
+  return state.params;
+}
+
+function timed(step, f) {
+  const t0 = performance.now();
+  const out = f();
+  state.timings[step] = Math.round(performance.now() - t0);
+  return out;
+}
+
+// The key file of the key held, to download; resolves once the trustee
+// has opened their saved copy.
+function saveKey(passphrase) {
+  const bytes = timed(`seal_${state.key.kind}`, () => state.key.seal(passphrase));
+  const a = $("#save-link");
+  if (a.href.startsWith("blob:")) URL.revokeObjectURL(a.href);
+  a.href = URL.createObjectURL(new Blob([bytes], { type: "application/json" }));
+  a.download = `valurna-key-${data.election}-trustee-${me}-${state.key.kind}.json`;
+  $("#check-form").reset();
+  show("save");
+  return new Promise((resolve) => { state.saving = resolve; });
+}
+
+async function checkSaved(event) {
+  event.preventDefault();
+  error();
+  const file = $("#check-file").files[0];
+  if (!file) { error(t("js-choose_file")); return; }
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    timed("check", () => state.key.check(bytes, $("#check-pass").value));
+  } catch (e) { error(engineError(e)); return; }
+  $("#check-form").reset();
+  status(t("js-trustee_checked"));
+  const done = state.saving; state.saving = null;
+  show(null);
+  done?.();
+}
+
+async function make(event) {
+  event.preventDefault();
+  error();
+  const pass = $("#make-pass").value;
+  if (pass !== $("#make-again").value) { error(t("js-trustee_mismatch")); return; }
+  if ([...pass].length < 12) { error(t("js-key_short_passphrase")); return; }
+  state.busy = true;
+  try {
+    const key = timed("announce", () => TrusteeKey.announce(state.params, me));
+    state.key = key;
+    const announcement = JSON.parse(key.announcement());
+    state.passphrase = pass;
+    $("#make-form").reset();
+    await saveKey(pass);
+    await upload(announcement);
+  } catch (e) { error(engineError(e)); } finally { state.busy = false; }
+  follow();
+}
+
+async function open(event) {
+  event.preventDefault();
+  error();
+  const file = $("#open-file").files[0];
+  if (!file) { error(t("js-choose_file")); return; }
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    state.key?.free();
+    const pass = $("#open-pass").value;
+    state.key = timed("open", () => TrusteeKey.open(state.params, me, "dealer", bytes, pass));
+    state.passphrase = pass;
+  } catch (e) { state.key = null; error(engineError(e)); return; }
+  $("#open-form").reset();
+  status(t("js-trustee_opened"));
+  show(null);
+  follow();
+}
+
+// Takes this trustee's round `round` (2 or 3).
+async function take(round) {
+  state.busy = true;
+  status(t("js-trustee_working", { round }));
+  try {
+    const files = JSON.stringify(await ceremonyFiles());
+    if (round === 2) {
+      await upload(JSON.parse(timed("deal", () => state.key.deal(files))));
+    } else {
+      const answer = JSON.parse(timed("receive", () => state.key.receive(files)));
+      if (answer.accused.length) {
+        await upload(answer);
+        error(t("js-trustee_complained", { who: who(answer.accused) }));
+      } else {
+        // The share's key file first: a confirmed trustee can reopen it.
+        const saved = saveKey(state.passphrase);
+        status(t("js-trustee_share_saved"));
+        await saved;
+        state.passphrase = null;
+        await upload(answer);
+      }
+    }
+  } catch (e) { error(engineError(e)); } finally { state.busy = false; }
+}
+
+let timer = null;
+async function refreshTable() {
+  try {
+    const html = await (await call("GET", location.pathname)).text();
+    const fresh = new DOMParser().parseFromString(html, "text/html").querySelector("#ceremony-live");
+    if (fresh) $("#ceremony-live").replaceChildren(...fresh.childNodes);
+  } catch { /* the table waits for the next look */ }
+}
+
+async function follow() {
+  clearTimeout(timer);
+  if (state.busy || state.saving) return;
+  let s;
+  try { s = await (await call("GET", `${api}/ceremony-standing`)).json(); }
+  catch { status(t("js-network")); timer = setTimeout(follow, 3000); return; }
+  const shown = JSON.stringify(s);
+  if (shown !== state.last) { state.last = shown; refreshTable(); }
+  const again = () => { timer = setTimeout(follow, 1500); };
+  if (s.status === "draft" || s.status === "nominations") { status(t("js-trustee_wait_freeze")); again(); return; }
+  if (s.status !== "ceremony") { status(t("js-trustee_over")); show(null); return; }
+  if (s.faults.length) {
+    status(t("js-trustee_stopped", { who: who(s.faults.map((f) => f.trustee)) }));
+    show(null);
+    return;
+  }
+  if (s.complained.length) { status(t("js-trustee_stopped", { who: who(s.complained) })); again(); return; }
+  if (s.round === 4) { status(t("js-trustee_complete")); show(null); return; }
+  await params();
+  const mine = s.done[me - 1];
+  if (mine === 0) {
+    if (!state.key) { show("make"); $("#make-form button").disabled = false; }
+    return;
+  }
+  if (mine < 3 && !state.key) {
+    show("open"); $("#open-form button").disabled = false;
+    status(t("js-trustee_waiting", { round: s.round, who: who(s.waiting) }));
+    return;
+  }
+  // Due: this trustee has done as few rounds as anyone.
+  if (mine + 1 === s.round && state.key && mine < 3) {
+    await take(s.round);
+    return follow();
+  }
+  status(t("js-trustee_waiting", { round: s.round, who: who(s.waiting) }));
+  again();
+}
+
+$("#make-form").addEventListener("submit", make);
+$("#check-form").addEventListener("submit", checkSaved);
+$("#open-form").addEventListener("submit", open);
+
+(async () => {
+  try { await init(); } catch { error(t("js-network")); return; }
+  follow();
+})();
