@@ -68,6 +68,7 @@ fn attack(api: &Api, method: Method, template: &str, other: &Tenant) -> reqwest:
             .body("member_number,name,contact,district\nX1,Intruder,x@example.org,North\n"),
         "trustees" => r.json(&json!({"username": "intruder", "index": 2})),
         "decision" => r.json(&json!({"approve": true})),
+        "ceremony-restart" => r.json(&json!({"without": 1, "replacement": "intruder"})),
         "{staff}" | "invitations" => r.json(&json!({"role": "org_admin"})),
         "decryptions" => r.json(&json!({"trustee": 1, "partials": []})),
         "{name}" => r.body("{}"),

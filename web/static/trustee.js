@@ -23,6 +23,7 @@ const state = {
   saving: null,     // resolves once the trustee has reopened the key file saved
   passphrase: null, // typed in this visit: the share's key file is sealed under it too
   last: "",         // the standing last shown
+  ceremony: null,   // the ceremony id this visit began in
   timings: {},      // ms per step, for the tests and the benchmark
 };
 // For the browser tests and the benchmark.
@@ -203,14 +204,20 @@ async function follow() {
   let s;
   try { s = await (await call("GET", `${api}/ceremony-standing`)).json(); }
   catch { status(t("js-network")); timer = setTimeout(follow, 3000); return; }
+  // The committee restarted the ceremony: this visit's key and numbers
+  // are of the old one, so the page starts afresh.
+  state.ceremony ??= s.ceremony_id;
+  if (s.ceremony_id !== state.ceremony) { location.reload(); return; }
   const shown = JSON.stringify(s);
   if (shown !== state.last) { state.last = shown; refreshTable(); }
   const again = () => { timer = setTimeout(follow, 1500); };
   if (s.status === "draft" || s.status === "nominations") { status(t("js-trustee_wait_freeze")); again(); return; }
   if (s.status !== "ceremony") { status(t("js-trustee_over")); show(null); return; }
   if (s.faults.length) {
+    // Until the committee restarts the ceremony without them.
     status(t("js-trustee_stopped", { who: who(s.faults.map((f) => f.trustee)) }));
     show(null);
+    again();
     return;
   }
   if (s.complained.length) { status(t("js-trustee_stopped", { who: who(s.complained) })); again(); return; }

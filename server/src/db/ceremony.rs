@@ -90,3 +90,10 @@ pub async fn add_decryption(
         .get(0);
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
+
+/// Drops every file of the election's ceremony (a restart).
+pub async fn clear(tx: &Transaction<'_>, election: i64) -> Result<u64, StoreError> {
+    Ok(tx
+        .execute("DELETE FROM ceremony_files WHERE setup = $1", &[&election])
+        .await?)
+}

@@ -284,6 +284,50 @@ pub async fn name_trustee(
     Ok(())
 }
 
+/// Account `staff` takes trustee number `index`; an account already a
+/// trustee of the election is [`StoreError::is_duplicate`].
+pub async fn replace_trustee(
+    tx: &Transaction<'_>,
+    id: i64,
+    index: u32,
+    staff: i64,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE trustees SET staff = $3 WHERE setup = $1 AND idx = $2",
+        &[&id, &(index as i32), &staff],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Trustee `index` leaves the election: the trustees after it move down
+/// one number, and the election has one trustee fewer.
+pub async fn drop_trustee(tx: &Transaction<'_>, id: i64, index: u32) -> Result<(), StoreError> {
+    let index = index as i32;
+    tx.execute(
+        "DELETE FROM trustees WHERE setup = $1 AND idx = $2",
+        &[&id, &index],
+    )
+    .await?;
+    // In two steps, so that no two rows share a number on the way.
+    tx.execute(
+        "UPDATE trustees SET idx = idx + 1000000 WHERE setup = $1 AND idx > $2",
+        &[&id, &index],
+    )
+    .await?;
+    tx.execute(
+        "UPDATE trustees SET idx = idx - 1000001 WHERE setup = $1 AND idx > 1000000",
+        &[&id],
+    )
+    .await?;
+    tx.execute(
+        "UPDATE setups SET trustees = trustees - 1 WHERE id = $1",
+        &[&id],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Staff account `staff`'s trustee number in the election, if any.
 pub async fn trustee_index(
     client: &impl GenericClient,

@@ -10,7 +10,7 @@ use valurna_engine::record::{
 use valurna_engine::rng::os_rng;
 use valurna_engine::threshold::Fault;
 
-use super::Refused;
+use super::{Kind, Refused};
 use crate::record::ceremony::CeremonyParamsFile;
 
 /// The ceremony directory's parameters file, written at the freeze.
@@ -151,6 +151,66 @@ impl Standing {
     }
 }
 
+/// What a restart of the key ceremony does to the trustees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Restart {
+    /// Another account takes trustee `i`'s number; `n` stays.
+    Replaced,
+    /// Trustee `i` leaves, the trustees after it move down one number,
+    /// and the election has `n − 1` trustees.
+    Dropped {
+        /// The new `n`.
+        trustees: u32,
+    },
+}
+
+/// Whether the committee may restart the ceremony without trustee
+/// `without` (one who cheated, as a complaint shows, or who vanished),
+/// with a replacement account or without one. Every file of the ceremony
+/// is then dropped and a new ceremony id drawn: nothing of the old one
+/// can be reused (record.md §6.1).
+pub fn restart(
+    standing: &Standing,
+    trustees: u32,
+    threshold: u32,
+    without: u32,
+    replaced: bool,
+) -> Result<Restart, Refused> {
+    if without == 0 || without > trustees {
+        return Err(Refused::said(
+            Kind::Invalid,
+            "invalid_field",
+            "api-restart_no_such_trustee",
+            &[("n", trustees.to_string())],
+        ));
+    }
+    if standing.round == Round::Complete {
+        return Err(Refused::said(
+            Kind::Conflict,
+            "ceremony_complete",
+            "api-restart_complete",
+            &[],
+        ));
+    }
+    if replaced {
+        return Ok(Restart::Replaced);
+    }
+    if trustees - 1 < threshold {
+        return Err(Refused::said(
+            Kind::Conflict,
+            "threshold_unreachable",
+            "api-restart_threshold",
+            &[
+                ("left", (trustees - 1).to_string()),
+                ("threshold", threshold.to_string()),
+            ],
+        ));
+    }
+    Ok(Restart::Dropped {
+        trustees: trustees - 1,
+    })
+}
+
 /// Who is at fault in a ceremony stopped by complaints (record.md §6.4):
 /// each complaint checked as any observer would, from the ceremony's
 /// files. A valid complaint names the dealer whose share did not match
@@ -260,5 +320,49 @@ mod tests {
         assert_eq!(a.manifest_hash, hex::encode(manifest_hash(b"{}")));
         assert_ne!(a.ceremony_id, b.ceremony_id);
         assert_eq!((a.trustees, a.threshold), (3, 2));
+    }
+
+    #[test]
+    fn a_restart_keeps_the_threshold_reachable_and_the_ceremony_unfinished() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let stopped = Standing::of(
+            &names(&[
+                "announcement-1.json",
+                "announcement-2.json",
+                "announcement-3.json",
+            ]),
+            3,
+        );
+        assert_eq!(
+            restart(&stopped, 3, 2, 1, false).unwrap(),
+            Restart::Dropped { trustees: 2 }
+        );
+        assert_eq!(
+            restart(&stopped, 3, 3, 1, false).unwrap_err().code,
+            "threshold_unreachable"
+        );
+        assert_eq!(restart(&stopped, 3, 3, 1, true).unwrap(), Restart::Replaced);
+        assert_eq!(
+            restart(&stopped, 3, 2, 4, true).unwrap_err().code,
+            "invalid_field"
+        );
+        assert_eq!(
+            restart(&stopped, 3, 2, 0, true).unwrap_err().code,
+            "invalid_field"
+        );
+        let all: Vec<String> = (1..=2)
+            .flat_map(|i| {
+                [
+                    format!("announcement-{i}.json"),
+                    format!("shares-from-{i}.json"),
+                    format!("confirmation-{i}.json"),
+                ]
+            })
+            .collect();
+        let complete = Standing::of(&all, 2);
+        assert_eq!(
+            restart(&complete, 2, 1, 1, true).unwrap_err().code,
+            "ceremony_complete"
+        );
     }
 }

@@ -115,19 +115,28 @@ pub(super) async fn page(
 
 /// On a draft election's page: name a trustee for each number still
 /// without one, from the organisation's trustee accounts not named yet.
-pub(super) async fn trustees_form(
+/// The organisation's trustee accounts that are not yet trustees of the
+/// election.
+pub(super) async fn free_trustee_accounts(
     app: &AppState,
-    lang: Lang,
     s: &ElectionJson,
-) -> Result<Markup, ApiError> {
+) -> Result<Vec<String>, ApiError> {
     let client = app.pool().get().await?;
-    let accounts: Vec<String> = db::organisations::staff_of(&client, s.organisation)
+    Ok(db::organisations::staff_of(&client, s.organisation)
         .await?
         .into_iter()
         .filter(|a| a.role == Role::Trustee.as_str() && !a.disabled)
         .map(|a| a.username)
         .filter(|u| !s.trustee_accounts.iter().any(|t| &t.username == u))
-        .collect();
+        .collect())
+}
+
+pub(super) async fn trustees_form(
+    app: &AppState,
+    lang: Lang,
+    s: &ElectionJson,
+) -> Result<Markup, ApiError> {
+    let accounts = free_trustee_accounts(app, s).await?;
     let open: Vec<u32> = (1..=s.trustees)
         .filter(|i| !s.trustee_accounts.iter().any(|t| t.index == *i))
         .collect();

@@ -106,3 +106,38 @@ pub fn section(
         }
     }
 }
+
+/// The committee's restart of a ceremony without one trustee (one at
+/// fault is chosen first): another account takes their number, or the
+/// election has one trustee fewer.
+pub fn restart_form(
+    lang: Lang,
+    s: &ElectionJson,
+    standing: &StandingJson,
+    accounts: &[String],
+) -> Markup {
+    let first = standing.faults.first().map(|f| f.trustee);
+    html! {
+        section aria-labelledby="h-restart" {
+            h3 id="h-restart" { (lang.t("staff-restart_heading")) }
+            p class="help" { (lang.t("staff-restart_help")) }
+            form class="inline" id="restart-ceremony" data-api={ "/api/elections/" (s.id) "/ceremony-restart" }
+                data-method="POST" data-done="reload" data-confirm {
+                label for="restart-without" { (lang.t("staff-restart_without")) }
+                select id="restart-without" name="without" data-type="int" {
+                    @for i in 1..=s.trustees {
+                        @let name = s.trustee_accounts.iter().find(|t| t.index == i).map(|t| t.username.as_str()).unwrap_or("");
+                        option value=(i) selected[first == Some(i)] { (i) ". " (name) }
+                    }
+                }
+                label for="restart-replacement" { (lang.t("staff-restart_replacement")) }
+                select id="restart-replacement" name="replacement" {
+                    option value="" { (lang.t("staff-restart_none")) }
+                    @for u in accounts { option value=(u) { (u) } }
+                }
+                button type="submit" { (lang.t("staff-restart")) }
+                p class="error-line" role="alert" data-error {}
+            }
+        }
+    }
+}

@@ -247,6 +247,10 @@ pub(super) async fn election(
             Some((
                 crate::http::ceremony::files(State(app.clone()), P(id), staff.clone()).await?.0,
                 crate::http::ceremony::standing(State(app.clone()), P(id), staff.clone()).await?.0,
+                match manager {
+                    true => Some(super::builder::free_trustee_accounts(&app, &s).await?),
+                    false => None,
+                },
             ))
         } else {
             None
@@ -337,7 +341,7 @@ pub(super) async fn election(
                 @if manager && status == "nominations" {
                     (action(id, "freeze", lang.t("staff-freeze"), true, Some("")))
                 }
-                @if let Some((files, standing)) = &ceremony {
+                @if let Some((files, standing, replacements)) = &ceremony {
                     section aria-labelledby="h-ceremony" {
                         h2 id="h-ceremony" { (lang.t("staff-ceremony")) }
                         @if trustee && s.trustee_accounts.iter().any(|t| t.username == staff.username) {
@@ -345,6 +349,9 @@ pub(super) async fn election(
                         }
                         (super::ceremony::section(lang, &s, files, standing, app.public_url()))
                         @if manager { (action(id, "open", lang.t("staff-open"), true, Some(""))) }
+                        @if let Some(accounts) = replacements.as_deref().filter(|_| standing.round < 4) {
+                            (super::ceremony::restart_form(lang, &s, standing, accounts))
+                        }
                     }
                 }
                 @if let Some(chart) = &turnout {

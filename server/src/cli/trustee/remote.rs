@@ -81,13 +81,30 @@ fn plain_name(f: &Value) -> Result<&str, CliError> {
 }
 
 /// Copies every file of the server's ceremony to `dir`, and returns their
-/// names.
+/// names; a file in `dir` the server no longer has (of a ceremony the
+/// committee restarted) is removed.
 pub async fn sync_ceremony(api: &Api, election: i64, dir: &Path) -> Result<Vec<String>, CliError> {
     tokio::fs::create_dir_all(dir).await?;
     let list = api
         .get(&format!("/api/elections/{election}/ceremony"))
         .await?;
     let mut names = Vec::new();
+    let listed: Vec<&str> = list
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(plain_name)
+        .collect::<Result<_, _>>()?;
+    let mut entries = tokio::fs::read_dir(dir).await?;
+    while let Some(entry) = entries.next_entry().await? {
+        let stale = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.ends_with(".json") && !listed.contains(&n));
+        if stale {
+            tokio::fs::remove_file(entry.path()).await?;
+        }
+    }
     for f in list.as_array().into_iter().flatten() {
         let name = plain_name(f)?;
         let bytes = api
