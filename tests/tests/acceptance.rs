@@ -7,10 +7,12 @@
 //! members, fixes the ballot, schedules voting to open and close a minute
 //! apart; members vote in the booth; at the close the trustees decrypt
 //! and the result and the PDF protocol appear. The test makes no API call
-//! of its own: everything is done on the pages, except the trustees'
-//! steps, which run `valurna trustee ceremony|decrypt --server URL` (the
-//! command line, talking to the server's API) until the trustees have
-//! pages of their own.
+//! of its own: everything is done on the pages, except the steps of the
+//! trustee who prefers their own machine and the decryption, which run
+//! `valurna trustee ceremony|decrypt --server URL` (the command line,
+//! talking to the server's API): two trustees hold the key ceremony on
+//! their trustee pages, the third by the command line, all at once; one
+//! of the two decrypts with the key file their page saved.
 //!
 //! Afterwards the record the server published must verify with
 //! `valurna-verify`'s library. Needs what `scripts/test` makes ready (see
@@ -98,6 +100,8 @@ async fn a_committee_runs_an_election_from_an_empty_database_in_a_real_browser()
         "roll-columns-desktop-sv",
         "nominations-committee-desktop-sv",
         "ceremony-waiting-desktop-sv",
+        "trustee-make-phone-sv",
+        "trustee-complete-desktop-sv",
         "ceremony-desktop-sv",
         "scheduled-desktop-sv",
         "booth-receipt-phone-fi",

@@ -8,17 +8,18 @@
 //   CHROMIUM             the browser
 //
 // The tests run in order, as one story. No request is made outside the
-// pages (no fetch, no API call of the test's own); the trustees' steps
-// run the command line (`valurna trustee … --server`), which talks to the
-// server's API as a trustee's own machine would, until the trustees have
-// pages of their own.
+// pages (no fetch, no API call of the test's own). Trustees 1 and 2 hold
+// the key ceremony on their trustee pages, trustee 3 with the command line
+// (`valurna trustee … --server`, which talks to the server's API as a
+// trustee's own machine would); the decryption is by the command line.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFile } from "node:child_process";
-import { Harness, PHONE, DESKTOP, checked, formError, outbox, memberSignIn, enterCode, choose, cast } from "./harness.mjs";
+import { Harness, PHONE, DESKTOP, checked, formError, outbox, memberSignIn, enterCode, choose, cast,
+  trusteePage, makeKey, keepShare } from "./harness.mjs";
 
 const BASE = process.env.VALURNA_URL;
 const TOKEN = process.env.VALURNA_SETUP_TOKEN;
@@ -42,6 +43,8 @@ const people = {
   trustee2: "copper thistle orbit",
   trustee3: "saffron glacier kettle",
 };
+// The browser trustees' passphrases for their key files.
+const KEY_PASS = { 1: "lantern over the fjord", 2: "thistle copper evening" };
 // The register: 300 members, 100 per district, each with an e-mail address.
 const members = Array.from({ length: 300 }, (_, i) => ({
   number: String(1001 + i),
@@ -89,18 +92,20 @@ async function reloadUntil(p, selector, deadline) {
 }
 
 // `valurna …` as a trustee runs it on their own machine.
-function valurna(args, password) {
+function valurna(args, password, env = {}) {
   return new Promise((resolve) => {
-    execFile(BIN, args, { env: { ...process.env, VALURNA_PASSWORD: password }, timeout: 240_000 },
+    execFile(BIN, args, { env: { ...process.env, VALURNA_PASSWORD: password, ...env }, timeout: 240_000 },
       (error, stdout, stderr) => resolve({ code: error ? (error.code ?? 1) : 0, out: `${stdout}${stderr}` }));
   });
 }
 
-function trustee(step, n, more = []) {
+function trustee(step, n, more = [], env = {}) {
   const username = `trustee${n}`;
   return valurna(["trustee", step, "--server", BASE, "--election", String(election), "--username", username,
-    "--dir", join(TRUSTEES, username), "--every", "0.3", ...more], people[username]);
+    "--dir", join(TRUSTEES, username), "--every", "0.3", ...more], people[username], env);
 }
+// The key files the browser trustees saved after the ceremony.
+const shareFiles = {};
 
 test("the platform admin sets up the platform on an empty database with the setup token", async () => {
   const p = await h.page(PHONE, "sv-SE", { bypassCSP: true });
@@ -261,15 +266,26 @@ test("the committee fixes the ballot; the three trustees hold the key ceremony",
     "--dir", join(TRUSTEES, "kim"), "--every", "0.3"], people["kim.committee"]);
   assert.notEqual(kim.code, 0);
   assert.match(kim.out, /kim\.committee is not a trustee of election/, kim.out);
-  // By the command line, each on their own folder, all at once: each
-  // takes a round when it is due and waits for the others.
-  const runs = await Promise.all([1, 2, 3].map((n) => trustee("ceremony", n)));
-  for (const [i, r] of runs.entries()) {
-    assert.equal(r.code, 0, `trustee ${i + 1}: ${r.out}`);
-    assert.match(r.out, /every trustee confirmed: the key ceremony is complete/, r.out);
-  }
-  assert.ok(runs.some((r) => /waiting for the (announcements|shares|confirmations) of trustee/.test(r.out)),
-    "a trustee waited for the others, and was told whom for");
+  // Trustees 1 and 2 in their browsers, trustee 3 by the command line on
+  // their own machine, all at once: each takes a round when it is due and
+  // waits for the others.
+  const pages = await Promise.all([1, 2].map((n) => signIn(n === 1 ? PHONE : DESKTOP, `trustee${n}`, "sv-SE")));
+  await Promise.all(pages.map((p) => trusteePage(p, BASE, election)));
+  await checked(pages[0], "the trustee page (sv, phone)");
+  await h.shot(pages[0], "trustee-make-phone-sv");
+  const cli = trustee("ceremony", 3);
+  const inBrowser = pages.map(async (p, k) => {
+    const n = k + 1;
+    await makeKey(p, KEY_PASS[n], TRUSTEES, `trustee${n}`);
+    shareFiles[n] = await keepShare(p, KEY_PASS[n], TRUSTEES, `trustee${n}`);
+    await p.waitForFunction(() => /Nyckelceremonin är klar/.test(document.querySelector("#trustee-status").textContent));
+  });
+  const [r] = await Promise.all([cli, ...inBrowser]);
+  assert.equal(r.code, 0, `trustee 3: ${r.out}`);
+  assert.match(r.out, /every trustee confirmed: the key ceremony is complete/, r.out);
+  assert.match(r.out, /waiting for the (announcements|shares|confirmations) of trustee/, "the command waited for the browsers, and said whom for");
+  await h.shot(pages[1], "trustee-complete-desktop-sv");
+  for (const p of pages) await p.context().close();
   await c.reload();
   assert.equal(await c.getAttribute("#ceremony-standing", "data-round"), "complete");
   assert.deepEqual(await c.$$eval("#ceremony-trustees tbody tr", (trs) => trs.map((tr) => tr.dataset.done)), ["3", "3", "3"]);
@@ -327,8 +343,19 @@ test("the committee schedules voting to open and close a minute apart; the membe
 test("at the close the trustees decrypt, and the result and the PDF protocol appear", async () => {
   const c = committee;
   // Two of the three trustees; their command waits for the close itself.
-  const runs = await Promise.all([1, 2].map((n) => trustee("decrypt", n)));
-  for (const [i, r] of runs.entries()) assert.equal(r.code, 0, `trustee ${i + 1}: ${r.out}`);
+  // Trustee 1 held the ceremony in the browser and decrypts with the key
+  // file the page saved; trustee 3 with the share in their folder.
+  const [wrong, one, three] = await Promise.all([
+    valurna(["trustee", "decrypt", "--server", BASE, "--election", String(election), "--username", "trustee2",
+      "--dir", join(TRUSTEES, "trustee2-wrong"), "--every", "0.3", "--key-file", shareFiles[2]],
+    people.trustee2, { VALURNA_PASSPHRASE: "not the passphrase" }),
+    trustee("decrypt", 1, ["--key-file", shareFiles[1]], { VALURNA_PASSPHRASE: KEY_PASS[1] }),
+    trustee("decrypt", 3),
+  ]);
+  assert.notEqual(wrong.code, 0);
+  assert.match(wrong.out, /the passphrase does not open this key file/, wrong.out);
+  const runs = [one, three];
+  for (const r of runs) assert.equal(r.code, 0, r.out);
   assert.ok(runs.some((r) => /completed the tally: the result is published/.test(r.out)), runs.map((r) => r.out).join("\n"));
   assert.ok(Date.now() >= closesAt, "nothing was decrypted before the close");
   await c.reload();

@@ -183,3 +183,49 @@ export async function memberSignIn(m, committee, base, title, number, contact) {
   await m.click("#login-form button[type=submit]");
   await m.waitForSelector("#h-mine");
 }
+
+// The trustee page's steps (server/src/web/trustee.rs).
+
+// From the election's page to the trustee page, at its first round.
+export async function trusteePage(p, base, election) {
+  await p.goto(`${base}/staff/elections/${election}`);
+  await Promise.all([p.waitForNavigation(), p.click("#trustee-page")]);
+  await p.waitForSelector("#step-make:not([hidden])");
+}
+
+let saved = 0;
+// Downloads the key file the page offers into `dir`; its path.
+export async function saveKey(p, dir, name) {
+  await p.waitForSelector("#step-save:not([hidden])");
+  const [d] = await Promise.all([p.waitForEvent("download"), p.click("#save-link")]);
+  saved += 1;
+  const path = join(dir, `${saved}-${name}`);
+  await d.saveAs(path);
+  return path;
+}
+
+// Chooses a saved key file and its passphrase in the page's check.
+export async function checkKeyFile(p, path, pass) {
+  await p.setInputFiles("#check-file", path);
+  await p.fill("#check-pass", pass);
+  await p.click("#check-form button[type=submit]");
+}
+
+// Round 1: the key made under `pass`, its file saved and reopened.
+export async function makeKey(p, pass, dir, name) {
+  await p.fill("#make-pass", pass);
+  await p.fill("#make-again", pass);
+  await p.click("#make-form button[type=submit]");
+  const path = await saveKey(p, dir, `${name}-dealer.json`);
+  await checkKeyFile(p, path, pass);
+  await p.waitForSelector("#step-save", { state: "hidden" });
+  return path;
+}
+
+// Round 3: the key share in a new key file, saved and reopened.
+export async function keepShare(p, pass, dir, name) {
+  const path = await saveKey(p, dir, `${name}-share.json`);
+  await checkKeyFile(p, path, pass);
+  await p.waitForSelector("#step-save", { state: "hidden" });
+  return path;
+}

@@ -17,7 +17,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Harness, PHONE, DESKTOP, checked, labelled, fitsWidth, noRawKeys, formError } from "./harness.mjs";
+import { Harness, PHONE, DESKTOP, checked, labelled, fitsWidth, noRawKeys, formError,
+  trusteePage, saveKey, checkKeyFile, makeKey as makeKeyIn, keepShare as keepShareIn } from "./harness.mjs";
 
 const BASE = process.env.VALURNA_URL;
 const PASSWORD = process.env.VALURNA_PASSWORD;
@@ -53,29 +54,22 @@ async function trustee(username, viewport, { csp = true, locale = "en-GB" } = {}
   return p;
 }
 
-// From the election's page to the trustee page.
-async function toTrusteePage(p, election) {
-  await p.goto(`${BASE}/staff/elections/${election}`);
-  await Promise.all([p.waitForNavigation(), p.click("#trustee-page")]);
-  await p.waitForSelector("#step-make:not([hidden])");
-}
-
-let saved = 0;
 async function saveKeyFile(p, name) {
-  await p.waitForSelector("#step-save:not([hidden])");
-  const [d] = await Promise.all([p.waitForEvent("download"), p.click("#save-link")]);
-  saved += 1;
-  const path = join(OUT, `${saved}-${name}`);
-  await d.saveAs(path);
+  const path = await saveKey(p, OUT, name);
   keyFiles.push(readFileSync(path, "utf8"));
   return path;
 }
-
-async function checkKeyFile(p, path, pass) {
-  await p.setInputFiles("#check-file", path);
-  await p.fill("#check-pass", pass);
-  await p.click("#check-form button[type=submit]");
-}
+const makeKey = async (p, username, election) => {
+  const path = await makeKeyIn(p, PASS[username], OUT, `${username}-${election}`);
+  keyFiles.push(readFileSync(path, "utf8"));
+  return path;
+};
+const keepShare = async (p, username, election) => {
+  const path = await keepShareIn(p, PASS[username], OUT, `${username}-${election}`);
+  keyFiles.push(readFileSync(path, "utf8"));
+  return path;
+};
+const toTrusteePage = (p, election) => trusteePage(p, BASE, election);
 
 async function refused(p) {
   await p.waitForSelector("#trustee-error:not(:empty)");
@@ -83,27 +77,6 @@ async function refused(p) {
   await p.evaluate(() => { document.querySelector("#trustee-error").textContent = ""; });
   return text;
 }
-
-// Round 1 on the page: the key made, its file saved and reopened.
-async function makeKey(p, username, election) {
-  await p.fill("#make-pass", PASS[username]);
-  await p.fill("#make-again", PASS[username]);
-  await p.click("#make-form button[type=submit]");
-  const path = await saveKeyFile(p, `${username}-${election}-dealer.json`);
-  await checkKeyFile(p, path, PASS[username]);
-  await p.waitForSelector("#step-save", { state: "hidden" });
-  return path;
-}
-
-// Round 3's key share: a new key file, saved and reopened.
-async function keepShare(p, username, election) {
-  const path = await saveKeyFile(p, `${username}-${election}-share.json`);
-  await checkKeyFile(p, path, PASS[username]);
-  await p.waitForSelector("#step-save", { state: "hidden" });
-  return path;
-}
-
-const statusOf = (p) => p.textContent("#trustee-status");
 
 let tessDealer;
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 
-use self::remote::{Folder, Progress, Trustee};
+use self::remote::{Folder, KeyFile, Progress, Trustee};
 use super::common::{block_on, say, secret_input};
 use crate::cli::api::Api;
 use crate::error::CliError;
@@ -72,6 +72,11 @@ pub enum TrusteeCommand {
         /// Through the server.
         #[command(flatten)]
         online: Option<ServerArgs>,
+        /// With --server: the key file the trustee page saved after the key
+        /// ceremony (its passphrase from VALURNA_PASSPHRASE, or the next
+        /// line of standard input), instead of the key share in --dir.
+        #[arg(long, requires = "server")]
+        key_file: Option<PathBuf>,
     },
 }
 
@@ -123,10 +128,11 @@ impl ServerArgs {
 }
 
 /// A trustee's step through the server.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Step {
     Ceremony,
-    Decrypt,
+    /// With the key file the trustee page saved, if any.
+    Decrypt(Option<PathBuf>),
 }
 
 /// Signs in and takes `step` until it is done.
@@ -134,6 +140,15 @@ fn online(a: ServerArgs, step: Step) -> Result<(), CliError> {
     block_on(async move {
         let every = a.every()?;
         let t = a.sign_in().await?;
+        // The password is read first (by the sign-in), then the passphrase.
+        let key = match &step {
+            Step::Decrypt(Some(path)) => Some(KeyFile {
+                path: path.clone(),
+                passphrase: secret_input("VALURNA_PASSPHRASE")?,
+            }),
+            _ => None,
+        };
+        let step = &step;
         say(&format!(
             "signed in as trustee {} of election {}",
             t.index, t.election
@@ -141,7 +156,7 @@ fn online(a: ServerArgs, step: Step) -> Result<(), CliError> {
         until_done(every, || async {
             match step {
                 Step::Ceremony => t.ceremony_step().await,
-                Step::Decrypt => t.decrypt_step().await,
+                Step::Decrypt(_) => t.decrypt_step(key.as_ref()).await,
             }
         })
         .await
@@ -203,12 +218,15 @@ pub fn run(command: TrusteeCommand) -> Result<(), CliError> {
         }
         TrusteeCommand::Ceremony(a) => online(a, Step::Ceremony)?,
         TrusteeCommand::Decrypt {
-            online: Some(a), ..
-        } => online(a, Step::Decrypt)?,
+            online: Some(a),
+            key_file,
+            ..
+        } => online(a, Step::Decrypt(key_file))?,
         TrusteeCommand::Decrypt {
             record: Some(record),
             share: Some(share),
             online: None,
+            ..
         } => {
             let path = trustee_decrypt(&record, &share)?;
             say(&format!("decryption share written to {}", path.display()));

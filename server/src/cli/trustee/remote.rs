@@ -17,6 +17,13 @@ use crate::election::ceremony::{CEREMONY_PARAMS, Round, Standing};
 use crate::error::CliError;
 use crate::record::ceremony::{self, ReceiveOutcome};
 use crate::record::tally;
+use valurna_engine::elgamal::SecretKey;
+use valurna_engine::encoding::decode_scalar;
+use valurna_engine::keyfile::{self, Kind};
+use valurna_engine::manifest::manifest_hash;
+use valurna_engine::record::{CeremonyFile, Parameters, files};
+use valurna_engine::threshold::{CeremonyParams, TrusteeShare};
+use zeroize::Zeroizing;
 
 fn failed(what: impl Into<String>) -> CliError {
     CliError::Server(what.into())
@@ -59,6 +66,48 @@ pub struct Trustee {
     pub index: u32,
     /// Their folder.
     pub folder: Folder,
+}
+
+/// A key file the trustee page saved after the key ceremony, with its
+/// passphrase. Its `Debug` shows the path only.
+#[derive(Clone)]
+pub struct KeyFile {
+    /// Where it is.
+    pub path: PathBuf,
+    /// Its passphrase.
+    pub passphrase: Zeroizing<String>,
+}
+
+impl std::fmt::Debug for KeyFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyFile")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Opens trustee `index`'s key share from `key`, for the ceremony the
+/// record in `record` names (its manifest, parameters and `ceremony.json`),
+/// and writes it to `out` as the file commands keep it.
+fn open_key_file(record: &Path, key: &KeyFile, index: u32, out: &Path) -> Result<(), CliError> {
+    let manifest = std::fs::read(record.join(files::MANIFEST))?;
+    let ceremony: CeremonyFile = valurna_engine::record::read_json(&record.join(files::CEREMONY))?;
+    let parameters: Parameters =
+        valurna_engine::record::read_json(&record.join(files::PARAMETERS))?;
+    let params = CeremonyParams {
+        manifest_hash: manifest_hash(&manifest),
+        ceremony_id: ceremony.ceremony_id()?,
+        trustees: parameters.trustees,
+        threshold: parameters.threshold,
+    };
+    let bytes = std::fs::read(&key.path)?;
+    let secret = keyfile::open(&params, index, Kind::Share, &bytes, &key.passphrase)
+        .map_err(|e| CliError::Usage(format!("{}: {e}", key.path.display())))?;
+    let share = TrusteeShare {
+        index,
+        share: SecretKey::from_scalar(decode_scalar(&secret)?),
+    };
+    ceremony::write_share(out, &share)
 }
 
 /// Where a trustee's part stands after a step.
@@ -369,7 +418,7 @@ impl Trustee {
     /// Once voting is closed: checks the record on this machine (every
     /// proof, and the encrypted tally recomputed from the sealed board),
     /// decrypts the tally partially with proofs and uploads the share.
-    pub async fn decrypt_step(&self) -> Result<Progress, CliError> {
+    pub async fn decrypt_step(&self, key: Option<&KeyFile>) -> Result<Progress, CliError> {
         let (status, _) = self.status().await?;
         match status.as_str() {
             "closed" => {}
@@ -390,6 +439,11 @@ impl Trustee {
             Err(e) => return Err(e),
         };
         let share = self.folder.share();
+        if let Some(key) = key {
+            let (record, key, index, share) =
+                (record.clone(), key.clone(), self.index, share.clone());
+            blocking(move || open_key_file(&record, &key, index, &share)).await?;
+        }
         let path = blocking(move || tally::trustee_decrypt(&record, &share)).await?;
         let body: Value = serde_json::from_slice(&tokio::fs::read(&path).await?).map_err(|e| {
             CliError::Internal(if e.is_io() {

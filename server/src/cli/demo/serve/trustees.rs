@@ -114,7 +114,7 @@ pub(super) async fn decrypt_when_closed(
     let mut last = None;
     for t in e.trustees.iter().take(e.threshold as usize) {
         let t = signed_in(router, e.id, t).await?;
-        if let Progress::Waiting(_) = t.decrypt_step().await? {
+        if let Progress::Waiting(_) = t.decrypt_step(None).await? {
             return Ok(Tally::Waiting);
         }
         last = Some(t);
