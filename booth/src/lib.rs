@@ -26,6 +26,7 @@
 //! `#[wasm_bindgen]` wrapper; errors reach JavaScript as `Error` objects
 //! with a message.
 
+pub mod tally;
 pub mod trustee;
 
 use base64::Engine as _;

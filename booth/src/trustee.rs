@@ -244,6 +244,15 @@ impl TrusteeKey {
         })
     }
 
+    /// The key share, once the ceremony made it (or a share's key file
+    /// was opened).
+    pub fn share(&self) -> Option<&TrusteeShare> {
+        match &self.secret {
+            Secret::Share(s) => Some(s),
+            Secret::Dealer(_) => None,
+        }
+    }
+
     fn dealer(&self) -> Result<&TrusteeDealer, TrusteeError> {
         match &self.secret {
             Secret::Dealer(d) => Ok(d),

@@ -50,6 +50,7 @@
 
 pub mod ballot;
 pub mod board;
+pub mod board_check;
 pub mod ceremony_dir;
 pub mod contest;
 pub mod count;
@@ -63,6 +64,7 @@ pub mod mixnet;
 pub mod proofs;
 pub mod record;
 pub mod rng;
+pub mod setup;
 pub mod shuffle;
 pub mod tally;
 pub mod threshold;

@@ -12,7 +12,8 @@
 //! `valurna trustee ceremony|decrypt --server URL` (the command line,
 //! talking to the server's API): two trustees hold the key ceremony on
 //! their trustee pages, the third by the command line, all at once; one
-//! of the two decrypts with the key file their page saved.
+//! of the two decrypts on their page (which checks the record and
+//! recomputes the tally first), the third with the command line.
 //!
 //! Afterwards the record the server published must verify with
 //! `valurna-verify`'s library. Needs what `scripts/test` makes ready (see
@@ -103,6 +104,7 @@ async fn a_committee_runs_an_election_from_an_empty_database_in_a_real_browser()
         "trustee-make-phone-sv",
         "trustee-complete-desktop-sv",
         "ceremony-desktop-sv",
+        "trustee-decrypted-desktop-sv",
         "scheduled-desktop-sv",
         "booth-receipt-phone-fi",
         "result-committee-desktop-sv",

@@ -1058,3 +1058,64 @@ fn a_removed_ranked_field_fails_the_count() {
     write_json(dir.path(), "result.json", &result);
     rejected_by(dir.path(), Check::V23, "result.json contest 1 (district-2)");
 }
+
+/// The trustee page's check of a record before it decrypts
+/// (`valurna_engine::board_check`, streamed as the page streams the
+/// board): the demo record, with its revotes and weights, checks out and
+/// gives the published tally; a changed `tally.json` or a changed ballot
+/// does not.
+fn board_check(dir: &Path) -> Result<valurna_engine::tally::EncryptedTally, String> {
+    use valurna_engine::board_check::BoardCheck;
+    use valurna_engine::setup::check_setup;
+    let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    let setup = check_setup(
+        read("manifest.json"),
+        read("parameters.json"),
+        read("ceremony.json"),
+        read("credentials.jsonl"),
+    )
+    .map_err(|e| e.to_string())?;
+    let mut check = BoardCheck::new(setup).map_err(|e| e.to_string())?;
+    let board = read("board.jsonl");
+    for line in board.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+        check.line(line).map_err(|e| e.to_string())?;
+    }
+    let superseded = check.superseded().map_err(|e| e.to_string())?;
+    if !superseded.is_empty() {
+        for line in board.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+            check.take_out(line).map_err(|e| e.to_string())?;
+        }
+    }
+    check
+        .finish(&read("board_seal.json"), &read("tally.json"))
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn the_trustee_pages_check_recomputes_the_tally_and_refuses_a_changed_record() {
+    assert!(
+        !revoters(record()).is_empty(),
+        "the demo record has revotes"
+    );
+    board_check(record()).unwrap();
+
+    let dir = copy();
+    let mut tally = read_json(dir.path(), "tally.json");
+    // Two candidates' sums swapped: each a valid ciphertext, the tally not.
+    let c = &mut tally["contests"][0]["ciphertexts"];
+    let first = c[0].clone();
+    c[0] = c[1].clone();
+    c[1] = first;
+    assert_ne!(c[0], c[1]);
+    write_json(dir.path(), "tally.json", &tally);
+    let e = board_check(dir.path()).unwrap_err();
+    assert!(e.contains("tally.json is not the tally"), "{e}");
+
+    let dir = copy();
+    let mut bytes = ballot(dir.path(), 3);
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    set_ballot(dir.path(), 3, &bytes);
+    let e = board_check(dir.path()).unwrap_err();
+    assert!(e.contains("position 3"), "{e}");
+}

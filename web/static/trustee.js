@@ -6,7 +6,7 @@
 // this trustee and confirm or complain. A round is taken as soon as it
 // is due: the page follows the ceremony's standing until it completes.
 
-import init, { TrusteeKey } from "/static/pkg/valurna_booth.js";
+import init, { TallyCheck, TrusteeKey } from "/static/pkg/valurna_booth.js";
 
 const data = JSON.parse(document.getElementById("trustee-data").textContent);
 const S = JSON.parse(document.getElementById("page-strings").textContent);
@@ -212,6 +212,12 @@ async function follow() {
   if (shown !== state.last) { state.last = shown; refreshTable(); }
   const again = () => { timer = setTimeout(follow, 1500); };
   if (s.status === "draft" || s.status === "nominations") { status(t("js-trustee_wait_freeze")); again(); return; }
+  if (s.status === "open") { status(t("js-trustee_voting")); show(null); again(); return; }
+  if (s.status === "closed") {
+    if (!state.decrypted) { show("decrypt"); $("#decrypt-form button").disabled = false; }
+    return;
+  }
+  if (s.status === "tallied") { status(t("js-trustee_tallied")); show(null); return; }
   if (s.status !== "ceremony") { status(t("js-trustee_over")); show(null); return; }
   if (s.faults.length) {
     // Until the committee restarts the ceremony without them.
@@ -242,7 +248,64 @@ async function follow() {
   again();
 }
 
+async function recordFile(name) {
+  return new Uint8Array(await (await call("GET", `${api}/record/${name}`)).arrayBuffer());
+}
+
+// Streams board.jsonl into the check, saying how far it is.
+async function streamBoard(check) {
+  const res = await call("GET", `${api}/record/board.jsonl`);
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    check.board(value);
+    status(t("js-trustee_checking", { done: check.entries }));
+  }
+}
+
+// After the close: the record checked in this browser, then the trustee's
+// partial decryption with proofs, uploaded.
+async function decrypt(event) {
+  event.preventDefault();
+  error();
+  const file = $("#decrypt-file").files[0];
+  if (!file) { error(t("js-choose_file")); return; }
+  state.busy = true;
+  let key = null;
+  let check = null;
+  try {
+    await params();
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    key = timed("open_share", () => TrusteeKey.open(state.params, me, "share", bytes, $("#decrypt-pass").value));
+    $("#decrypt-form").reset();
+    const t0 = performance.now();
+    const setup = await Promise.all(["manifest.json", "parameters.json", "ceremony.json", "credentials.jsonl"].map(recordFile));
+    check = new TallyCheck(...setup);
+    status(t("js-trustee_checking", { done: 0 }));
+    await streamBoard(check);
+    if (check.superseded() > 0) await streamBoard(check);
+    const ballots = check.entries;
+    check.finish(await recordFile("board_seal.json"), await recordFile("tally.json"));
+    state.timings.check_record = Math.round(performance.now() - t0);
+    state.timings.board_entries = ballots;
+    const share = timed("decrypt", () => check.decrypt(key));
+    const answer = await (await call("POST", `${api}/decryptions`, share)).json();
+    state.decrypted = true;
+    show(null);
+    status(answer.tallied ? t("js-trustee_tallied")
+      : t("js-trustee_decrypted", { have: answer.valid_shares, need: answer.threshold }));
+  } catch (e) {
+    error(engineError(e));
+  } finally {
+    key?.free();
+    check?.free();
+    state.busy = false;
+  }
+}
+
 $("#make-form").addEventListener("submit", make);
+$("#decrypt-form").addEventListener("submit", decrypt);
 $("#check-form").addEventListener("submit", checkSaved);
 $("#open-form").addEventListener("submit", open);
 

@@ -412,6 +412,9 @@ pub(super) async fn election(
                             " "
                             progress id="tally-progress" max=(s.threshold) value=(shares.min(s.threshold as usize)) { (shares) " / " (s.threshold) }
                         }
+                        @if trustee && status == "closed" && s.trustee_accounts.iter().any(|t| t.username == staff.username) {
+                            p { a class="button primary" id="trustee-page" href={ "/staff/elections/" (id) "/trustee" } { (lang.t("trustee-decrypt_heading")) } }
+                        }
                         @if trustee && status == "closed" {
                             form class="stack" data-api={ "/api/elections/" (id) "/decryptions" } data-method="POST"
                                 data-raw="file" data-raw-type="application/json" data-done="reload" {

@@ -37,6 +37,7 @@ pub(super) async fn page(
             "election": id,
             "index": index,
             "trustees": s.trustees,
+            "threshold": s.threshold,
             "names": s.trustee_accounts.iter().map(|t| json!({"index": t.index, "username": t.username})).collect::<Vec<_>>(),
         });
         let standing = crate::http::ceremony::standing(State(app.clone()), P(id), staff.clone())
@@ -97,10 +98,29 @@ pub(super) async fn page(
                     }
                 }
 
-                section aria-labelledby="h-ceremony" {
-                    h2 id="h-ceremony" { (lang.t("staff-ceremony")) }
-                    div id="ceremony-live" {
-                        (super::ceremony::section(lang, &s, &ceremony, &standing, app.public_url()))
+                section id="step-decrypt" class="step" hidden aria-labelledby="h-decrypt" {
+                    h2 id="h-decrypt" tabindex="-1" { (lang.t("trustee-decrypt_heading")) }
+                    p { (lang.t("trustee-decrypt_help")) }
+                    form id="decrypt-form" class="stack narrow" novalidate {
+                        label for="decrypt-file" { (lang.t("trustee-key_file")) }
+                        input id="decrypt-file" type="file" accept=".json,application/json" required;
+                        label for="decrypt-pass" { (lang.t("trustee-passphrase")) }
+                        input id="decrypt-pass" type="password" autocomplete="current-password" required;
+                        button type="submit" class="primary" disabled { (lang.t("trustee-decrypt")) }
+                    }
+                    p class="help" { (lang.t("trustee-decrypt_large")) }
+                    pre { code {
+                        "valurna trustee decrypt --server " (app.public_url()) " --election " (id)
+                        " --username " (staff.username) " --dir … --key-file …"
+                    } }
+                }
+
+                @if s.status == "ceremony" {
+                    section aria-labelledby="h-ceremony" {
+                        h2 id="h-ceremony" { (lang.t("staff-ceremony")) }
+                        div id="ceremony-live" {
+                            (super::ceremony::section(lang, &s, &ceremony, &standing, app.public_url()))
+                        }
                     }
                 }
             },
