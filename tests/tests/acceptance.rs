@@ -25,7 +25,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{TestDb, browser_tools, serve_on_free_port, workspace, workspace_binary};
+use common::{
+    TestDb, assert_shots, browser_tools, run_browser_tests, serve_on_free_port, workspace,
+    workspace_binary,
+};
 use valurna_server::db;
 use valurna_server::http::AppState;
 use valurna_server::receipt::ReceiptKey;
@@ -57,31 +60,22 @@ async fn a_committee_runs_an_election_from_an_empty_database_in_a_real_browser()
     ));
 
     let out = root.join("target/browser-tests/acceptance");
-    let child = tokio::process::Command::new("node")
-        .args(["--test", "--test-reporter=spec", "acceptance.test.mjs"])
-        .current_dir(root.join("web/e2e"))
-        .env("VALURNA_URL", &url)
-        .env("VALURNA_SETUP_TOKEN", setup_token.as_str())
-        .env("VALURNA_BIN", &valurna)
-        .env("VALURNA_TRUSTEE_DIR", tmp.path().join("trustees"))
-        .env("VALURNA_OUT", &out)
-        .env("CHROMIUM", &chromium)
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(600), child)
-        .await
-        .expect("the acceptance run took over 10 minutes")
-        .expect("node runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    println!("{text}");
-    assert!(
-        output.status.success(),
-        "the acceptance run failed:\n{text}"
-    );
+    run_browser_tests(
+        "acceptance.test.mjs",
+        &chromium,
+        &out,
+        &[
+            ("VALURNA_URL", url.clone()),
+            ("VALURNA_SETUP_TOKEN", setup_token.as_str().to_string()),
+            ("VALURNA_BIN", valurna.display().to_string()),
+            (
+                "VALURNA_TRUSTEE_DIR",
+                tmp.path().join("trustees").display().to_string(),
+            ),
+        ],
+        Duration::from_secs(600),
+    )
+    .await;
     schedule.abort();
 
     // The record the server published verifies.
@@ -95,22 +89,23 @@ async fn a_committee_runs_an_election_from_an_empty_database_in_a_real_browser()
         &valurna_verifier::Options::default(),
     );
     assert!(report.verified, "{}", report.to_text());
-    for shot in [
-        "setup-phone-sv",
-        "builder-desktop-sv",
-        "roll-columns-desktop-sv",
-        "nominations-committee-desktop-sv",
-        "ceremony-waiting-desktop-sv",
-        "trustee-make-phone-sv",
-        "trustee-complete-desktop-sv",
-        "ceremony-desktop-sv",
-        "trustee-decrypted-desktop-sv",
-        "scheduled-desktop-sv",
-        "booth-receipt-phone-fi",
-        "result-committee-desktop-sv",
-        "result-phone-fi",
-    ] {
-        assert!(out.join(format!("{shot}.png")).is_file(), "{shot}.png");
-    }
+    assert_shots(
+        &out,
+        &[
+            "setup-phone-sv",
+            "builder-desktop-sv",
+            "roll-columns-desktop-sv",
+            "nominations-committee-desktop-sv",
+            "ceremony-waiting-desktop-sv",
+            "trustee-make-phone-sv",
+            "trustee-complete-desktop-sv",
+            "ceremony-desktop-sv",
+            "trustee-decrypted-desktop-sv",
+            "scheduled-desktop-sv",
+            "booth-receipt-phone-fi",
+            "result-committee-desktop-sv",
+            "result-phone-fi",
+        ],
+    );
     db.drop_now().await;
 }

@@ -19,7 +19,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{TestDb, browser_tools, serve_on_free_port, workspace};
+use common::{
+    TestDb, assert_shots, browser_tools, run_browser_tests, serve_on_free_port, workspace,
+};
 use valurna_server::cli::demo::serve::{SeedOptions, seed, spawn_trustees, write_files};
 use valurna_server::db;
 use valurna_server::http::AppState;
@@ -71,45 +73,40 @@ async fn members_vote_and_the_committee_tallies_in_a_real_browser() {
 
     let out = root.join("target/browser-tests/pages");
     std::fs::create_dir_all(&out).unwrap();
-    let child = tokio::process::Command::new("node")
-        .args(["--test", "--test-reporter=spec", "browser.test.mjs"])
-        .current_dir(root.join("web/e2e"))
-        .env("VALURNA_URL", &url)
-        .env("VALURNA_DEMO", demo_dir.join("demo.json"))
-        .env("VALURNA_FRESH_URL", &fresh_url)
-        .env("VALURNA_SETUP_TOKEN", setup_token.as_str())
-        .env("VALURNA_OUT", &out)
-        .env("CHROMIUM", &chromium)
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(600), child)
-        .await
-        .expect("the browser tests took over 10 minutes")
-        .expect("node runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    println!("{text}");
-    assert!(output.status.success(), "the browser tests failed:\n{text}");
+    run_browser_tests(
+        "browser.test.mjs",
+        &chromium,
+        &out,
+        &[
+            ("VALURNA_URL", url.clone()),
+            (
+                "VALURNA_DEMO",
+                demo_dir.join("demo.json").display().to_string(),
+            ),
+            ("VALURNA_FRESH_URL", fresh_url.clone()),
+            ("VALURNA_SETUP_TOKEN", setup_token.as_str().to_string()),
+        ],
+        Duration::from_secs(600),
+    )
+    .await;
     // The trustees' task ended because the result is published.
     let ended = tokio::time::timeout(Duration::from_secs(30), trustees)
         .await
         .expect("the demo's trustees finished");
     ended.unwrap().unwrap();
-    for shot in [
-        "booth-choose-phone",
-        "booth-audit-phone",
-        "booth-receipt-phone",
-        "booth-choose-desktop",
-        "dashboard-phone",
-        "dashboard-desktop",
-        "result-phone",
-        "result-desktop",
-    ] {
-        assert!(out.join(format!("{shot}.png")).is_file(), "{shot}.png");
-    }
+    assert_shots(
+        &out,
+        &[
+            "booth-choose-phone",
+            "booth-audit-phone",
+            "booth-receipt-phone",
+            "booth-choose-desktop",
+            "dashboard-phone",
+            "dashboard-desktop",
+            "result-phone",
+            "result-desktop",
+        ],
+    );
     assert!(out.join("encryption-timing.json").is_file());
     db.drop_now().await;
     fresh_db.drop_now().await;

@@ -24,8 +24,8 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use common::{
-    Api, PASSWORD, TestDb, browser_tools, expect, import_roll, member_stands, serve_on_free_port,
-    workspace,
+    Api, PASSWORD, TestDb, assert_shots, browser_tools, expect, import_roll, member_stands,
+    run_browser_tests, serve_on_free_port, workspace,
 };
 use serde_json::json;
 use valurna_server::db;
@@ -201,33 +201,24 @@ async fn trustees_hold_the_key_ceremony_in_their_browsers() {
     let clean = at_ceremony(&url, &committee, org, "autumn").await;
 
     let out = root.join("target/browser-tests/trustees");
-    let child = tokio::process::Command::new("node")
-        .args(["--test", "--test-reporter=spec", "trustees.test.mjs"])
-        .current_dir(root.join("web/e2e"))
-        .env("VALURNA_URL", &url)
-        .env("VALURNA_PASSWORD", PASSWORD)
-        .env("VALURNA_TAMPERED", tampered.to_string())
-        .env("VALURNA_CLEAN", clean.to_string())
-        .env(
-            "VALURNA_PASSPHRASES",
-            json!({"tess": PASSPHRASES[0], "theo": PASSPHRASES[1], "tina": PASSPHRASES[2]})
-                .to_string(),
-        )
-        .env("VALURNA_OUT", &out)
-        .env("CHROMIUM", &chromium)
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(300), child)
-        .await
-        .expect("the trustees' run took over 5 minutes")
-        .expect("node runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    println!("{text}");
-    assert!(output.status.success(), "the trustees' run failed:\n{text}");
+    run_browser_tests(
+        "trustees.test.mjs",
+        &chromium,
+        &out,
+        &[
+            ("VALURNA_URL", url.clone()),
+            ("VALURNA_PASSWORD", PASSWORD.to_string()),
+            ("VALURNA_TAMPERED", tampered.to_string()),
+            ("VALURNA_CLEAN", clean.to_string()),
+            (
+                "VALURNA_PASSPHRASES",
+                json!({"tess": PASSPHRASES[0], "theo": PASSPHRASES[1], "tina": PASSPHRASES[2]})
+                    .to_string(),
+            ),
+        ],
+        Duration::from_secs(300),
+    )
+    .await;
 
     // No request body of the trustees' pages holds a secret of a key file.
     let sent: Vec<(String, String)> =
@@ -268,14 +259,15 @@ async fn trustees_hold_the_key_ceremony_in_their_browsers() {
         .post(&format!("/api/elections/{tampered}/open"), json!({}))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    for shot in [
-        "trustee-make-phone",
-        "trustee-save-phone",
-        "trustee-complete-desktop",
-        "trustee-stopped-desktop",
-        "committee-stopped-desktop",
-    ] {
-        assert!(out.join(format!("{shot}.png")).is_file(), "{shot}.png");
-    }
+    assert_shots(
+        &out,
+        &[
+            "trustee-make-phone",
+            "trustee-save-phone",
+            "trustee-complete-desktop",
+            "trustee-stopped-desktop",
+            "committee-stopped-desktop",
+        ],
+    );
     db.drop_now().await;
 }

@@ -499,3 +499,45 @@ pub fn browser_tools() -> String {
     );
     chromium
 }
+
+/// Runs the browser test file `file` of `web/e2e` in node's test runner
+/// against Chromium `chromium`, with its screenshots in `out` and the
+/// variables `env`, for at most `limit`; fails with the run's output if any
+/// of its tests did.
+#[allow(clippy::print_stdout)]
+pub async fn run_browser_tests(
+    file: &str,
+    chromium: &str,
+    out: &std::path::Path,
+    env: &[(&str, String)],
+    limit: std::time::Duration,
+) {
+    let mut command = tokio::process::Command::new("node");
+    command
+        .args(["--test", "--test-reporter=spec", file])
+        .current_dir(workspace().join("web/e2e"))
+        .env("VALURNA_OUT", out)
+        .env("CHROMIUM", chromium)
+        .kill_on_drop(true);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let output = tokio::time::timeout(limit, command.output())
+        .await
+        .unwrap_or_else(|_| panic!("{file} took over {limit:?}"))
+        .expect("node runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    println!("{text}");
+    assert!(output.status.success(), "{file} failed:\n{text}");
+}
+
+/// Every screenshot named is in `out`.
+pub fn assert_shots(out: &std::path::Path, shots: &[&str]) {
+    for shot in shots {
+        assert!(out.join(format!("{shot}.png")).is_file(), "{shot}.png");
+    }
+}
