@@ -7,14 +7,14 @@
 //! key file under the trustee's passphrase ([`valurna_engine::keyfile`],
 //! record.md §6.7); JavaScript never holds it in the clear.
 //!
-//! 1. [`TrusteeKey::announce`] (round 1) draws the secret and answers
-//!    `announcement-i.json`; [`TrusteeKey::seal`] makes the key file to
-//!    download, and [`TrusteeKey::check`] opens the trustee's saved copy
+//! 1. [`TrusteeKey::announce_round`] (round 1) draws the secret and answers
+//!    `announcement-i.json`; [`TrusteeKey::seal_file`] makes the key file to
+//!    download, and [`TrusteeKey::check_file`] opens the trustee's saved copy
 //!    again, so the page goes on only once the trustee can reopen it.
-//! 2. [`TrusteeKey::open`] reopens a key file in a later visit.
-//! 3. [`TrusteeKey::deal`] (round 2) checks every announcement and
+//! 2. [`TrusteeKey::open_file`] reopens a key file in a later visit.
+//! 3. [`TrusteeKey::deal_round`] (round 2) checks every announcement and
 //!    answers `shares-from-i.json`.
-//! 4. [`TrusteeKey::receive`] (round 3) checks every share dealt to this
+//! 4. [`TrusteeKey::receive_round`] (round 3) checks every share dealt to this
 //!    trustee against its dealer's commitments: all good, the key becomes
 //!    the trustee's share and the answer is `confirmation-i.json` (after
 //!    a new key file, sealed and checked like the first); a bad one, and
