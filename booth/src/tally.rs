@@ -24,6 +24,9 @@ pub enum TallyError {
     /// A step out of order.
     #[error("{0}")]
     Order(&'static str),
+    /// Ranked contests are decrypted with the command line.
+    #[error("ranked contests are decrypted with the command line")]
+    Ranked,
     /// The key share is not this election's.
     #[error("this key share is not the one the ceremony made for this trustee")]
     NotThisShare,
@@ -35,6 +38,7 @@ impl From<TallyError> for JsValue {
         let code = match e {
             TallyError::Record(_) => "record",
             TallyError::Order(_) => "round",
+            TallyError::Ranked => "ranked",
             TallyError::NotThisShare => "other_ceremony",
         };
         JsError::new(&format!("{code}: {e}")).into()

@@ -31,9 +31,11 @@ pub struct BoardCheck {
     counted: CountedSet,
     tally: TallyAccumulator,
     credential_at: Vec<[u8; 32]>,
+    /// The tracker of each position's ballot, as verified: the second pass
+    /// takes out only these very ballots.
+    tracker_at: Vec<[u8; 32]>,
     pending: Vec<(BoardLine, Ballot)>,
     superseded: Option<HashSet<u64>>,
-    taken: usize,
 }
 
 impl BoardCheck {
@@ -51,9 +53,9 @@ impl BoardCheck {
             ctx,
             board: Board::new(&setup.base_hash),
             setup,
-            taken: 0,
             counted: CountedSet::new(),
             credential_at: Vec::new(),
+            tracker_at: Vec::new(),
             pending: Vec::new(),
             superseded: None,
         })
@@ -102,6 +104,7 @@ impl BoardCheck {
             let credential = *v.ballot().credential.as_bytes();
             self.counted.note(&credential, receipt.position);
             self.credential_at.push(credential);
+            self.tracker_at.push(*v.tracker());
             let w = self.weight(&credential);
             self.tally.add(v.ballot(), w);
         }
@@ -124,26 +127,32 @@ impl BoardCheck {
     }
 
     /// In the second pass: a line of the board; if its ballot was
-    /// superseded, it is taken out of the tally (it was verified in the
-    /// first pass and must be the same line).
+    /// superseded, it is taken out of the tally. The line must be the very
+    /// one verified in the first pass (its ballot's tracker is compared),
+    /// and each superseded position is taken out once.
     pub fn take_out(&mut self, line: &[u8]) -> Result<(), SetupError> {
-        let entry: BoardLine =
-            serde_json::from_slice(line).map_err(|_| bad("board.jsonl changed between passes"))?;
-        let Some(set) = &self.superseded else {
+        let changed = || bad("board.jsonl changed between its two readings");
+        let entry: BoardLine = serde_json::from_slice(line).map_err(|_| changed())?;
+        let Some(set) = &mut self.superseded else {
             return Err(bad("take_out before superseded"));
         };
-        if !set.contains(&entry.position) {
+        if !set.remove(&entry.position) {
             return Ok(());
         }
-        let ballot = Ballot::decode(&entry.ballot_bytes()?, &self.ctx)?;
+        let bytes = entry.ballot_bytes()?;
+        let position = usize::try_from(entry.position).map_err(|_| changed())?;
+        let tracker = Ballot::tracker(&bytes);
+        if self.tracker_at.get(position) != Some(&tracker) || hex::encode(tracker) != entry.tracker
+        {
+            return Err(changed());
+        }
+        let ballot = Ballot::decode(&bytes, &self.ctx)?;
         let credential = *ballot.credential.as_bytes();
-        let position = usize::try_from(entry.position).unwrap_or(usize::MAX);
         if self.credential_at.get(position) != Some(&credential) {
-            return Err(bad("board.jsonl changed between passes"));
+            return Err(changed());
         }
         let w = self.weight(&credential);
         self.tally.remove(&ballot, w);
-        self.taken += 1;
         Ok(())
     }
 
@@ -160,11 +169,13 @@ impl BoardCheck {
     /// Checks the seal (`board_seal.json`) and that `tally.json` is the
     /// tally of the counted ballots; the tally.
     pub fn finish(mut self, seal: &[u8], tally: &[u8]) -> Result<EncryptedTally, SetupError> {
-        let expected = match &self.superseded {
+        // Every superseded position taken out once (each is removed from
+        // the set as it is).
+        let left = match &self.superseded {
             Some(set) => set.len(),
             None => self.superseded()?.len(),
         };
-        if self.taken != expected {
+        if left != 0 {
             return Err(bad("the superseded ballots were not taken out"));
         }
         let seal_file: BoardSeal =

@@ -45,10 +45,13 @@ pub const KDF_MEMORY_KIB: u32 = 19 * 1024;
 pub const KDF_PASSES: u32 = 2;
 /// Argon2id's lanes for new files.
 pub const KDF_LANES: u32 = 1;
-/// The most memory a file may ask of its opener, in KiB (256 MiB).
-pub const MAX_MEMORY_KIB: u32 = 256 * 1024;
+/// The most memory a file may ask of its opener, in KiB (64 MiB: a
+/// browser's WebAssembly opens it without running out).
+pub const MAX_MEMORY_KIB: u32 = 64 * 1024;
 /// The most passes a file may ask of its opener.
-pub const MAX_PASSES: u32 = 16;
+pub const MAX_PASSES: u32 = 8;
+/// The most lanes a file may ask of its opener.
+pub const MAX_LANES: u32 = 4;
 
 /// What a key file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -236,7 +239,7 @@ pub fn open(
         return Err(KeyFileError::OtherKind(file.kind));
     }
     let k = &file.kdf;
-    if k.m_kib > MAX_MEMORY_KIB || k.t == 0 || k.t > MAX_PASSES || k.p == 0 || k.p > 16 {
+    if k.m_kib > MAX_MEMORY_KIB || k.t == 0 || k.t > MAX_PASSES || k.p == 0 || k.p > MAX_LANES {
         return Err(KeyFileError::NotAKeyFile);
     }
     let salt = hex::decode(&k.salt).map_err(|_| KeyFileError::NotAKeyFile)?;

@@ -216,7 +216,7 @@ pub struct EncryptedShare {
 
 impl EncryptedShare {
     /// Checks the indices and the proof of knowledge of `r`.
-    fn check(&self, params: &CeremonyParams) -> Result<(), Fault> {
+    pub fn check(&self, params: &CeremonyParams) -> Result<(), Fault> {
         let valid = |i: u32| (1..=params.trustees).contains(&i);
         if !valid(self.from) || !valid(self.to) || self.from == self.to {
             return Err(fault(self.from, "a share with invalid indices"));
@@ -243,6 +243,26 @@ pub struct Confirmation {
     pub index: u32,
     /// Schnorr proof for `K_index`.
     pub proof: SchnorrProof,
+}
+
+impl Confirmation {
+    /// Checks the proof for `K_index`, the public share the
+    /// `announcements` give trustee `index` (record.md §6.4).
+    pub fn verify(
+        &self,
+        params: &CeremonyParams,
+        announcements: &[Announcement],
+    ) -> Result<(), Fault> {
+        let public = Element::from_point(
+            announcements
+                .iter()
+                .map(|a| a.share_commitment(self.index))
+                .sum::<RistrettoPoint>(),
+        );
+        self.proof
+            .verify(&mut params.confirmation_transcript(self.index), &public)
+            .map_err(|_| fault(self.index, "a bad confirmation of its share"))
+    }
 }
 
 fn pad(

@@ -578,3 +578,6 @@ js-trustee_checking = Kontrollerer protokollen: { $done } stemmer verificeret…
 js-trustee_decrypted = Din dekryptering er uploadet: { $have } af de { $need }, der skal bruges.
 js-trustee_tallied = Resultatet er offentliggjort.
 js-key_record = Protokollen stemmer ikke, så intet blev dekrypteret: { $detail }
+api-not_this_ceremony = filen stemmer ikke med den igangværende nøgleceremoni ({ $why }): den kan være lavet, før udvalget startede ceremonien forfra; genindlæs siden, og tag runden igen
+js-key_ranked = Valget har rangordnede afstemninger: dekryptér med kommandoen nedenfor, på din egen computer.
+js-key_other_upload = En anden fil ligger på serveren med dette navn ({ $detail }): var siden åben to gange? Genindlæs den.

@@ -578,3 +578,6 @@ js-trustee_checking = Checking the record: { $done } ballots verified…
 js-trustee_decrypted = Your decryption is uploaded: { $have } of the { $need } needed.
 js-trustee_tallied = The result is published.
 js-key_record = The record does not check out, so nothing was decrypted: { $detail }
+api-not_this_ceremony = this file does not verify for the key ceremony under way ({ $why }): it may have been made before the committee restarted the ceremony; reload the page and take the round again
+js-key_ranked = This election has ranked contests: decrypt with the command below, on your own machine.
+js-key_other_upload = Another file is on the server under this name ({ $detail }): was the page open twice? Reload it.

@@ -578,3 +578,6 @@ js-trustee_checking = Pöytäkirjaa tarkistetaan: { $done } ääntä varmennettu
 js-trustee_decrypted = Salauksenpurkusi on lähetetty: { $have }/{ $need } tarvittavista.
 js-trustee_tallied = Tulos on julkaistu.
 js-key_record = Pöytäkirja ei täsmää, joten mitään ei purettu: { $detail }
+api-not_this_ceremony = tiedosto ei täsmää käynnissä olevaan avainseremoniaan ({ $why }): se on ehkä tehty ennen kuin vaalitoimikunta aloitti seremonian alusta; lataa sivu uudelleen ja tee kierros uudestaan
+js-key_ranked = Vaalissa on järjestysvaaleja: pura salaus alla olevalla komennolla omalla koneellasi.
+js-key_other_upload = Palvelimella on toinen tiedosto tällä nimellä ({ $detail }): oliko sivu auki kahdesti? Lataa se uudelleen.

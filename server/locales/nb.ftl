@@ -578,3 +578,6 @@ js-trustee_checking = Kontrollerer protokollen: { $done } stemmer verifisert…
 js-trustee_decrypted = Dekrypteringen din er lastet opp: { $have } av de { $need } som trengs.
 js-trustee_tallied = Resultatet er publisert.
 js-key_record = Protokollen stemmer ikke, så ingenting ble dekryptert: { $detail }
+api-not_this_ceremony = filen stemmer ikke for nøkkelseremonien som pågår ({ $why }): den kan være laget før komiteen startet seremonien på nytt; last inn siden på nytt og ta runden igjen
+js-key_ranked = Valget har rangerte avstemninger: dekrypter med kommandoen nedenfor, på din egen maskin.
+js-key_other_upload = En annen fil ligger på serveren med dette navnet ({ $detail }): var siden åpen to ganger? Last den inn på nytt.

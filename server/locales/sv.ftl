@@ -578,3 +578,6 @@ js-trustee_checking = Kontrollerar protokollet: { $done } röster verifierade…
 js-trustee_decrypted = Din dekryptering är uppladdad: { $have } av de { $need } som behövs.
 js-trustee_tallied = Resultatet är publicerat.
 js-key_record = Protokollet stämmer inte, så ingenting dekrypterades: { $detail }
+api-not_this_ceremony = filen stämmer inte för nyckelceremonin som pågår ({ $why }): den kan ha gjorts innan kommittén startade om ceremonin; ladda om sidan och ta omgången igen
+js-key_ranked = Valet har rangordnade omröstningar: dekryptera med kommandot nedan, på din egen dator.
+js-key_other_upload = En annan fil finns på servern med det här namnet ({ $detail }): var sidan öppen två gånger? Ladda om den.

@@ -1065,6 +1065,16 @@ fn a_removed_ranked_field_fails_the_count() {
 /// gives the published tally; a changed `tally.json` or a changed ballot
 /// does not.
 fn board_check(dir: &Path) -> Result<valurna_engine::tally::EncryptedTally, String> {
+    board_check_read_twice(dir, false)
+}
+
+/// [`board_check`], with the board served differently the second time if
+/// `swap`: each superseded line then carries the ballot of position 0 (a
+/// valid ballot, not the one verified there), as a lying server could.
+fn board_check_read_twice(
+    dir: &Path,
+    swap: bool,
+) -> Result<valurna_engine::tally::EncryptedTally, String> {
     use valurna_engine::board_check::BoardCheck;
     use valurna_engine::setup::check_setup;
     let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
@@ -1081,9 +1091,18 @@ fn board_check(dir: &Path) -> Result<valurna_engine::tally::EncryptedTally, Stri
         check.line(line).map_err(|e| e.to_string())?;
     }
     let superseded = check.superseded().map_err(|e| e.to_string())?;
+    let first: Value =
+        serde_json::from_slice(board.split(|b| *b == b'\n').next().unwrap()).unwrap();
     if !superseded.is_empty() {
         for line in board.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
-            check.take_out(line).map_err(|e| e.to_string())?;
+            let mut entry: Value = serde_json::from_slice(line).unwrap();
+            let line = if swap && superseded.contains(&entry["position"].as_u64().unwrap()) {
+                entry["ballot"] = first["ballot"].clone();
+                serde_json::to_vec(&entry).unwrap()
+            } else {
+                line.to_vec()
+            };
+            check.take_out(&line).map_err(|e| e.to_string())?;
         }
     }
     check
@@ -1110,6 +1129,10 @@ fn the_trustee_pages_check_recomputes_the_tally_and_refuses_a_changed_record() {
     write_json(dir.path(), "tally.json", &tally);
     let e = board_check(dir.path()).unwrap_err();
     assert!(e.contains("tally.json is not the tally"), "{e}");
+
+    // A board served again with other ballots where revotes were.
+    let e = board_check_read_twice(record(), true).unwrap_err();
+    assert!(e.contains("changed between its two readings"), "{e}");
 
     let dir = copy();
     let mut bytes = ballot(dir.path(), 3);

@@ -21,13 +21,17 @@ const state = {
   params: null,     // ceremony-params.json's bytes
   busy: false,      // a round or a save is under way
   saving: null,     // resolves once the trustee has reopened the key file saved
+  pending: null,    // a round's file made but not uploaded yet (retried alone)
+  refused: 0,       // a round the engine refused: not taken again by itself
+  decrypted: false, // this visit's decryption is uploaded
   passphrase: null, // typed in this visit: the share's key file is sealed under it too
   last: "",         // the standing last shown
   ceremony: null,   // the ceremony id this visit began in
   timings: {},      // ms per step, for the tests and the benchmark
 };
-// For the browser tests and the benchmark.
-window.valurnaTrustee = state;
+// For the browser tests and the benchmark: the timings only (never the
+// key or the passphrase).
+window.valurnaTrustee = { timings: state.timings };
 
 const who = (list) => list.map((i) => {
   const n = data.names.find((x) => x.index === i);
@@ -46,6 +50,8 @@ function show(step) {
 }
 // An error of the engine: `code: detail`, shown in the trustee's language.
 function engineError(e) {
+  // fetch's own failure: no answer from the server.
+  if (e instanceof TypeError) return t("js-network");
   const text = String(e?.message ?? e);
   const at = text.indexOf(": ");
   const code = at < 0 ? text : text.slice(0, at);
@@ -77,13 +83,30 @@ async function ceremonyFiles() {
   return files;
 }
 
+// The ceremony this visit began in is still the one under way: after a
+// restart the page starts afresh rather than upload for the old run.
+async function sameCeremony() {
+  const s = await (await call("GET", `${api}/ceremony-standing`)).json();
+  if (state.ceremony && s.ceremony_id !== state.ceremony) { location.reload(); return false; }
+  return true;
+}
+
+// Uploads a round's file; kept as pending until the server has it, so
+// that a failed upload is retried alone, never the round made again.
 async function upload(u) {
+  state.pending = u;
+  if (!await sameCeremony()) return;
+  const path = `${api}/ceremony/${encodeURIComponent(u.name)}`;
   try {
-    await call("PUT", `${api}/ceremony/${encodeURIComponent(u.name)}`, u.content);
+    await call("PUT", path, u.content);
   } catch (e) {
-    // Uploaded before, in an earlier visit: the ceremony has it.
     if (e.code !== "already_uploaded") throw e;
+    // Uploaded before (another tab, an earlier visit): only the very same
+    // file will do.
+    const there = await (await call("GET", path)).text();
+    if (there !== u.content) { state.pending = null; throw new Error(`other_upload: ${u.name}`); }
   }
+  state.pending = null;
 }
 
 async function params() {
@@ -133,6 +156,7 @@ async function make(event) {
   const pass = $("#make-pass").value;
   if (pass !== $("#make-again").value) { error(t("js-trustee_mismatch")); return; }
   if ([...pass].length < 12) { error(t("js-key_short_passphrase")); return; }
+  if (state.busy || state.key) return;
   state.busy = true;
   try {
     const key = timed("announce", () => TrusteeKey.announce(state.params, me));
@@ -151,6 +175,7 @@ async function open(event) {
   error();
   const file = $("#open-file").files[0];
   if (!file) { error(t("js-choose_file")); return; }
+  if (state.busy) return;
   try {
     const bytes = new Uint8Array(await file.arrayBuffer());
     state.key?.free();
@@ -186,7 +211,12 @@ async function take(round) {
         await upload(answer);
       }
     }
-  } catch (e) { error(engineError(e)); } finally { state.busy = false; }
+  } catch (e) {
+    error(engineError(e));
+    // The engine's refusal stands until something changes (a restart):
+    // the round is not taken again by itself; a failed upload is retried.
+    if (!state.pending) state.refused = round;
+  } finally { state.busy = false; }
 }
 
 let timer = null;
@@ -210,11 +240,17 @@ async function follow() {
   if (s.ceremony_id !== state.ceremony) { location.reload(); return; }
   const shown = JSON.stringify(s);
   if (shown !== state.last) { state.last = shown; refreshTable(); }
-  const again = () => { timer = setTimeout(follow, 1500); };
+  const again = (ms = 1500) => { timer = setTimeout(follow, ms); };
+  if (state.pending) {
+    try { await upload(state.pending); } catch (e) { error(engineError(e)); again(5000); return; }
+  }
   if (s.status === "draft" || s.status === "nominations") { status(t("js-trustee_wait_freeze")); again(); return; }
   if (s.status === "open") { status(t("js-trustee_voting")); show(null); again(); return; }
   if (s.status === "closed") {
-    if (!state.decrypted) { show("decrypt"); $("#decrypt-form button").disabled = false; }
+    // Shown once: the poll goes on (for the result) without taking the
+    // focus from the form.
+    if (!state.decrypted && $("#step-decrypt").hidden) { show("decrypt"); $("#decrypt-form button").disabled = false; }
+    again(5000);
     return;
   }
   if (s.status === "tallied") { status(t("js-trustee_tallied")); show(null); return; }
@@ -227,11 +263,13 @@ async function follow() {
     return;
   }
   if (s.complained.length) { status(t("js-trustee_stopped", { who: who(s.complained) })); again(); return; }
-  if (s.round === 4) { status(t("js-trustee_complete")); show(null); return; }
+  if (s.round === 4) { status(t("js-trustee_complete")); show(null); again(5000); return; }
   await params();
   const mine = s.done[me - 1];
   if (mine === 0) {
-    if (!state.key) { show("make"); $("#make-form button").disabled = false; }
+    if (!state.key) { show("make"); $("#make-form button").disabled = false; return; }
+    // Made, its upload retried above: wait for the server to list it.
+    again();
     return;
   }
   if (mine < 3 && !state.key) {
@@ -240,7 +278,7 @@ async function follow() {
     return;
   }
   // Due: this trustee has done as few rounds as anyone.
-  if (mine + 1 === s.round && state.key && mine < 3) {
+  if (mine + 1 === s.round && state.key && mine < 3 && state.refused !== s.round) {
     await take(s.round);
     return follow();
   }
@@ -271,6 +309,7 @@ async function decrypt(event) {
   error();
   const file = $("#decrypt-file").files[0];
   if (!file) { error(t("js-choose_file")); return; }
+  if (state.busy || state.decrypted) return;
   state.busy = true;
   let key = null;
   let check = null;

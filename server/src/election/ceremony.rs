@@ -151,6 +151,49 @@ impl Standing {
     }
 }
 
+/// Checks an uploaded round file's proofs against the ceremony under way
+/// (its parameters, and for a confirmation the announcements so far), so
+/// that a file made for an earlier run of a restarted ceremony, or for
+/// another, is refused at once rather than stopping the others' rounds.
+/// Complaints are checked when the ceremony is ([`faults`]).
+pub fn check_proofs(files: &[(String, Vec<u8>)], name: &str, bytes: &[u8]) -> Result<(), Refused> {
+    let mut these: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .filter(|(n, _)| n == CEREMONY_PARAMS || n.starts_with("announcement-"))
+        .filter(|(n, _)| n != name)
+        .cloned()
+        .collect();
+    these.push((name.to_string(), bytes.to_vec()));
+    let (params, t) = ceremony_dir::gather(&these)
+        .map_err(|e| Refused::invalid("malformed_file", format!("{name}: {e}")))?;
+    let stale = |f: Fault| {
+        Refused::said(
+            Kind::Invalid,
+            "not_this_ceremony",
+            "api-not_this_ceremony",
+            &[("why", f.reason)],
+        )
+    };
+    if name.starts_with("announcement-") {
+        let mine = t
+            .announcements
+            .iter()
+            .filter(|a| format!("announcement-{}.json", a.index) == name);
+        for a in mine {
+            a.verify(&params).map_err(stale)?;
+        }
+    } else if name.starts_with("shares-from-") {
+        for s in &t.shares {
+            s.check(&params).map_err(stale)?;
+        }
+    } else if name.starts_with("confirmation-") {
+        for c in &t.confirmations {
+            c.verify(&params, &t.announcements).map_err(stale)?;
+        }
+    }
+    Ok(())
+}
+
 /// What a restart of the key ceremony does to the trustees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Restart {

@@ -21,7 +21,8 @@ use super::state::AppState;
 use crate::db;
 use crate::election::accounts::MANAGERS;
 use crate::election::ceremony::{
-    CEREMONY_PARAMS, Restart, Standing, check_upload, faults, new_params, restart as may_restart,
+    CEREMONY_PARAMS, Restart, Standing, check_proofs, check_upload, faults, new_params,
+    restart as may_restart,
 };
 use crate::election::lifecycle::Status;
 use crate::record::ceremony::CeremonyParamsFile;
@@ -160,6 +161,14 @@ async fn upload(
     let index = trustee_index(&tx, &staff, id).await?;
     e.status.require(&[Status::Ceremony])?;
     check_upload(&name, index, &bytes)?;
+    let files = db::ceremony::all(&tx, id).await?;
+    let (checked, bytes) = tokio::task::spawn_blocking(move || {
+        let verdict = check_proofs(&files, &name, &bytes);
+        (verdict.map(|()| name), bytes)
+    })
+    .await
+    .map_err(|_| ApiError::internal("checking an upload"))?;
+    let name = checked?;
     db::ceremony::add_file(&tx, id, &name, &bytes, Some(staff.id))
         .await
         .map_err(|e| ApiError::duplicate(e, "already_uploaded", "api-file_uploaded"))?;

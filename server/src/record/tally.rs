@@ -8,6 +8,7 @@ use valurna_engine::elgamal::DlogTable;
 use valurna_engine::record::{self, DecryptionFile, DecryptionShareJson, ResultFile, files};
 use valurna_engine::rng::os_rng;
 use valurna_engine::tally::{DecryptionShare, combine};
+use valurna_engine::threshold::TrusteeShare;
 
 use super::ceremony::{numbered, read_share};
 use super::check::{ballot_context, check_record};
@@ -34,7 +35,12 @@ pub fn mix_record(record_dir: &Path, step: u32) -> Result<Vec<usize>, CliError> 
 /// ranked contests, after checking every mix chain, of each chain's last
 /// output (`mix-decryption-<c>-<index>.bin`, record.md §9.4).
 pub fn trustee_decrypt(record_dir: &Path, share_path: &Path) -> Result<PathBuf, CliError> {
-    let share = read_share(share_path)?;
+    trustee_decrypt_with(record_dir, read_share(share_path)?)
+}
+
+/// [`trustee_decrypt`] with the key share in memory (opened from the key
+/// file a trustee page saved).
+pub fn trustee_decrypt_with(record_dir: &Path, share: TrusteeShare) -> Result<PathBuf, CliError> {
     let checked = check_record(record_dir)?;
     let public = checked
         .ceremony

@@ -87,9 +87,9 @@ impl std::fmt::Debug for KeyFile {
 }
 
 /// Opens trustee `index`'s key share from `key`, for the ceremony the
-/// record in `record` names (its manifest, parameters and `ceremony.json`),
-/// and writes it to `out` as the file commands keep it.
-fn open_key_file(record: &Path, key: &KeyFile, index: u32, out: &Path) -> Result<(), CliError> {
+/// record in `record` names (its manifest, parameters and `ceremony.json`).
+/// The share stays in memory.
+fn open_key_file(record: &Path, key: &KeyFile, index: u32) -> Result<TrusteeShare, CliError> {
     let manifest = std::fs::read(record.join(files::MANIFEST))?;
     let ceremony: CeremonyFile = valurna_engine::record::read_json(&record.join(files::CEREMONY))?;
     let parameters: Parameters =
@@ -103,11 +103,10 @@ fn open_key_file(record: &Path, key: &KeyFile, index: u32, out: &Path) -> Result
     let bytes = std::fs::read(&key.path)?;
     let secret = keyfile::open(&params, index, Kind::Share, &bytes, &key.passphrase)
         .map_err(|e| CliError::Usage(format!("{}: {e}", key.path.display())))?;
-    let share = TrusteeShare {
+    Ok(TrusteeShare {
         index,
         share: SecretKey::from_scalar(decode_scalar(&secret)?),
-    };
-    ceremony::write_share(out, &share)
+    })
 }
 
 /// Where a trustee's part stands after a step.
@@ -130,39 +129,53 @@ fn plain_name(f: &Value) -> Result<&str, CliError> {
 }
 
 /// Copies every file of the server's ceremony to `dir`, and returns their
-/// names; a file in `dir` the server no longer has (of a ceremony the
-/// committee restarted) is removed.
-pub async fn sync_ceremony(api: &Api, election: i64, dir: &Path) -> Result<Vec<String>, CliError> {
+/// names, and whether the committee restarted the ceremony since the last
+/// copy (its parameters changed): the files of the old run in `dir` are
+/// then removed first. A file this trustee made but has not uploaded yet
+/// is kept (it is uploaded, not made again).
+pub async fn sync_ceremony(
+    api: &Api,
+    election: i64,
+    dir: &Path,
+) -> Result<(Vec<String>, bool), CliError> {
     tokio::fs::create_dir_all(dir).await?;
     let list = api
         .get(&format!("/api/elections/{election}/ceremony"))
         .await?;
-    let mut names = Vec::new();
-    let listed: Vec<&str> = list
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(plain_name)
-        .collect::<Result<_, _>>()?;
-    let mut entries = tokio::fs::read_dir(dir).await?;
-    while let Some(entry) = entries.next_entry().await? {
-        let stale = entry
-            .file_name()
-            .to_str()
-            .is_some_and(|n| n.ends_with(".json") && !listed.contains(&n));
-        if stale {
-            tokio::fs::remove_file(entry.path()).await?;
-        }
-    }
+    let mut files = Vec::new();
     for f in list.as_array().into_iter().flatten() {
         let name = plain_name(f)?;
         let bytes = api
             .get_bytes(&format!("/api/elections/{election}/ceremony/{name}"))
             .await?;
-        tokio::fs::write(dir.join(name), bytes).await?;
-        names.push(name.to_string());
+        files.push((name.to_string(), bytes));
     }
-    Ok(names)
+    let local = dir.join(CEREMONY_PARAMS);
+    let restarted = match (
+        tokio::fs::read(&local).await.ok(),
+        files.iter().find(|(n, _)| n == CEREMONY_PARAMS),
+    ) {
+        (Some(mine), Some((_, theirs))) => mine != *theirs,
+        _ => false,
+    };
+    if restarted {
+        let mut entries = tokio::fs::read_dir(dir).await?;
+        while let Some(entry) = entries.next_entry().await? {
+            if entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| n.ends_with(".json"))
+            {
+                tokio::fs::remove_file(entry.path()).await?;
+            }
+        }
+    }
+    let mut names = Vec::new();
+    for (name, bytes) in files {
+        tokio::fs::write(dir.join(&name), bytes).await?;
+        names.push(name);
+    }
+    Ok((names, restarted))
 }
 
 fn listed(who: &[u32]) -> String {
@@ -287,7 +300,18 @@ impl Trustee {
             }
         }
         let dir = self.folder.ceremony();
-        let names = sync_ceremony(&self.api, self.election, &dir).await?;
+        let (names, restarted) = sync_ceremony(&self.api, self.election, &dir).await?;
+        if restarted {
+            // The old run's secret and share are of no use any more; kept
+            // aside rather than deleted.
+            for path in [self.folder.secret(), self.folder.share()] {
+                if tokio::fs::try_exists(&path).await? {
+                    let mut old = path.clone().into_os_string();
+                    old.push(".old");
+                    tokio::fs::rename(&path, &old).await?;
+                }
+            }
+        }
         if !names.iter().any(|n| n == CEREMONY_PARAMS) {
             return Ok(Progress::Waiting("the ceremony's parameters".into()));
         }
@@ -438,13 +462,20 @@ impl Trustee {
             }
             Err(e) => return Err(e),
         };
-        let share = self.folder.share();
-        if let Some(key) = key {
-            let (record, key, index, share) =
-                (record.clone(), key.clone(), self.index, share.clone());
-            blocking(move || open_key_file(&record, &key, index, &share)).await?;
-        }
-        let path = blocking(move || tally::trustee_decrypt(&record, &share)).await?;
+        let path = match key {
+            Some(key) => {
+                let (key, index) = (key.clone(), self.index);
+                blocking(move || {
+                    let share = open_key_file(&record, &key, index)?;
+                    tally::trustee_decrypt_with(&record, share)
+                })
+                .await?
+            }
+            None => {
+                let share = self.folder.share();
+                blocking(move || tally::trustee_decrypt(&record, &share)).await?
+            }
+        };
         let body: Value = serde_json::from_slice(&tokio::fs::read(&path).await?).map_err(|e| {
             CliError::Internal(if e.is_io() {
                 "share file"
