@@ -334,11 +334,7 @@ impl TrusteeKey {
 }
 
 fn kind(kind: &str) -> Result<Kind, TrusteeError> {
-    match kind {
-        "dealer" => Ok(Kind::Dealer),
-        "share" => Ok(Kind::Share),
-        _ => Err(TrusteeError::Round),
-    }
+    Kind::parse(kind).ok_or(TrusteeError::Round)
 }
 
 fn upload_js(u: Upload) -> Result<String, JsValue> {
@@ -395,10 +391,7 @@ impl TrusteeKey {
     /// `dealer` or `share`.
     #[wasm_bindgen(getter)]
     pub fn kind(&self) -> String {
-        match self.kind_of() {
-            Kind::Dealer => "dealer".into(),
-            Kind::Share => "share".into(),
-        }
+        self.kind_of().as_str().into()
     }
 
     /// Round 2, from the ceremony's files (a JSON object name → content).

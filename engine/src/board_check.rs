@@ -156,11 +156,6 @@ impl BoardCheck {
         Ok(())
     }
 
-    /// The election's set-up, checked.
-    pub fn setup(&self) -> &Setup {
-        &self.setup
-    }
-
     /// The board's entries so far.
     pub fn entries(&self) -> u64 {
         self.board.len() + self.pending.len() as u64

@@ -64,11 +64,19 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn as_str(self) -> &'static str {
+    /// Its name in the file: `dealer` or `share`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Kind::Dealer => "dealer",
             Kind::Share => "share",
         }
+    }
+
+    /// The kind named `name`, if any.
+    pub fn parse(name: &str) -> Option<Kind> {
+        [Kind::Dealer, Kind::Share]
+            .into_iter()
+            .find(|k| k.as_str() == name)
     }
 }
 
